@@ -1,0 +1,218 @@
+using FastWeights.Tensors;
+
+namespace FastWeights.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>max(0, x).</summary>
+    public static Tensor Relu(Tensor a)
+    {
+        var r = Tensor.ZerosLike(a);
+        TensorPrimitives.Max(a.Span, 0f, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var y = r.Span;
+                for (int i = 0; i < ga.Length; i++)
+                {
+                    if (y[i] > 0f)
+                    {
+                        ga[i] += gs[i]; // ∂relu/∂x = 1 where x > 0
+                    }
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>tanh(x).</summary>
+    public static Tensor Tanh(Tensor a)
+    {
+        var r = Tensor.ZerosLike(a);
+        TensorPrimitives.Tanh(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                // ∂tanh/∂x = 1 − y²
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var y = r.Span;
+                for (int i = 0; i < ga.Length; i++)
+                {
+                    ga[i] += gs[i] * (1f - (y[i] * y[i]));
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
+    public static Tensor Sigmoid(Tensor a)
+    {
+        var r = Tensor.ZerosLike(a);
+        TensorPrimitives.Sigmoid(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                // ∂σ/∂x = y(1 − y)
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var y = r.Span;
+                for (int i = 0; i < ga.Length; i++)
+                {
+                    ga[i] += gs[i] * y[i] * (1f - y[i]);
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>e^x.</summary>
+    public static Tensor Exp(Tensor a)
+    {
+        var r = Tensor.ZerosLike(a);
+        TensorPrimitives.Exp(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is { } g)
+                {
+                    var ga = a.EnsureGrad().Span;
+                    TensorPrimitives.MultiplyAdd(g.Span, r.Span, ga, ga); // ∂e^x/∂x = e^x
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>Natural logarithm.</summary>
+    public static Tensor Log(Tensor a)
+    {
+        var r = Tensor.ZerosLike(a);
+        TensorPrimitives.Log(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var tmp = new float[g.Length];
+                TensorPrimitives.Divide(g.Span, a.Span, tmp); // ∂log x/∂x = 1/x
+                var ga = a.EnsureGrad().Span;
+                TensorPrimitives.Add(ga, tmp, ga);
+            });
+        }
+        return r;
+    }
+
+    /// <summary>Softmax over the last axis.</summary>
+    public static Tensor Softmax(Tensor a)
+    {
+        int n = a.Dim(-1);
+        var r = Tensor.ZerosLike(a);
+        var x = a.Span;
+        var y = r.Span;
+        for (int o = 0; o < a.Length; o += n)
+        {
+            TensorPrimitives.SoftMax(x.Slice(o, n), y.Slice(o, n));
+        }
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                // dx = y ⊙ (g − ⟨g, y⟩) per row
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var ys = r.Span;
+                for (int o = 0; o < ga.Length; o += n)
+                {
+                    var yr = ys.Slice(o, n);
+                    var gr = gs.Slice(o, n);
+                    float dot = TensorPrimitives.Dot(gr, yr);
+                    for (int i = 0; i < n; i++)
+                    {
+                        ga[o + i] += yr[i] * (gr[i] - dot);
+                    }
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>log softmax over the last axis (computed stably).</summary>
+    public static Tensor LogSoftmax(Tensor a)
+    {
+        int n = a.Dim(-1);
+        var r = Tensor.ZerosLike(a);
+        var x = a.Span;
+        var y = r.Span;
+        for (int o = 0; o < a.Length; o += n)
+        {
+            LogSoftmaxRow(x.Slice(o, n), y.Slice(o, n));
+        }
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                // dx = g − softmax ⊙ Σg per row
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var ys = r.Span;
+                for (int o = 0; o < ga.Length; o += n)
+                {
+                    float sum = TensorPrimitives.Sum(gs.Slice(o, n));
+                    for (int i = 0; i < n; i++)
+                    {
+                        ga[o + i] += gs[o + i] - (MathF.Exp(ys[o + i]) * sum);
+                    }
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>log softmax of one row: x − max − log Σ e^(x − max).</summary>
+    internal static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length == 0)
+        {
+            return;
+        }
+        float max = TensorPrimitives.Max(x);
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += Math.Exp(x[i] - max);
+        }
+        float lse = max + (float)Math.Log(sum);
+        TensorPrimitives.Subtract(x, lse, y);
+    }
+}

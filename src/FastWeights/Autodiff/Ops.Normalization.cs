@@ -1,0 +1,149 @@
+using FastWeights.Tensors;
+
+namespace FastWeights.Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Layer normalisation over the last axis of each row (Ba, Kiros, Hinton 2016):
+    /// y = (x − μ) / √(σ² + ε) · gain + bias, with μ and σ² over the row. Gain and bias are optional (size = last axis).
+    /// </summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? gain, Tensor? bias, float eps = 1e-5f)
+    {
+        int n = x.Dim(-1);
+        if ((gain is not null && gain.Length != n) || (bias is not null && bias.Length != n))
+        {
+            throw new ArgumentException($"LayerNorm gain and bias need {n} elements.");
+        }
+        int rows = n == 0 ? 0 : x.Length / n;
+        var r = Tensor.ZerosLike(x);
+        var xhat = new float[x.Length];
+        var rstd = new float[rows];
+        var xs = x.Span;
+        var ys = r.Span;
+        for (int row = 0; row < rows; row++)
+        {
+            var xr = xs.Slice(row * n, n);
+            var hr = xhat.AsSpan(row * n, n);
+            float mean = TensorPrimitives.Sum(xr) / n;
+            TensorPrimitives.Subtract(xr, mean, hr);
+            float var = TensorPrimitives.SumOfSquares(hr) / n;
+            float rs = 1f / MathF.Sqrt(var + eps);
+            rstd[row] = rs;
+            TensorPrimitives.Multiply(hr, rs, hr);
+            var yr = ys.Slice(row * n, n);
+            if (gain is not null)
+            {
+                TensorPrimitives.Multiply(hr, gain.Span, yr);
+            }
+            else
+            {
+                hr.CopyTo(yr);
+            }
+            if (bias is not null)
+            {
+                TensorPrimitives.Add(yr, bias.Span, yr);
+            }
+        }
+        Tensor[] inputs = gain is null ? (bias is null ? [x] : [x, bias]) : (bias is null ? [x, gain] : [x, gain, bias]);
+        if (Tape.ShouldRecord(inputs))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var gs = g.Span;
+                var dxhat = new float[n];
+                for (int row = 0; row < rows; row++)
+                {
+                    var gr = gs.Slice(row * n, n);
+                    var hr = xhat.AsSpan(row * n, n);
+                    if (gain is not null && gain.RequiresGrad)
+                    {
+                        var gg = gain.EnsureGrad().Span;
+                        TensorPrimitives.MultiplyAdd(gr, hr, gg, gg); // dgain = Σ g ⊙ x̂
+                    }
+                    if (bias is not null && bias.RequiresGrad)
+                    {
+                        var gb = bias.EnsureGrad().Span;
+                        TensorPrimitives.Add(gb, gr, gb); // dbias = Σ g
+                    }
+                    if (x.RequiresGrad)
+                    {
+                        // dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dx̂ = g ⊙ gain
+                        if (gain is not null)
+                        {
+                            TensorPrimitives.Multiply(gr, gain.Span, dxhat);
+                        }
+                        else
+                        {
+                            gr.CopyTo(dxhat);
+                        }
+                        float m1 = TensorPrimitives.Sum(dxhat) / n;
+                        float m2 = TensorPrimitives.Dot(dxhat, hr) / n;
+                        var gx = x.EnsureGrad().Span.Slice(row * n, n);
+                        float rs = rstd[row];
+                        for (int i = 0; i < n; i++)
+                        {
+                            gx[i] += rs * (dxhat[i] - m1 - (hr[i] * m2));
+                        }
+                    }
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// Embedding lookup: rows of <paramref name="weight"/> [V, D] at <paramref name="ids"/>; the result has
+    /// shape <paramref name="idsShape"/> + [D]. The gradient is scattered back (summed for repeated ids).
+    /// </summary>
+    public static Tensor Embedding(Tensor weight, ReadOnlySpan<int> ids, int[] idsShape)
+    {
+        if (weight.Rank != 2)
+        {
+            throw new ArgumentException($"Embedding weight must be [V, D], got {ShapeUtil.Format(weight.Shape)}.");
+        }
+        if (ShapeUtil.Product(idsShape) != ids.Length)
+        {
+            throw new ArgumentException($"{ids.Length} ids do not fit shape {ShapeUtil.Format(idsShape)}.");
+        }
+        int v = weight.Dim(0), d = weight.Dim(1);
+        var outShape = new int[idsShape.Length + 1];
+        idsShape.CopyTo(outShape, 0);
+        outShape[^1] = d;
+        var r = new Tensor(new float[ids.Length * d], 0, outShape);
+        var ws = weight.Span;
+        var rs = r.Span;
+        var idCopy = ids.ToArray();
+        for (int i = 0; i < idCopy.Length; i++)
+        {
+            int id = idCopy[i];
+            if ((uint)id >= (uint)v)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} is outside the vocabulary [0, {v}).");
+            }
+            ws.Slice(id * d, d).CopyTo(rs.Slice(i * d, d));
+        }
+        if (Tape.ShouldRecord(weight))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var gw = weight.EnsureGrad().Span;
+                var gs = g.Span;
+                for (int i = 0; i < idCopy.Length; i++)
+                {
+                    var row = gw.Slice(idCopy[i] * d, d);
+                    TensorPrimitives.Add(row, gs.Slice(i * d, d), row);
+                }
+            });
+        }
+        return r;
+    }
+}
