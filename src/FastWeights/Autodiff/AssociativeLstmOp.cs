@@ -36,6 +36,7 @@ public static class AssociativeLstmOp
         if (Tape.ShouldRecord(u, wh))
         {
             var ws = workspace;
+            long generation = ws.Generation;
             Tape.Record(h, () =>
             {
                 var g = h.Grad;
@@ -43,9 +44,9 @@ public static class AssociativeLstmOp
                 {
                     return;
                 }
-                if (ws.Batch != batch || ws.Steps != steps || ws.Hidden != hidden || ws.Copies != copies)
+                if (ws.Generation != generation)
                 {
-                    throw new InvalidOperationException("The workspace was resized by another forward pass before this op's backward pass ran.");
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
                 }
                 AssociativeLstmKernel.Backward(
                     ws, wh.Span, perms, g.Span,

@@ -39,6 +39,7 @@ public static class GruLnOp
         if (Tape.ShouldRecord([u, wh, lnGain, lnBias]))
         {
             var ws = workspace;
+            long generation = ws.Generation;
             Tape.Record(h, () =>
             {
                 var g = h.Grad;
@@ -46,9 +47,9 @@ public static class GruLnOp
                 {
                     return;
                 }
-                if (ws.Batch != batch || ws.Steps != steps || ws.Hidden != hidden)
+                if (ws.Generation != generation)
                 {
-                    throw new InvalidOperationException("The workspace was resized by another forward pass before this op's backward pass ran.");
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
                 }
                 GruLnKernel.Backward(
                     ws, wh.Span, lnGain.Span, g.Span,

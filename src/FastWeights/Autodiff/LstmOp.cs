@@ -32,6 +32,7 @@ public static class LstmOp
         if (Tape.ShouldRecord(u, wh))
         {
             var ws = workspace;
+            long generation = ws.Generation;
             Tape.Record(h, () =>
             {
                 var g = h.Grad;
@@ -39,9 +40,9 @@ public static class LstmOp
                 {
                     return;
                 }
-                if (ws.Batch != batch || ws.Steps != steps || ws.Hidden != hidden)
+                if (ws.Generation != generation)
                 {
-                    throw new InvalidOperationException("The workspace was resized by another forward pass before this op's backward pass ran.");
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
                 }
                 LstmKernel.Backward(
                     ws, wh.Span, g.Span,

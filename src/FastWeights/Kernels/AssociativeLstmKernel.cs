@@ -109,6 +109,12 @@ public static class AssociativeLstmKernel
         /// <summary>Per-row scratch of 4R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
+        /// <summary>
+        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
+        /// saved activations are still in this workspace when its backward pass runs.
+        /// </summary>
+        public long Generation { get; internal set; }
+
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden, int copies)
         {
@@ -119,6 +125,7 @@ public static class AssociativeLstmKernel
             Batch = batch;
             Steps = steps;
             Hidden = hidden;
+            Generation++;
             Copies = copies;
             int rows = batch * steps;
             PreActivations = Grow(PreActivations, rows * width);
@@ -146,6 +153,7 @@ public static class AssociativeLstmKernel
     public static void Forward(Workspace workspace, ReadOnlySpan<float> u, ReadOnlySpan<float> wh, int[][] permutations, Span<float> h)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, copies = workspace.Copies;
         int k = r / 2, width = 9 * k, rows = batch * steps;
         CheckLength(u, rows * width, nameof(u));

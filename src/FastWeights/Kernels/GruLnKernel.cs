@@ -74,6 +74,12 @@ public static class GruLnKernel
         /// <summary>Per-row scratch of 3R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
+        /// <summary>
+        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
+        /// saved activations are still in this workspace when its backward pass runs.
+        /// </summary>
+        public long Generation { get; internal set; }
+
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden)
         {
@@ -83,6 +89,7 @@ public static class GruLnKernel
             Batch = batch;
             Steps = steps;
             Hidden = hidden;
+            Generation++;
             int rows = batch * steps, gr = GateCount * hidden;
             Recurrent = Grow(Recurrent, rows * gr);
             Normalized = Grow(Normalized, rows * gr);
@@ -113,6 +120,7 @@ public static class GruLnKernel
         ReadOnlySpan<float> lnGain, ReadOnlySpan<float> lnBias, Span<float> h)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
         CheckLength(u, batch * steps * gr, nameof(u));
         CheckLength(wh, gr * r, nameof(wh));

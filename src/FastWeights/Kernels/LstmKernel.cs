@@ -60,6 +60,12 @@ public static class LstmKernel
         /// <summary>Backward: carried dL/dh(t) and dL/dc(t) from later steps, 2·B×R.</summary>
         public float[] Carry { get; private set; } = [];
 
+        /// <summary>
+        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
+        /// saved activations are still in this workspace when its backward pass runs.
+        /// </summary>
+        public long Generation { get; internal set; }
+
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden)
         {
@@ -69,6 +75,7 @@ public static class LstmKernel
             Batch = batch;
             Steps = steps;
             Hidden = hidden;
+            Generation++;
             int rows = batch * steps;
             Gates = Grow(Gates, rows * GateCount * hidden);
             Cells = Grow(Cells, rows * hidden);
@@ -92,6 +99,7 @@ public static class LstmKernel
     public static void Forward(Workspace workspace, ReadOnlySpan<float> u, ReadOnlySpan<float> wh, Span<float> h)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
         CheckLength(u, batch * steps * gr, nameof(u));
         CheckLength(wh, gr * r, nameof(wh));

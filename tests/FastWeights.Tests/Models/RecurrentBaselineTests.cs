@@ -339,6 +339,30 @@ public class RecurrentBaselineTests
     }
 
     [Fact]
+    public void LstmOpWorkspaceReuseIsCheckedOnBackward()
+    {
+        var rng = new Rng(16);
+        var u = Tensor.RandomNormal(rng, 1f, 2, 3, 8);
+        var wh = Tensor.RandomNormal(rng, 0.5f, 8, 2);
+        var w = Random(rng, 2 * 3 * 2, 1f);
+        u.RequiresGrad = true;
+        var ws = new LstmKernel.Workspace(1, 1, 2);
+
+        // One workspace across training steps (forward, backward, forward, backward) is fine.
+        Tape.Reset();
+        Tape.Backward(RecordedWeightedSum(LstmOp.Forward(u, wh, ws), w));
+        var first = u.Grad!.ToArray();
+        u.ZeroGrad();
+        Tape.Backward(RecordedWeightedSum(LstmOp.Forward(u, wh, ws), w));
+        Assert.Equal(first, u.Grad!.ToArray());
+
+        // Two calls in one graph sharing a workspace: the first call's saved activations are gone.
+        var h1 = LstmOp.Forward(u, wh, ws);
+        LstmOp.Forward(u, wh, ws);
+        Assert.Throws<InvalidOperationException>(() => Tape.Backward(RecordedWeightedSum(h1, w)));
+    }
+
+    [Fact]
     public void LstmWorkspaceCanBeReusedAcrossSizes()
     {
         var rng = new Rng(15);
