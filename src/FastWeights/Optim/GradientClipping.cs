@@ -1,5 +1,4 @@
 using FastWeights.Tensors;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace FastWeights.Optim;
 
