@@ -121,4 +121,50 @@ public sealed class AdamTests
         p.Value.Grad = Tensor.Zeros(2);
         Assert.Throws<InvalidOperationException>(() => new Adam([p]).Step());
     }
+
+    [Fact]
+    public void VectorBodyAndScalarTailGiveBitIdenticalResults()
+    {
+        // The same elements updated as one long span (vector body) and one at a time (scalar tail).
+        var rng = new Rng(5);
+        int n = 103;
+        float[] p = new float[n], g = new float[n], m = new float[n], v = new float[n];
+        rng.FillNormal(p, 0f, 1f);
+        rng.FillNormal(g, 0f, 1f);
+        rng.FillUniform(m, -0.1f, 0.1f);
+        rng.FillUniform(v, 0f, 0.1f);
+        float[] p1 = (float[])p.Clone(), m1 = (float[])m.Clone(), v1 = (float[])v.Clone();
+        Adam.Kernel(p, g, m, v, 0.9f, 0.999f, 0.01f, 1.3f, 1e-8f, 0.999f, 0.02f);
+        for (int i = 0; i < n; i++)
+        {
+            Adam.Kernel(p1.AsSpan(i, 1), g.AsSpan(i, 1), m1.AsSpan(i, 1), v1.AsSpan(i, 1), 0.9f, 0.999f, 0.01f, 1.3f, 1e-8f, 0.999f, 0.02f);
+        }
+        Assert.Equal(p, p1);
+        Assert.Equal(m, m1);
+        Assert.Equal(v, v1);
+    }
+
+    [Fact]
+    public void StepDoesNotAllocate()
+    {
+        var rng = new Rng(9);
+        var parameters = new List<KeyValuePair<string, Tensor>>();
+        for (int k = 0; k < 4; k++)
+        {
+            var p = Tensor.RandomNormal(rng, 1f, 1000 + k);
+            p.Grad = Tensor.RandomNormal(rng, 1f, 1000 + k);
+            parameters.Add(new($"p{k}", p));
+        }
+        var adam = new Adam(parameters, weightDecay: 0.01f, decoupledWeightDecay: true);
+        for (int i = 0; i < 50; i++)
+        {
+            adam.Step();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            adam.Step();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

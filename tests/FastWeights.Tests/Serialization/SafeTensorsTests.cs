@@ -109,9 +109,11 @@ public sealed class SafeTensorsTests : IDisposable
     {
         // serde_json escapes only quote, backslash and control characters; everything else is raw UTF-8.
         byte[] bytes = SafeTensorsFile.Serialize([], new Dictionary<string, string> { ["k"] = "\"\\\n\u0001</é>" });
-        string header = Encoding.UTF8.GetString(bytes, 8, (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        string header = Encoding.UTF8.GetString(bytes, 8, headerLength);
         Assert.Equal("{\"__metadata__\":{\"k\":\"\\\"\\\\\\n\\u0001</é>\"}}", header.TrimEnd(' '));
-        Assert.Equal(0, header.Length % 8);
+        Assert.Equal(0, headerLength % 8);
+        Assert.Equal(bytes.Length, 8 + headerLength);
     }
 
     [Fact]
