@@ -157,12 +157,12 @@ public static class FastWeightRnnKernel
             int start = chunk * ChunkSize, end = Math.Min(batch, (chunk + 1) * ChunkSize);
             for (int b = start; b < end; b++)
             {
-                BackwardExample(workspace, scratch, b, (b - start) * (steps - 1), wantW, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
+                BackwardExample(workspace, scratch, b, (b - start) * Math.Max(0, steps - 1), wantW, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
             }
             if (wantW)
             {
                 // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ as one product over the chunk's rows.
-                int rows = (end - start) * (steps - 1);
+                int rows = (end - start) * Math.Max(0, steps - 1);
                 Gemm.Multiply(true, false, hidden, hidden, rows, 1f, scratch.RowGrad, hidden, scratch.RowInput, hidden, 0f, partialW, hidden);
             }
             workspace.ReturnScratch(scratch);
