@@ -1,0 +1,239 @@
+using FastWeights.Kernels;
+using FastWeights.Tensors;
+
+namespace FastWeights.Tests.Kernels;
+
+public class GemmTests
+{
+    /// <summary>Which code path a case runs through.</summary>
+    public enum Mode
+    {
+        Auto,
+        Packed,
+        Direct,
+        Portable,
+    }
+
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (0, 5, 3), (5, 0, 3), (4, 5, 0), (7, 13, 5), (6, 16, 8), (5, 17, 2), (1000, 3, 17), (3, 1000, 17),
+        (2, 2, 3000), (13, 33, 300), (128, 50, 50), (65, 70, 257), (150, 37, 600), (7, 4200, 9), (1, 300, 40), (300, 1, 40),
+    ];
+
+    private static readonly (float Alpha, float Beta)[] Scalars = [(1f, 0f), (-0.5f, 1f), (1.5f, 0.3f)];
+
+    public static TheoryData<Mode> Modes => [Mode.Auto, Mode.Packed, Mode.Direct, Mode.Portable];
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void MultiplyMatchesDoubleReference(Mode mode)
+    {
+        var rng = new Rng(1234);
+        foreach ((int m, int n, int k) in Shapes)
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    foreach ((float alpha, float beta) in Scalars)
+                    {
+                        CheckCase(rng, mode, m, n, k, transA, transB, alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void AlphaZeroScalesC()
+    {
+        var rng = new Rng(5);
+        CheckCase(rng, Mode.Auto, 9, 11, 7, false, true, 0f, 0.5f);
+        CheckCase(rng, Mode.Auto, 9, 11, 7, true, false, 0f, 0f);
+    }
+
+    [Fact]
+    public void BatchedMatchesPerItemReference()
+    {
+        var rng = new Rng(77);
+        const int Batch = 3, M = 11, N = 19, K = 23;
+        foreach (bool shareA in new[] { false, true })
+        {
+            foreach (bool shareB in new[] { false, true })
+            {
+                foreach (bool transA in new[] { false, true })
+                {
+                    int lda = (transA ? M : K) + 2, ldb = N + 1, ldc = N + 3;
+                    int sizeA = ((transA ? K : M) * lda) + 5, sizeB = (K * ldb) + 1, sizeC = M * ldc;
+                    int strideA = shareA ? 0 : sizeA, strideB = shareB ? 0 : sizeB;
+                    float[] a = Random(rng, shareA ? sizeA : Batch * sizeA);
+                    float[] b = Random(rng, shareB ? sizeB : Batch * sizeB);
+                    float[] c = Random(rng, Batch * sizeC);
+                    float[] c0 = (float[])c.Clone();
+                    Gemm.MultiplyBatched(Batch, transA, false, M, N, K, 0.7f, a, lda, strideA, b, ldb, strideB, 0.2f, c, ldc, sizeC);
+                    for (int i = 0; i < Batch; i++)
+                    {
+                        AssertClose(a.AsSpan(i * strideA), lda, transA, b.AsSpan(i * strideB), ldb, false,
+                            c0.AsSpan(i * sizeC, sizeC), c.AsSpan(i * sizeC, sizeC), ldc, M, N, K, 0.7f, 0.2f);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void BatchedInParallelEqualsSequentialBitForBit()
+    {
+        // 64 products of 32×32×32: enough work in total to spread the batch over threads.
+        var rng = new Rng(9);
+        const int Batch = 64, S = 32, Size = S * S;
+        float[] a = Random(rng, Batch * Size), b = Random(rng, Size), c = new float[Batch * Size];
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = 2;
+            Gemm.MultiplyBatched(Batch, false, true, S, S, S, 1f, a, S, Size, b, S, 0, 0f, c, S, Size);
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+        float[] expected = new float[Size];
+        for (int i = 0; i < Batch; i++)
+        {
+            Gemm.Multiply(false, true, S, S, S, 1f, a.AsSpan(i * Size, Size), S, b, S, 0f, expected, S);
+            Assert.True(expected.AsSpan().SequenceEqual(c.AsSpan(i * Size, Size)), $"batch item {i} differs");
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void ResultIsBitIdenticalAcrossThreadCounts(bool transA, bool transB)
+    {
+        const int M = 300, N = 257, K = 300;
+        var rng = new Rng(42);
+        float[] a = Random(rng, M * K), b = Random(rng, K * N);
+        float[][] results = new float[3][];
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            int[] threadCounts = [1, 2, 3];
+            for (int t = 0; t < threadCounts.Length; t++)
+            {
+                Gemm.MaxThreads = threadCounts[t];
+                results[t] = new float[M * N];
+                Gemm.Multiply(transA, transB, M, N, K, 1f, a, transA ? M : K, b, transB ? K : N, 0f, results[t], N);
+            }
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+        Assert.True(results[0].AsSpan().SequenceEqual(results[1]), "1 thread vs 2 threads");
+        Assert.True(results[0].AsSpan().SequenceEqual(results[2]), "1 thread vs 3 threads");
+    }
+
+    [Fact]
+    public void PackedAndDirectPathsAgreeBitForBit()
+    {
+        var rng = new Rng(3);
+        const int M = 37, N = 45, K = 530;
+        float[] a = Random(rng, M * K), b = Random(rng, K * N);
+        float[] packed = new float[M * N], direct = new float[M * N];
+        try
+        {
+            GemmDriver.ForcePacking = true;
+            Gemm.Multiply(false, false, M, N, K, 1f, a, K, b, N, 0f, packed, N);
+            GemmDriver.ForcePacking = false;
+            Gemm.Multiply(false, false, M, N, K, 1f, a, K, b, N, 0f, direct, N);
+        }
+        finally
+        {
+            GemmDriver.ForcePacking = null;
+        }
+        Assert.True(packed.AsSpan().SequenceEqual(direct));
+    }
+
+    [Fact]
+    public void RejectsShortOperandsAndNarrowLeadingDimensions()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 4, 1f, a, 4, b, 2, 0f, c, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 3, 3, 1f, a, 3, b, 2, 0f, c, 3));
+    }
+
+    private static void CheckCase(Rng rng, Mode mode, int m, int n, int k, bool transA, bool transB, float alpha, float beta)
+    {
+        // Leading dimensions wider than the stored rows, so padding must be skipped.
+        int lda = (transA ? m : k) + rng.NextInt(3);
+        int ldb = (transB ? k : n) + rng.NextInt(3);
+        int ldc = n + rng.NextInt(3);
+        float[] a = Random(rng, Math.Max(1, (transA ? k : m) * lda));
+        float[] b = Random(rng, Math.Max(1, (transB ? n : k) * ldb));
+        float[] c = Random(rng, Math.Max(1, m * ldc));
+        if (beta == 0f)
+        {
+            c.AsSpan().Fill(float.NaN);
+        }
+        float[] c0 = (float[])c.Clone();
+        try
+        {
+            GemmDriver.ForcePortable = mode == Mode.Portable;
+            GemmDriver.ForcePacking = mode switch { Mode.Packed => true, Mode.Direct => false, _ => null };
+            Gemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+        finally
+        {
+            GemmDriver.ForcePortable = false;
+            GemmDriver.ForcePacking = null;
+        }
+        AssertClose(a, lda, transA, b, ldb, transB, c0, c, ldc, m, n, k, alpha, beta);
+    }
+
+    /// <summary>Compares with a float64 reference; error relative to Σ|alpha·a·b| + |beta·c|, and padding untouched.</summary>
+    private static void AssertClose(
+        ReadOnlySpan<float> a, int lda, bool transA, ReadOnlySpan<float> b, int ldb, bool transB,
+        ReadOnlySpan<float> c0, ReadOnlySpan<float> c, int ldc, int m, int n, int k, float alpha, float beta)
+    {
+        double tolerance = 10 * Math.Sqrt(k + 4) * Math.Pow(2, -23);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc && (i * ldc) + j < c.Length; j++)
+            {
+                int ci = (i * ldc) + j;
+                if (j >= n)
+                {
+                    Assert.True(c0[ci].Equals(c[ci]), $"padding C[{i},{j}] was written");
+                    continue;
+                }
+                double sum = 0, scale = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double av = transA ? a[(p * lda) + i] : a[(i * lda) + p];
+                    double bv = transB ? b[(j * ldb) + p] : b[(p * ldb) + j];
+                    sum += av * bv;
+                    scale += Math.Abs(av * bv);
+                }
+                double expected = alpha * sum;
+                scale *= Math.Abs(alpha);
+                if (beta != 0f)
+                {
+                    expected += beta * (double)c0[ci];
+                    scale += Math.Abs(beta * (double)c0[ci]);
+                }
+                double error = Math.Abs(c[ci] - expected);
+                Assert.True(error <= (tolerance * scale) + 1e-30,
+                    $"C[{i},{j}] of {m}×{n}×{k} (transA={transA}, transB={transB}, alpha={alpha}, beta={beta}): got {c[ci]}, expected {expected}");
+            }
+        }
+    }
+
+    private static float[] Random(Rng rng, int length)
+    {
+        float[] values = new float[length];
+        rng.FillUniform(values, -1f, 1f);
+        return values;
+    }
+}
