@@ -152,13 +152,18 @@ public static class FastWeightRnnKernel
             var partialW = wantW ? workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden) : default;
             var partialG = wantG ? workspace.PartialGainGrad.AsSpan(chunk * hidden, hidden) : default;
             var partialB = wantB ? workspace.PartialBiasGrad.AsSpan(chunk * hidden, hidden) : default;
-            partialW.Clear();
             partialG.Clear();
             partialB.Clear();
-            int end = Math.Min(batch, (chunk + 1) * ChunkSize);
-            for (int b = chunk * ChunkSize; b < end; b++)
+            int start = chunk * ChunkSize, end = Math.Min(batch, (chunk + 1) * ChunkSize);
+            for (int b = start; b < end; b++)
             {
-                BackwardExample(workspace, scratch, b, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialW, partialG, partialB);
+                BackwardExample(workspace, scratch, b, (b - start) * Math.Max(0, steps - 1), wantW, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
+            }
+            if (wantW)
+            {
+                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ as one product over the chunk's rows.
+                int rows = (end - start) * Math.Max(0, steps - 1);
+                Gemm.Multiply(true, false, hidden, hidden, rows, 1f, scratch.RowGrad, hidden, scratch.RowInput, hidden, 0f, partialW, hidden);
             }
             workspace.ReturnScratch(scratch);
         });
@@ -338,9 +343,9 @@ public static class FastWeightRnnKernel
     }
 
     private static void BackwardExample(
-        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b,
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int rowBase, bool saveRows,
         ReadOnlySpan<float> w, ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, ReadOnlySpan<float> dHAll,
-        Span<float> dUAll, Span<float> dW, Span<float> dGain, Span<float> dBias)
+        Span<float> dUAll, Span<float> dGain, Span<float> dBias)
     {
         int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
         bool fast = ws.UseFastWeights, ln = ws.UseLayerNorm, explicitForm = ws.Explicit;
@@ -468,10 +473,12 @@ public static class FastWeightRnnKernel
             if (t > 0)
             {
                 var hPrev = h.Slice((t - 1) * r, r);
-                // a = W h(t) + U(t): dW += da h(t)ᵀ, dh(t) = Wᵀ da.
-                if (!dW.IsEmpty)
+                // a = W h(t) + U(t): dW += da h(t)ᵀ (rows saved for one product per chunk), dh(t) = Wᵀ da.
+                if (saveRows)
                 {
-                    FastWeightRnnMath.AddOuter(dW, r, r, da, 1f, hPrev);
+                    int row = rowBase + t - 1;
+                    da.CopyTo(scratch.RowGrad.AsSpan(row * r, r));
+                    hPrev.CopyTo(scratch.RowInput.AsSpan(row * r, r));
                 }
                 dRec.Clear();
                 FastWeightRnnMath.AddMatTVec(w, r, r, da, 1f, dRec);

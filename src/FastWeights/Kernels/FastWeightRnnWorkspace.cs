@@ -136,6 +136,8 @@ public sealed class FastWeightRnnWorkspace
             Hidden = hidden;
             Vectors = new float[VectorCount * hidden];
             MemoryGrad = new float[steps * hidden];
+            RowGrad = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
+            RowInput = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
             if (explicitForm)
             {
                 SegmentLength = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(steps)));
@@ -159,6 +161,12 @@ public sealed class FastWeightRnnWorkspace
 
         /// <summary>Efficient form: dL/dh(τ) through the attention of later steps, T·R.</summary>
         public float[] MemoryGrad { get; }
+
+        /// <summary>dL/da of every (example, t ≥ 1) of the chunk, one row each: the left factor of dW = Σ da h(t)ᵀ.</summary>
+        public float[] RowGrad { get; }
+
+        /// <summary>h(t) of every (example, t ≥ 1) of the chunk, the right factor of dW.</summary>
+        public float[] RowInput { get; }
 
         /// <summary>Explicit form: the running A (R·R).</summary>
         public float[] FastWeights { get; } = [];

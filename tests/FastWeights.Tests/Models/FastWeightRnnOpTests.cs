@@ -328,6 +328,20 @@ public class FastWeightRnnOpTests
         Assert.True(RelativeRms(w.Grad!.ToArray(), once.DW.Select(v => 2 * v).ToArray()) < 1e-6);
     }
 
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(2, 0)]
+    [InlineData(2, 1)]
+    public void EmptyAndSingleStepSequences_Work(int b, int t)
+    {
+        var p = MakeProblem(13, b, t, 4);
+        var fused = RunFused(p, new FastWeightRnnOptions { InnerSteps = 2 });
+        var reference = Reference(p, ToDouble(p.U), ToDouble(p.W), ToDouble(p.Gain), ToDouble(p.Bias), new FastWeightRnnOptions { InnerSteps = 2 });
+        Assert.Equal(b * t * 4, fused.H.Length);
+        Assert.True(RelativeRms(fused.H, reference) < 1e-5);
+        Assert.All(fused.DW, v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void Trace_FastWeightsAndAttentionMatchTheReference()
     {
