@@ -13,13 +13,15 @@ internal static unsafe class GemmDriver
     private const int MR = GemmMicroKernel.MR;
     private const int NR = GemmMicroKernel.NR;
 
-    /// <summary>Depth of a k-block (B micro-panel KC×NR = 16 KiB stays in L1).</summary>
-    internal const int KC = 256;
+    /// <summary>Depth of a k-block (B micro-panel KC×NR = 24 KiB stays in L1).</summary>
+    internal static int KC = Env("FW_GEMM_KC", 384);
 
-    /// <summary>Rows per A block (MC×KC ≈ 144 KiB stays in L2).</summary>
-    internal const int MC = 144;
+    /// <summary>Rows per A block (MC×KC ≈ 216 KiB stays in L2).</summary>
+    internal static int MC = Env("FW_GEMM_MC", 144);
 
-    /// <summary>Columns per B block (KC×NC = 4 MiB in L3).</summary>
+    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
+
+    /// <summary>Columns per B block (KC×NC = 6 MiB in L3).</summary>
     internal const int NC = 4096;
 
     /// <summary>Multiply-adds (m·n·k) below which operands are not packed.</summary>
@@ -182,7 +184,7 @@ internal static unsafe class GemmDriver
             int q0 = (int)((long)colTask * Panels / ColumnTasks), q1 = (int)((long)(colTask + 1) * Panels / ColumnTasks);
             int kc = Kc;
 
-            using var aBuffer = PackBuffer.Rent(true, PackA ? (long)RoundUp(Math.Min(MC, i1 - i0), MR) * kc : 0);
+            using var aBuffer = PackBuffer.Rent(true, PackA ? ((long)RoundUp(Math.Min(MC, i1 - i0), MR) * kc) + GemmPacking.Slack : 0);
             for (int ic = i0; ic < i1; ic += MC)
             {
                 int mc = Math.Min(MC, i1 - ic);
