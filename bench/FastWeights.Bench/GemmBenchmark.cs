@@ -15,6 +15,13 @@ internal static unsafe class GemmBenchmark
     public static int Run(string[] args)
     {
         int[] sizes = Option(args, "--sizes", [64, 256, 1024]);
+        // Extra non-square shapes, e.g. --shapes 128x50x50,50x50x128 (m×n×k).
+        int index = Array.IndexOf(args, "--shapes");
+        var shapes = sizes.Select(s => (M: s, N: s, K: s)).ToList();
+        if (index >= 0 && index + 1 < args.Length)
+        {
+            shapes = args[index + 1].Split(',').Select(t => t.Split('x').Select(int.Parse).ToArray()).Select(v => (v[0], v[1], v[2])).ToList();
+        }
         int[] threadCounts = Option(args, "--threads", [1, 2]);
         int repeats = Option(args, "--repeats", [15])[0];
         double sampleSeconds = Option(args, "--sample-ms", [60])[0] / 1000.0;
@@ -44,12 +51,13 @@ internal static unsafe class GemmBenchmark
         int savedThreads = Gemm.MaxThreads;
         try
         {
-            foreach (int n in sizes)
+            foreach ((int m, int n, int k) in shapes)
             {
-                float[] a = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
-                float[] b = GC.AllocateUninitializedArray<float>(n * n, pinned: true);
-                float[] cOurs = GC.AllocateArray<float>(n * n, pinned: true);
-                float[] cTheirs = GC.AllocateArray<float>(n * n, pinned: true);
+                string label = m == n && n == k ? $"{n}" : $"{m}×{n}×{k}";
+                float[] a = GC.AllocateUninitializedArray<float>(m * k, pinned: true);
+                float[] b = GC.AllocateUninitializedArray<float>(k * n, pinned: true);
+                float[] cOurs = GC.AllocateArray<float>(m * n, pinned: true);
+                float[] cTheirs = GC.AllocateArray<float>(m * n, pinned: true);
                 rng.FillUniform(a, -1f, 1f);
                 rng.FillUniform(b, -1f, 1f);
                 fixed (float* pa = a, pb = b, pt = cTheirs)
@@ -59,14 +67,14 @@ internal static unsafe class GemmBenchmark
                     {
                         Gemm.MaxThreads = threads;
                         blas?.SetThreads(threads);
-                        Action ours = () => Gemm.Multiply(false, false, n, n, n, 1f, a, n, b, n, 0f, cOurs, n);
-                        Action? theirs = blas is null ? null : () => blas.Sgemm(false, false, n, n, n, 1f, pA, n, pB, n, 0f, pT, n);
+                        Action ours = () => Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, cOurs, n);
+                        Action? theirs = blas is null ? null : () => blas.Sgemm(false, false, m, n, k, 1f, pA, k, pB, n, 0f, pT, n);
 
                         int oursIterations = Calibrate(ours, sampleSeconds);
                         int theirsIterations = theirs is null ? 0 : Calibrate(theirs, sampleSeconds);
                         var oursRates = new List<double>();
                         var theirsRates = new List<double>();
-                        double flops = 2.0 * n * n * n;
+                        double flops = 2.0 * m * n * k;
                         for (int r = 0; r < repeats; r++)
                         {
                             // Alternate which goes first so drift in the machine's load hits both alike.
@@ -90,12 +98,12 @@ internal static unsafe class GemmBenchmark
                         double peak = threads == 1 ? peak1 : peakAll * Math.Min(threads, Environment.ProcessorCount) / Environment.ProcessorCount;
                         if (theirs is null)
                         {
-                            Console.WriteLine($"| {n} | {threads} | {oursMedian:F1} | – | – | {100 * oursMedian / peak:F0}% | – |");
+                            Console.WriteLine($"| {label} | {threads} | {oursMedian:F1} | – | – | {100 * oursMedian / peak:F0}% | – |");
                         }
                         else
                         {
                             double theirsMedian = PeakFlops.Median(theirsRates);
-                            Console.WriteLine($"| {n} | {threads} | {oursMedian:F1} | {theirsMedian:F1} | {oursMedian / theirsMedian:F2} ({pairRatio:F2}) | {100 * oursMedian / peak:F0}% | {MaxRelativeDifference(cOurs, cTheirs, a, b, n):E1} |");
+                            Console.WriteLine($"| {label} | {threads} | {oursMedian:F1} | {theirsMedian:F1} | {oursMedian / theirsMedian:F2} ({pairRatio:F2}) | {100 * oursMedian / peak:F0}% | {MaxRelativeDifference(cOurs, cTheirs, a, b, m, n, k):E1} |");
                         }
                     }
                 }
@@ -138,16 +146,16 @@ internal static unsafe class GemmBenchmark
     }
 
     /// <summary>max |ours − theirs| / max Σ_p |a_ip·b_pj| over a sample of entries.</summary>
-    private static double MaxRelativeDifference(float[] ours, float[] theirs, float[] a, float[] b, int n)
+    private static double MaxRelativeDifference(float[] ours, float[] theirs, float[] a, float[] b, int m, int n, int k)
     {
         double worst = 0;
         for (int s = 0; s < 64; s++)
         {
-            int i = (s * 37) % n, j = (s * 101) % n;
+            int i = (s * 37) % m, j = (s * 101) % n;
             double scale = 0;
-            for (int p = 0; p < n; p++)
+            for (int p = 0; p < k; p++)
             {
-                scale += Math.Abs(a[(i * n) + p] * b[(p * n) + j]);
+                scale += Math.Abs(a[(i * k) + p] * b[(p * n) + j]);
             }
             worst = Math.Max(worst, Math.Abs(ours[(i * n) + j] - theirs[(i * n) + j]) / scale);
         }

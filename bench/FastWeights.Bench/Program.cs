@@ -6,7 +6,7 @@ internal static class Program
     /// <summary>Workloads by subcommand name; add new ones here (fwrnn, deltanet, …).</summary>
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Workloads = new()
     {
-        ["gemm"] = ("SGEMM GFLOP/s vs OpenBLAS for square sizes, 1 and 2 threads [--sizes 64,256,1024] [--repeats 9]", GemmBenchmark.Run),
+        ["gemm"] = ("SGEMM GFLOP/s vs OpenBLAS for square sizes, 1 and 2 threads [--sizes 64,256,1024] [--shapes MxNxK,…] [--threads 1,2] [--repeats 15] [--sample-ms 60]", GemmBenchmark.Run),
         ["peak"] = ("Peak FMA throughput of this machine (register-only loop)", _ => PeakFlops.Report()),
     };
 

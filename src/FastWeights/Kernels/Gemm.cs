@@ -111,9 +111,25 @@ public static unsafe class Gemm
         {
             var batchJob = new BatchJob
             {
-                A = pa, B = pb, C = pc, TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
-                Lda = lda, Ldb = ldb, Ldc = ldc, StrideA = strideA, StrideB = strideB, StrideC = strideC,
-                LengthA = aExtent, LengthB = bExtent, LengthC = cExtent,
+                A = pa,
+                B = pb,
+                C = pc,
+                TransA = transA,
+                TransB = transB,
+                M = m,
+                N = n,
+                K = k,
+                Alpha = alpha,
+                Beta = beta,
+                Lda = lda,
+                Ldb = ldb,
+                Ldc = ldc,
+                StrideA = strideA,
+                StrideB = strideB,
+                StrideC = strideC,
+                LengthA = aExtent,
+                LengthB = bExtent,
+                LengthC = cExtent,
             };
             Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, batchJob.Run);
         }

@@ -14,12 +14,10 @@ internal static unsafe class GemmDriver
     private const int NR = GemmMicroKernel.NR;
 
     /// <summary>Depth of a k-block (B micro-panel KC×NR = 24 KiB stays in L1).</summary>
-    internal static int KC = Env("FW_GEMM_KC", 384);
+    internal const int KC = 384;
 
     /// <summary>Rows per A block (MC×KC ≈ 216 KiB stays in L2).</summary>
-    internal static int MC = Env("FW_GEMM_MC", 144);
-
-    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
+    internal const int MC = 144;
 
     /// <summary>Columns per B block (KC×NC = 6 MiB in L3).</summary>
     internal const int NC = 4096;
