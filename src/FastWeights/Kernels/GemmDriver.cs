@@ -41,6 +41,19 @@ internal static unsafe class GemmDriver
         float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, nint ldc,
         int m, int n, int k, float alpha, float beta, int maxThreads)
     {
+        bool portable = ForcePortable || !GemmMicroKernel.Avx2Supported;
+        if ((m == 1 || n == 1) && !portable && ForcePacking is null)
+        {
+            // Matrix-vector shapes: C column = op(A)·b, or C row = op(B)ᵀ·a.
+            bool done = n == 1
+                ? GemmVector.TryRun(m, k, a, ars, acs, b, brs, c, ldc, alpha, beta)
+                : GemmVector.TryRun(n, k, b, bcs, brs, a, acs, c, 1, alpha, beta);
+            if (done)
+            {
+                return;
+            }
+        }
+
         long work = (long)m * n * k;
         bool pack = ForcePacking ?? (work > DirectWork);
         int threads = work >= ParallelWork ? Math.Max(1, maxThreads) : 1;
@@ -60,7 +73,7 @@ internal static unsafe class GemmDriver
         job.Alpha = alpha;
         job.PackA = pack;
         job.PackBFull = pack || bcs != 1;
-        job.Portable = ForcePortable || !GemmMicroKernel.Avx2Supported;
+        job.Portable = portable;
         job.Threads = threads;
         try
         {
