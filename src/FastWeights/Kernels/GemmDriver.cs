@@ -134,7 +134,7 @@ internal static unsafe class GemmDriver
                     GemmPacking.PackB(job.Bpack, bBlock, brs, bcs, nc, kc, panels - 1, panels);
                 }
 
-                // Tasks: row ranges of at most MC rows, at least one per thread when rows allow;
+                // Tasks: row ranges of at most MC rows;
                 // if rows are too few, split the NR panels instead.
                 int rowPanels = (m + MR - 1) / MR;
                 if (threads > 1 && rowPanels < 2 * threads && panels >= 2 * threads)
@@ -146,7 +146,9 @@ internal static unsafe class GemmDriver
                 }
                 else
                 {
-                    int chunkPanels = Math.Min(MC / MR, Math.Max(1, (rowPanels + threads - 1) / threads));
+                    // About three tasks per thread when threaded, so a core slowed by other work is balanced dynamically.
+                    int tasksWanted = threads > 1 ? 3 * threads : 1;
+                    int chunkPanels = Math.Min(MC / MR, Math.Max(1, (rowPanels + tasksWanted - 1) / tasksWanted));
                     job.RowChunk = chunkPanels * MR;
                     job.ColumnTasks = 1;
                     job.Panels = panels;
