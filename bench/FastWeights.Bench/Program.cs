@@ -1,1 +1,26 @@
-namespace FastWeights.Bench; internal static class Program { private static int Main(string[] args) => 0; }
+namespace FastWeights.Bench;
+
+/// <summary>Benchmark runner: <c>dotnet run -c Release --project bench/FastWeights.Bench -- &lt;workload&gt; [options]</c>.</summary>
+internal static class Program
+{
+    /// <summary>Workloads by subcommand name; add new ones here (fwrnn, deltanet, …).</summary>
+    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Workloads = new()
+    {
+        ["gemm"] = ("SGEMM GFLOP/s vs OpenBLAS for square sizes, 1 and 2 threads [--sizes 64,256,1024] [--shapes MxNxK,…] [--threads 1,2] [--repeats 15] [--sample-ms 60]", GemmBenchmark.Run),
+        ["peak"] = ("Peak FMA throughput of this machine (register-only loop)", _ => PeakFlops.Report()),
+    };
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Workloads.TryGetValue(args[0], out var workload))
+        {
+            Console.WriteLine("usage: FastWeights.Bench <workload> [options]");
+            foreach (var (name, (description, _)) in Workloads)
+            {
+                Console.WriteLine($"  {name,-10} {description}");
+            }
+            return args.Length == 0 ? 0 : 2;
+        }
+        return workload.Run(args[1..]);
+    }
+}

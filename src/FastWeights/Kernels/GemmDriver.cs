@@ -13,13 +13,13 @@ internal static unsafe class GemmDriver
     private const int MR = GemmMicroKernel.MR;
     private const int NR = GemmMicroKernel.NR;
 
-    /// <summary>Depth of a k-block (B micro-panel KC×NR = 16 KiB stays in L1).</summary>
-    internal const int KC = 256;
+    /// <summary>Depth of a k-block (B micro-panel KC×NR = 24 KiB stays in L1).</summary>
+    internal const int KC = 384;
 
-    /// <summary>Rows per A block (MC×KC ≈ 144 KiB stays in L2).</summary>
+    /// <summary>Rows per A block (MC×KC ≈ 216 KiB stays in L2).</summary>
     internal const int MC = 144;
 
-    /// <summary>Columns per B block (KC×NC = 4 MiB in L3).</summary>
+    /// <summary>Columns per B block (KC×NC = 6 MiB in L3).</summary>
     internal const int NC = 4096;
 
     /// <summary>Multiply-adds (m·n·k) below which operands are not packed.</summary>
@@ -41,6 +41,19 @@ internal static unsafe class GemmDriver
         float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, nint ldc,
         int m, int n, int k, float alpha, float beta, int maxThreads)
     {
+        bool portable = ForcePortable || !GemmMicroKernel.Avx2Supported;
+        if ((m == 1 || n == 1) && !portable && ForcePacking is null)
+        {
+            // Matrix-vector shapes: C column = op(A)·b, or C row = op(B)ᵀ·a.
+            bool done = n == 1
+                ? GemmVector.TryRun(m, k, a, ars, acs, b, brs, c, ldc, alpha, beta)
+                : GemmVector.TryRun(n, k, b, bcs, brs, a, acs, c, 1, alpha, beta);
+            if (done)
+            {
+                return;
+            }
+        }
+
         long work = (long)m * n * k;
         bool pack = ForcePacking ?? (work > DirectWork);
         int threads = work >= ParallelWork ? Math.Max(1, maxThreads) : 1;
@@ -60,7 +73,7 @@ internal static unsafe class GemmDriver
         job.Alpha = alpha;
         job.PackA = pack;
         job.PackBFull = pack || bcs != 1;
-        job.Portable = ForcePortable || !GemmMicroKernel.Avx2Supported;
+        job.Portable = portable;
         job.Threads = threads;
         try
         {
@@ -121,7 +134,7 @@ internal static unsafe class GemmDriver
                     GemmPacking.PackB(job.Bpack, bBlock, brs, bcs, nc, kc, panels - 1, panels);
                 }
 
-                // Tasks: row ranges of at most MC rows, at least one per thread when rows allow;
+                // Tasks: row ranges of at most MC rows;
                 // if rows are too few, split the NR panels instead.
                 int rowPanels = (m + MR - 1) / MR;
                 if (threads > 1 && rowPanels < 2 * threads && panels >= 2 * threads)
@@ -133,7 +146,9 @@ internal static unsafe class GemmDriver
                 }
                 else
                 {
-                    int chunkPanels = Math.Min(MC / MR, Math.Max(1, (rowPanels + threads - 1) / threads));
+                    // About three tasks per thread when threaded, so a core slowed by other work is balanced dynamically.
+                    int tasksWanted = threads > 1 ? 3 * threads : 1;
+                    int chunkPanels = Math.Min(MC / MR, Math.Max(1, (rowPanels + tasksWanted - 1) / tasksWanted));
                     job.RowChunk = chunkPanels * MR;
                     job.ColumnTasks = 1;
                     job.Panels = panels;
@@ -182,7 +197,7 @@ internal static unsafe class GemmDriver
             int q0 = (int)((long)colTask * Panels / ColumnTasks), q1 = (int)((long)(colTask + 1) * Panels / ColumnTasks);
             int kc = Kc;
 
-            using var aBuffer = PackBuffer.Rent(true, PackA ? (long)RoundUp(Math.Min(MC, i1 - i0), MR) * kc : 0);
+            using var aBuffer = PackBuffer.Rent(true, PackA ? ((long)RoundUp(Math.Min(MC, i1 - i0), MR) * kc) + GemmPacking.Slack : 0);
             for (int ic = i0; ic < i1; ic += MC)
             {
                 int mc = Math.Min(MC, i1 - ic);

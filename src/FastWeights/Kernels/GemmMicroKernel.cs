@@ -41,6 +41,15 @@ internal static unsafe class GemmMicroKernel
         nint o4 = mr > 4 ? 4 * ars : 0;
         nint o5 = mr > 5 ? 5 * ars : 0;
 
+        // Bring the C tile towards L1 while the k loop runs (its rows are ldc apart, often cold in cache).
+        float* cRow = c;
+        for (int r = 0; r < mr; r++)
+        {
+            Sse.Prefetch0(cRow);
+            Sse.Prefetch0(cRow + (NR - 1));
+            cRow += ldc;
+        }
+
         Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero;
         Vector256<float> c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero;
         Vector256<float> c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero;
