@@ -46,7 +46,7 @@ internal static class TrainingConsole
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private static string Describe(MetricsRecord r) => Fmt($"step {r.Step}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:P1} | val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:P2} | lr {r.LearningRate:G3} | {r.Seconds:F0}s");
+    private static string Describe(MetricsRecord r) => Fmt($"step {r.Step}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy * 100:F1}% | val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy * 100:F2}% | lr {r.LearningRate:G3} | {r.Seconds:F0}s");
 
     private sealed class ProgressObserver(ProgressTask task, List<string> lines) : ITrainingObserver
     {
@@ -56,8 +56,8 @@ internal static class TrainingConsole
         {
             task.MaxValue = totalSteps;
             task.Value = step;
-            string val = double.IsNaN(lastVal) ? string.Empty : Fmt($" val {lastVal:P1}");
-            task.Description = Markup.Escape(Fmt($"step {step}/{totalSteps} loss {loss:F3} acc {accuracy:P0}{val} {stepsPerSecond:F0} it/s"));
+            string val = double.IsNaN(lastVal) ? string.Empty : Fmt($" val {lastVal * 100:F1}%");
+            task.Description = Markup.Escape(Fmt($"step {step}/{totalSteps} loss {loss:F3} acc {accuracy * 100:F0}%{val} {stepsPerSecond:F0} it/s"));
         }
 
         public void OnEvaluation(MetricsRecord record)

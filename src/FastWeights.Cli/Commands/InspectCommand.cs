@@ -39,7 +39,7 @@ internal static class InspectCommand
             int answer;
             using (Tape.NoGrad())
             {
-                var u = layer.Project(network.Embed(ids, 1, ids.Length));
+                var u = network.ProjectedInputs(ids, 1, ids.Length);
                 trace = FastWeightRnnKernel.Trace(
                     layer.Options, ids.Length, layer.HiddenSize, u.ToArray(), layer.RecurrentWeight.ToArray(),
                     layer.Gain?.ToArray() ?? [], layer.Bias?.ToArray() ?? []);

@@ -44,7 +44,7 @@ internal static class TestCommand
             }
             else
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: accuracy {r.Accuracy:P2}, error rate {r.ErrorRate:P2}, loss {r.Loss:F4} on {r.Count} examples ({config.Model}, R={config.Hidden})"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: accuracy {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4} on {r.Count} examples ({config.Model}, R={config.Hidden})"));
             }
             return ExitCodes.Ok;
         });

@@ -38,5 +38,8 @@ public sealed class AssociativeLstmLayer : RecurrentLayer
     public Tensor RecurrentWeight { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => AssociativeLstmOp.Forward(Ops.Linear(x, InputWeight, InputBias), RecurrentWeight);
+    public override Tensor Project(Tensor x) => Ops.Linear(x, InputWeight, InputBias);
+
+    /// <inheritdoc />
+    public override Tensor Recur(Tensor u) => AssociativeLstmOp.Forward(u, RecurrentWeight);
 }

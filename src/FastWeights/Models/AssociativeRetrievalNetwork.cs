@@ -31,11 +31,17 @@ public sealed class AssociativeRetrievalNetwork : Module
     /// <summary>The embedded inputs [B, T, E] of token ids laid out [B, T].</summary>
     public Tensor Embed(ReadOnlySpan<int> ids, int batch, int length) => embedding.Forward(ids, batch, length);
 
+    /// <summary>
+    /// The recurrent layer's projected inputs U [B, T, P] for token ids [B, T]. Computed as a lookup in the projected
+    /// embedding table (E·Wxᵀ + b)[ids], which equals projecting each embedded token but costs V·E·P instead of B·T·E·P.
+    /// </summary>
+    public Tensor ProjectedInputs(ReadOnlySpan<int> ids, int batch, int length) =>
+        Ops.Embedding(Recurrent.Project(embedding.Weight), ids, [batch, length]);
+
     /// <summary>Class logits [B, classes] for a batch of token ids laid out [B, T].</summary>
     public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
     {
-        var x = Embed(ids, batch, length);
-        var h = Recurrent.Forward(x);
+        var h = Recurrent.Recur(ProjectedInputs(ids, batch, length));
         var last = Ops.Reshape(Ops.Slice(h, 1, length - 1, 1), batch, Recurrent.HiddenSize);
         return output.Forward(Ops.Relu(hidden.Forward(last)));
     }

@@ -1,5 +1,4 @@
 using FastWeights.Autodiff;
-using FastWeights.Nn;
 using FastWeights.Tensors;
 
 namespace FastWeights.Models;
@@ -7,14 +6,12 @@ namespace FastWeights.Models;
 /// <summary>
 /// The recurrent layer of Ba et al. 2016, §3, with its fast-weights-free baselines:
 /// h₀ = f(W h(t) + C x(t) + b), h_{s+1} = f(LN[W h(t) + C x(t) + b + A(t) h_s]), A(t) = λA(t−1) + η h(t)h(t)ᵀ.
-/// Parameters: <c>input.weight</c> C [R, D] and <c>input.bias</c> b [R]; <c>recurrent_weight</c> W [R, R]
+/// Parameters: <c>input_weight</c> C [R, D] and <c>input_bias</c> b [R]; <c>recurrent_weight</c> W [R, R]
 /// (z = h·Wᵀ, so W[i, j] is the weight from unit j to unit i); <c>ln_gain</c>, <c>ln_bias</c> [R] when layer norm is on.
 /// The whole sequence runs as one fused op (<see cref="FastWeightRnnOp"/>).
 /// </summary>
 public sealed class FastWeightRnnLayer : RecurrentLayer
 {
-    private readonly Linear input;
-
     /// <summary>
     /// Creates the layer. Initialisation: C and b uniform in ±1/√D; W = <paramref name="recurrentScale"/>·I
     /// (0.05·I for fast weights and layer-norm RNNs, following the public implementations of the paper; 1·I for
@@ -27,7 +24,9 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
         options.Validate(hiddenSize);
         Options = options;
         HiddenSize = hiddenSize;
-        input = RegisterModule("input", new Linear(rng, inputSize, hiddenSize));
+        float bound = 1f / MathF.Sqrt(inputSize);
+        InputWeight = RegisterParameter("input_weight", Tensor.RandomUniform(rng, -bound, bound, hiddenSize, inputSize));
+        InputBias = RegisterParameter("input_bias", Tensor.RandomUniform(rng, -bound, bound, hiddenSize));
         var w = Tensor.Zeros(hiddenSize, hiddenSize);
         for (int i = 0; i < hiddenSize; i++)
         {
@@ -47,6 +46,12 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
     /// <inheritdoc />
     public override int HiddenSize { get; }
 
+    /// <summary>The input weights C, [R, D].</summary>
+    public Tensor InputWeight { get; }
+
+    /// <summary>The input bias b, [R].</summary>
+    public Tensor InputBias { get; }
+
     /// <summary>The slow recurrent weights W, [R, R].</summary>
     public Tensor RecurrentWeight { get; }
 
@@ -56,9 +61,9 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
     /// <summary>Layer-norm bias, or null without layer norm.</summary>
     public Tensor? Bias { get; }
 
-    /// <summary>The input projection C x + b for a whole sequence, [B, T, R].</summary>
-    public Tensor Project(Tensor x) => input.Forward(x);
+    /// <summary>The input projection C x + b, [..., D] → [..., R].</summary>
+    public override Tensor Project(Tensor x) => Ops.Linear(x, InputWeight, InputBias);
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => FastWeightRnnOp.Forward(Project(x), RecurrentWeight, Gain, Bias, Options);
+    public override Tensor Recur(Tensor u) => FastWeightRnnOp.Forward(u, RecurrentWeight, Gain, Bias, Options);
 }

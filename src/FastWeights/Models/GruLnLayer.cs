@@ -41,5 +41,8 @@ public sealed class GruLnLayer : RecurrentLayer
     public Tensor Bias { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => GruLnOp.Forward(Ops.Linear(x, InputWeight, InputBias), RecurrentWeight, Gain, Bias);
+    public override Tensor Project(Tensor x) => Ops.Linear(x, InputWeight, InputBias);
+
+    /// <inheritdoc />
+    public override Tensor Recur(Tensor u) => GruLnOp.Forward(u, RecurrentWeight, Gain, Bias);
 }

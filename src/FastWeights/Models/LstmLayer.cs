@@ -33,5 +33,8 @@ public sealed class LstmLayer : RecurrentLayer
     public Tensor RecurrentWeight { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => LstmOp.Forward(Ops.Linear(x, InputWeight, InputBias), RecurrentWeight);
+    public override Tensor Project(Tensor x) => Ops.Linear(x, InputWeight, InputBias);
+
+    /// <inheritdoc />
+    public override Tensor Recur(Tensor u) => LstmOp.Forward(u, RecurrentWeight);
 }

@@ -3,12 +3,23 @@ using FastWeights.Tensors;
 
 namespace FastWeights.Models;
 
-/// <summary>A recurrent layer that maps a whole input sequence x [B, T, D] to its hidden states H [B, T, R].</summary>
+/// <summary>
+/// A recurrent layer that maps a whole input sequence x [B, T, D] to its hidden states H [B, T, R], in two parts:
+/// the input projection U = x·Wxᵀ + b (<see cref="Project"/>, position-wise) and the recurrence over U
+/// (<see cref="Recur"/>, one fused op). Splitting them lets a network project an embedding table once instead of
+/// every token: (E[ids])·Wxᵀ = (E·Wxᵀ)[ids].
+/// </summary>
 public abstract class RecurrentLayer : Module
 {
     /// <summary>Number of hidden units R.</summary>
     public abstract int HiddenSize { get; }
 
-    /// <summary>Runs the layer over the sequence; the state starts at zero for every sequence.</summary>
-    public abstract Tensor Forward(Tensor x);
+    /// <summary>The input projection of each position, [..., D] → [..., P].</summary>
+    public abstract Tensor Project(Tensor x);
+
+    /// <summary>Runs the recurrence over projected inputs U [B, T, P]; the state starts at zero for every sequence.</summary>
+    public abstract Tensor Recur(Tensor u);
+
+    /// <summary>Runs the layer over the sequence x [B, T, D].</summary>
+    public Tensor Forward(Tensor x) => Recur(Project(x));
 }
