@@ -1,1 +1,51 @@
-namespace FastWeights.Cli; internal static class Program { private static int Main(string[] args) => 0; }
+using System.CommandLine;
+using FastWeights.Cli.Commands;
+using FastWeights.Serialization;
+
+namespace FastWeights.Cli;
+
+/// <summary>The <c>fastweights</c> command-line tool.</summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the tool with the given arguments and writers (used by tests); returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRoot(stdout);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            string cmd = parse.CommandResult.Command is RootCommand ? "fastweights" : "fastweights " + parse.CommandResult.Command.Name;
+            stderr.WriteLine($"fastweights: error: {parse.Errors[0].Message} (see '{cmd} --help')");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            stderr.WriteLine($"fastweights: error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    private static bool IsUserError(Exception e) => e is CliException or ArgumentException or FormatException
+        or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or CheckpointMismatchException
+        or IOException or UnauthorizedAccessException;
+
+    private static RootCommand BuildRoot(TextWriter stdout)
+    {
+        var root = new RootCommand("FastWeights: train, evaluate, inspect and run fast-weight sequence models (Ba et al. 2016 fast-weights RNN and its baselines).");
+        root.Add(TrainCommand.Create(stdout));
+        root.Add(TestCommand.Create(stdout));
+        root.Add(PredictCommand.Create(stdout));
+        root.Add(PlotCommand.Create(stdout));
+        root.Add(InspectCommand.Create(stdout));
+        root.Add(DataCommand.Create(stdout));
+        root.Add(ModelsCommand.Create(stdout));
+        return root;
+    }
+}

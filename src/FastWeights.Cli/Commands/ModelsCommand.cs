@@ -1,0 +1,23 @@
+using System.CommandLine;
+using FastWeights.Models;
+
+namespace FastWeights.Cli.Commands;
+
+/// <summary><c>fastweights models</c>: lists the model names.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var cmd = new Command("models", "List the models 'train --model' accepts.");
+        cmd.SetAction(_ =>
+        {
+            foreach (var m in ModelCatalog.All)
+            {
+                string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
+                stdout.WriteLine($"{m.Name,-10} {m.Description}{aliases}");
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,59 @@
+using FastWeights.Kernels;
+using FastWeights.Tensors;
+
+namespace FastWeights.Autodiff;
+
+/// <summary>
+/// The fused whole-sequence Associative LSTM (Danihelka et al. 2016) as one differentiable op (see
+/// <see cref="AssociativeLstmKernel"/> for the equations and the layout of U). The caller computes
+/// U = x·Wxᵀ + b with ordinary ops; this op runs the recurrence and records a single backward action on the tape.
+/// </summary>
+public static class AssociativeLstmOp
+{
+    /// <summary>All real hidden states H (B×T×R, each row [re | im] of R/2 complex units) with h(−1) = 0, c_s(−1) = 0.</summary>
+    /// <param name="u">Input projections, shape [B, T, 9R/2] laid out [ĝ_f | ĝ_i | ĝ_o | r̂_i | r̂_o | û].</param>
+    /// <param name="wh">Recurrent weights, shape [9R/2, R].</param>
+    /// <param name="permutations">
+    /// One permutation of the R/2 complex units per memory copy (see <see cref="AssociativeLstmKernel.CreatePermutations"/>);
+    /// null means a single copy (N_copies = 1, the identity).
+    /// </param>
+    /// <param name="workspace">
+    /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
+    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// </param>
+    public static Tensor Forward(Tensor u, Tensor wh, int[][]? permutations = null, AssociativeLstmKernel.Workspace? workspace = null)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(wh);
+        var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, AssociativeLstmKernel.ProjectionWidth, "Associative LSTM");
+        var perms = permutations ?? [Enumerable.Range(0, hidden / 2).ToArray()];
+        int copies = perms.Length;
+        workspace ??= new AssociativeLstmKernel.Workspace(batch, steps, hidden, copies);
+        workspace.Resize(batch, steps, hidden, copies);
+        var h = Tensor.Zeros(batch, steps, hidden);
+        AssociativeLstmKernel.Forward(workspace, u.Span, wh.Span, perms, h.Span);
+
+        if (Tape.ShouldRecord(u, wh))
+        {
+            var ws = workspace;
+            long generation = ws.Generation;
+            Tape.Record(h, () =>
+            {
+                var g = h.Grad;
+                if (g is null)
+                {
+                    return;
+                }
+                if (ws.Generation != generation)
+                {
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
+                }
+                AssociativeLstmKernel.Backward(
+                    ws, wh.Span, perms, g.Span,
+                    u.RequiresGrad ? u.EnsureGrad().Span : default,
+                    wh.RequiresGrad ? wh.EnsureGrad().Span : default);
+            });
+        }
+        return h;
+    }
+}

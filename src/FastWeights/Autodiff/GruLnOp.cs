@@ -1,0 +1,64 @@
+using FastWeights.Kernels;
+using FastWeights.Tensors;
+
+namespace FastWeights.Autodiff;
+
+/// <summary>
+/// The fused whole-sequence GRU with layer normalisation as one differentiable op (see <see cref="GruLnKernel"/>
+/// for the equations, the gate order [r | z | n] and where layer normalisation sits). The caller computes
+/// U = x·Wxᵀ + b with ordinary ops; this op runs the recurrence and records a single backward action on the tape.
+/// </summary>
+public static class GruLnOp
+{
+    /// <summary>All hidden states H (B×T×R) of a GRU-LN with h(−1) = 0.</summary>
+    /// <param name="u">Input projections, shape [B, T, 3R].</param>
+    /// <param name="wh">Recurrent weights, shape [3R, R].</param>
+    /// <param name="lnGain">Layer-norm gains γ, shape [3R] (blocks r, z, n).</param>
+    /// <param name="lnBias">Layer-norm biases β, shape [3R] (blocks r, z, n).</param>
+    /// <param name="workspace">
+    /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
+    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// </param>
+    public static Tensor Forward(Tensor u, Tensor wh, Tensor lnGain, Tensor lnBias, GruLnKernel.Workspace? workspace = null)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(wh);
+        ArgumentNullException.ThrowIfNull(lnGain);
+        ArgumentNullException.ThrowIfNull(lnBias);
+        var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, static r => GruLnKernel.GateCount * r, "GRU-LN");
+        int gr = GruLnKernel.GateCount * hidden;
+        if (lnGain.Length != gr || lnBias.Length != gr)
+        {
+            throw new ArgumentException($"GRU-LN: layer-norm gain and bias must have {gr} elements, got {lnGain.Length} and {lnBias.Length}.");
+        }
+        workspace ??= new GruLnKernel.Workspace(batch, steps, hidden);
+        workspace.Resize(batch, steps, hidden);
+        var h = Tensor.Zeros(batch, steps, hidden);
+        GruLnKernel.Forward(workspace, u.Span, wh.Span, lnGain.Span, lnBias.Span, h.Span);
+
+        if (Tape.ShouldRecord([u, wh, lnGain, lnBias]))
+        {
+            var ws = workspace;
+            long generation = ws.Generation;
+            Tape.Record(h, () =>
+            {
+                var g = h.Grad;
+                if (g is null)
+                {
+                    return;
+                }
+                if (ws.Generation != generation)
+                {
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
+                }
+                GruLnKernel.Backward(
+                    ws, wh.Span, lnGain.Span, g.Span,
+                    u.RequiresGrad ? u.EnsureGrad().Span : default,
+                    wh.RequiresGrad ? wh.EnsureGrad().Span : default,
+                    lnGain.RequiresGrad ? lnGain.EnsureGrad().Span : default,
+                    lnBias.RequiresGrad ? lnBias.EnsureGrad().Span : default);
+            });
+        }
+        return h;
+    }
+}

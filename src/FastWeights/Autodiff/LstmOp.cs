@@ -1,0 +1,55 @@
+using FastWeights.Kernels;
+using FastWeights.Tensors;
+
+namespace FastWeights.Autodiff;
+
+/// <summary>
+/// The fused whole-sequence LSTM as one differentiable op (see <see cref="LstmKernel"/> for the equations and
+/// the gate order [i | f | g | o]). The caller computes U = x·Wxᵀ + b with ordinary ops; this op runs the
+/// recurrence and records a single backward action on the tape.
+/// </summary>
+public static class LstmOp
+{
+    /// <summary>
+    /// All hidden states H (B×T×R) of an LSTM with h(−1) = c(−1) = 0.
+    /// </summary>
+    /// <param name="u">Input projections, shape [B, T, 4R].</param>
+    /// <param name="wh">Recurrent weights, shape [4R, R] (pre-activation += h·Whᵀ).</param>
+    /// <param name="workspace">
+    /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
+    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// </param>
+    public static Tensor Forward(Tensor u, Tensor wh, LstmKernel.Workspace? workspace = null)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        ArgumentNullException.ThrowIfNull(wh);
+        var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, static r => LstmKernel.GateCount * r, "LSTM");
+        workspace ??= new LstmKernel.Workspace(batch, steps, hidden);
+        workspace.Resize(batch, steps, hidden);
+        var h = Tensor.Zeros(batch, steps, hidden);
+        LstmKernel.Forward(workspace, u.Span, wh.Span, h.Span);
+
+        if (Tape.ShouldRecord(u, wh))
+        {
+            var ws = workspace;
+            long generation = ws.Generation;
+            Tape.Record(h, () =>
+            {
+                var g = h.Grad;
+                if (g is null)
+                {
+                    return;
+                }
+                if (ws.Generation != generation)
+                {
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
+                }
+                LstmKernel.Backward(
+                    ws, wh.Span, g.Span,
+                    u.RequiresGrad ? u.EnsureGrad().Span : default,
+                    wh.RequiresGrad ? wh.EnsureGrad().Span : default);
+            });
+        }
+        return h;
+    }
+}

@@ -1,0 +1,352 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace FastWeights.Kernels;
+
+/// <summary>
+/// Small SIMD matrix-vector helpers over row-major R×R matrices for the fast-weights RNN kernel
+/// (sizes are tiny, so these beat a general GEMM call). Each has a fixed summation order, so results do not
+/// depend on threading.
+/// </summary>
+internal static class FastWeightRnnMath
+{
+    /// <summary>y[i] = init[i] + Σ_k m[i,k]·x[k] (init may be empty for 0); m is rows×cols row-major.</summary>
+    public static void MatVec(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> init, Span<float> y)
+    {
+        if (m.Length < rows * cols || x.Length < cols || y.Length < rows || (!init.IsEmpty && init.Length < rows))
+        {
+            throw new ArgumentException("MatVec: span too short.");
+        }
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        bool hasInit = !init.IsEmpty;
+        ref float ir = ref MemoryMarshal.GetReference(init);
+        int i = 0;
+        for (; i + 4 <= rows; i += 4)
+        {
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            ref float r1 = ref Unsafe.Add(ref r0, cols);
+            ref float r2 = ref Unsafe.Add(ref r1, cols);
+            ref float r3 = ref Unsafe.Add(ref r2, cols);
+            var a0 = Vector256<float>.Zero;
+            var a1 = Vector256<float>.Zero;
+            var a2 = Vector256<float>.Zero;
+            var a3 = Vector256<float>.Zero;
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), xv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), xv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)k), xv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)k), xv, a3);
+            }
+            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
+            for (; k < cols; k++)
+            {
+                float xk = Unsafe.Add(ref xr, k);
+                s0 += Unsafe.Add(ref r0, k) * xk;
+                s1 += Unsafe.Add(ref r1, k) * xk;
+                s2 += Unsafe.Add(ref r2, k) * xk;
+                s3 += Unsafe.Add(ref r3, k) * xk;
+            }
+            if (hasInit)
+            {
+                s0 += Unsafe.Add(ref ir, i);
+                s1 += Unsafe.Add(ref ir, i + 1);
+                s2 += Unsafe.Add(ref ir, i + 2);
+                s3 += Unsafe.Add(ref ir, i + 3);
+            }
+            Unsafe.Add(ref yr, i) = s0;
+            Unsafe.Add(ref yr, i + 1) = s1;
+            Unsafe.Add(ref yr, i + 2) = s2;
+            Unsafe.Add(ref yr, i + 3) = s3;
+        }
+        for (; i < rows; i++)
+        {
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            var a0 = Vector256<float>.Zero;
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), Vector256.LoadUnsafe(ref xr, (nuint)k), a0);
+            }
+            float s0 = Vector256.Sum(a0);
+            for (; k < cols; k++)
+            {
+                s0 += Unsafe.Add(ref r0, k) * Unsafe.Add(ref xr, k);
+            }
+            Unsafe.Add(ref yr, i) = hasInit ? s0 + Unsafe.Add(ref ir, i) : s0;
+        }
+    }
+
+    /// <summary>
+    /// y[k] += alpha · Σ_i x[i]·m[i,k] (y += alpha·mᵀx), skipping the rows where x[i] = 0 (ReLU outputs are sparse).
+    /// </summary>
+    public static void AddMatTVec(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> x, float alpha, Span<float> y)
+    {
+        if (m.Length < rows * cols || x.Length < rows || y.Length < cols)
+        {
+            throw new ArgumentException("AddMatTVec: span too short.");
+        }
+        Span<int> nonZero = rows <= 512 ? stackalloc int[rows] : new int[rows];
+        int count = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            if (x[i] != 0f)
+            {
+                nonZero[count++] = i;
+            }
+        }
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int p = 0;
+        for (; p + 4 <= count; p += 4)
+        {
+            int i0 = nonZero[p], i1 = nonZero[p + 1], i2 = nonZero[p + 2], i3 = nonZero[p + 3];
+            float c0 = alpha * Unsafe.Add(ref xr, i0), c1 = alpha * Unsafe.Add(ref xr, i1);
+            float c2 = alpha * Unsafe.Add(ref xr, i2), c3 = alpha * Unsafe.Add(ref xr, i3);
+            ref float r0 = ref Unsafe.Add(ref mr, i0 * cols);
+            ref float r1 = ref Unsafe.Add(ref mr, i1 * cols);
+            ref float r2 = ref Unsafe.Add(ref mr, i2 * cols);
+            ref float r3 = ref Unsafe.Add(ref mr, i3 * cols);
+            var v0 = Vector256.Create(c0);
+            var v1 = Vector256.Create(c1);
+            var v2 = Vector256.Create(c2);
+            var v3 = Vector256.Create(c3);
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var acc = Vector256.LoadUnsafe(ref yr, (nuint)k);
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), v0, acc);
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), v1, acc);
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)k), v2, acc);
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)k), v3, acc);
+                acc.StoreUnsafe(ref yr, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                float acc = Unsafe.Add(ref yr, k);
+                acc += Unsafe.Add(ref r0, k) * c0;
+                acc += Unsafe.Add(ref r1, k) * c1;
+                acc += Unsafe.Add(ref r2, k) * c2;
+                acc += Unsafe.Add(ref r3, k) * c3;
+                Unsafe.Add(ref yr, k) = acc;
+            }
+        }
+        for (; p < count; p++)
+        {
+            int i0 = nonZero[p];
+            Axpy(alpha * Unsafe.Add(ref xr, i0), m.Slice(i0 * cols, cols), y);
+        }
+    }
+
+    /// <summary>m[i,k] += alpha·x[i]·y[k] (rank-1 update), skipping rows where x[i] = 0.</summary>
+    public static void AddOuter(Span<float> m, int rows, int cols, ReadOnlySpan<float> x, float alpha, ReadOnlySpan<float> y)
+    {
+        if (m.Length < rows * cols || x.Length < rows || y.Length < cols)
+        {
+            throw new ArgumentException("AddOuter: span too short.");
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            float xi = x[i];
+            if (xi != 0f)
+            {
+                Axpy(alpha * xi, y, m.Slice(i * cols, cols));
+            }
+        }
+    }
+
+    /// <summary>m ← λ·m + η·h·hᵀ (the fast-memory update A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ), m is n×n.</summary>
+    public static void DecayAddOuter(Span<float> m, int n, float lambda, float eta, ReadOnlySpan<float> h)
+    {
+        if (m.Length < n * n || h.Length < n)
+        {
+            throw new ArgumentException("DecayAddOuter: span too short.");
+        }
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        var lv = Vector256.Create(lambda);
+        for (int i = 0; i < n; i++)
+        {
+            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * n);
+            float c = eta * h[i];
+            var cv = Vector256.Create(c);
+            int k = 0;
+            for (; k + 8 <= n; k += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref row, (nuint)k) * lv;
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref hr, (nuint)k), cv, v).StoreUnsafe(ref row, (nuint)k);
+            }
+            for (; k < n; k++)
+            {
+                Unsafe.Add(ref row, k) = (Unsafe.Add(ref row, k) * lambda) + (Unsafe.Add(ref hr, k) * c);
+            }
+        }
+    }
+
+    /// <summary>y += a·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length > y.Length)
+        {
+            throw new ArgumentException("Axpy: span too short.");
+        }
+        int n = x.Length;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        var av = Vector256.Create(a);
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), av, Vector256.LoadUnsafe(ref yr, (nuint)k)).StoreUnsafe(ref yr, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            Unsafe.Add(ref yr, k) += a * Unsafe.Add(ref xr, k);
+        }
+    }
+
+    /// <summary>Dot product Σ_k x[k]·y[k] with a fixed summation order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        if (x.Length > y.Length)
+        {
+            throw new ArgumentException("Dot: span too short.");
+        }
+        int n = x.Length;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        var acc = Vector256<float>.Zero;
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), Vector256.LoadUnsafe(ref yr, (nuint)k), acc);
+        }
+        float s = Vector256.Sum(acc);
+        for (; k < n; k++)
+        {
+            s += Unsafe.Add(ref xr, k) * Unsafe.Add(ref yr, k);
+        }
+        return s;
+    }
+
+    /// <summary>dest[k] = d[k] where h[k] &gt; 0, else 0 (the ReLU derivative applied through its output h).</summary>
+    public static void MaskByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest)
+    {
+        if (d.Length > h.Length || d.Length > dest.Length)
+        {
+            throw new ArgumentException("MaskByPositive: span too short.");
+        }
+        int n = d.Length;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        ref float or = ref MemoryMarshal.GetReference(dest);
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref hr, (nuint)k), Vector256<float>.Zero);
+            (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask).StoreUnsafe(ref or, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            Unsafe.Add(ref or, k) = Unsafe.Add(ref hr, k) > 0f ? Unsafe.Add(ref dr, k) : 0f;
+        }
+    }
+
+    /// <summary>dest += d where h &gt; 0 (accumulating form of <see cref="MaskByPositive"/>).</summary>
+    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest)
+    {
+        if (d.Length > h.Length || d.Length > dest.Length)
+        {
+            throw new ArgumentException("AddMaskedByPositive: span too short.");
+        }
+        int n = d.Length;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        ref float or = ref MemoryMarshal.GetReference(dest);
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref hr, (nuint)k), Vector256<float>.Zero);
+            (Vector256.LoadUnsafe(ref or, (nuint)k) + (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask)).StoreUnsafe(ref or, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            if (Unsafe.Add(ref hr, k) > 0f)
+            {
+                Unsafe.Add(ref or, k) += Unsafe.Add(ref dr, k);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Layer normalization of one example followed by ReLU: n = (z − mean)/sqrt(var + eps), h = max(0, g⊙n + β)
+    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps).
+    /// </summary>
+    public static float LayerNormRelu(ReadOnlySpan<float> z, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float epsilon, Span<float> normalized, Span<float> h)
+    {
+        int n = z.Length;
+        float mean = TensorPrimitives.Sum(z) / n;
+        TensorPrimitives.Subtract(z, mean, normalized);
+        float variance = TensorPrimitives.SumOfSquares(normalized) / n;
+        float rstd = 1f / MathF.Sqrt(variance + epsilon);
+        TensorPrimitives.Multiply(normalized, rstd, normalized);
+        if (!gain.IsEmpty && !bias.IsEmpty)
+        {
+            TensorPrimitives.FusedMultiplyAdd(normalized, gain, bias, h);
+        }
+        else if (!gain.IsEmpty)
+        {
+            TensorPrimitives.Multiply(normalized, gain, h);
+        }
+        else if (!bias.IsEmpty)
+        {
+            TensorPrimitives.Add(normalized, bias, h);
+        }
+        else
+        {
+            normalized.CopyTo(h);
+        }
+        TensorPrimitives.Max(h, 0f, h);
+        return rstd;
+    }
+
+    /// <summary>
+    /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
+    /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
+    /// may alias <paramref name="dy"/>.
+    /// </summary>
+    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
+    {
+        int n = dy.Length;
+        if (!dGain.IsEmpty)
+        {
+            TensorPrimitives.FusedMultiplyAdd(dy, normalized, dGain, dGain);
+        }
+        if (!dBias.IsEmpty)
+        {
+            TensorPrimitives.Add(dy, dBias, dBias);
+        }
+        if (!gain.IsEmpty)
+        {
+            TensorPrimitives.Multiply(dy, gain, dz);
+        }
+        else if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dz)))
+        {
+            dy.CopyTo(dz);
+        }
+        float meanDn = TensorPrimitives.Sum(dz) / n;
+        float meanDnN = TensorPrimitives.Dot(dz, normalized) / n;
+        // dz = rstd·(dn − meanDn − n·meanDnN)
+        TensorPrimitives.FusedMultiplyAdd(normalized, -meanDnN, dz, dz);
+        TensorPrimitives.Add(dz, -meanDn, dz);
+        TensorPrimitives.Multiply(dz, rstd, dz);
+    }
+}

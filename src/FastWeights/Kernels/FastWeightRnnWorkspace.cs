@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using FastWeights.Models;
+
+namespace FastWeights.Kernels;
+
+/// <summary>
+/// Buffers of the fused fast-weights RNN kernel (llm.c style): what <see cref="FastWeightRnnKernel.Forward"/>
+/// saves for <see cref="FastWeightRnnKernel.Backward"/> (pre-activations, inner-loop states h_s, layer-norm
+/// outputs and 1/σ), per-chunk partial gradients, and per-worker scratch. Buffers grow on demand and are reused
+/// by later calls, so steady-state training allocates nothing here. One workspace serves one forward/backward
+/// pair at a time.
+/// </summary>
+public sealed class FastWeightRnnWorkspace
+{
+    private readonly ConcurrentBag<Scratch> scratchPool = [];
+
+    /// <summary>Creates an empty workspace; buffers are sized by the first forward pass.</summary>
+    public FastWeightRnnWorkspace()
+    {
+    }
+
+    internal int Batch { get; private set; }
+
+    internal int Steps { get; private set; }
+
+    internal int Hidden { get; private set; }
+
+    /// <summary>Inner steps actually run per time step: S with fast weights, else 1.</summary>
+    internal int InnerSteps { get; private set; }
+
+    internal bool UseFastWeights { get; private set; }
+
+    internal bool UseLayerNorm { get; private set; }
+
+    internal bool Explicit { get; private set; }
+
+    internal float Lambda { get; private set; }
+
+    internal float Eta { get; private set; }
+
+    /// <summary>True after a forward pass filled the saved buffers.</summary>
+    internal bool HasForward { get; set; }
+
+    /// <summary>a = W h(t) + U(t) for every (b, t): B·T·R.</summary>
+    internal float[] PreActivation { get; private set; } = [];
+
+    /// <summary>Inner-loop inputs h_s, s = 0..S−1, for every (b, t): B·T·S·R (fast weights only; h_S is the output).</summary>
+    internal float[] InnerStates { get; private set; } = [];
+
+    /// <summary>Layer-norm outputs n_s for every (b, t, s): B·T·S·R (layer norm only).</summary>
+    internal float[] Normalized { get; private set; } = [];
+
+    /// <summary>1/sqrt(var + eps) for every (b, t, s): B·T·S (layer norm only).</summary>
+    internal float[] InverseStd { get; private set; } = [];
+
+    /// <summary>λ^k for k = 0..T.</summary>
+    internal float[] DecayPowers { get; private set; } = [];
+
+    /// <summary>Per-chunk partial dW (R·R each).</summary>
+    internal float[] PartialWeightGrad { get; private set; } = [];
+
+    /// <summary>Per-chunk partial dg (R each).</summary>
+    internal float[] PartialGainGrad { get; private set; } = [];
+
+    /// <summary>Per-chunk partial dβ (R each).</summary>
+    internal float[] PartialBiasGrad { get; private set; } = [];
+
+    /// <summary>Sets the configuration of the next forward pass and grows the buffers if needed.</summary>
+    internal void Prepare(int batch, int steps, int hidden, FastWeightRnnOptions options, int chunkCount)
+    {
+        Batch = batch;
+        Steps = steps;
+        Hidden = hidden;
+        UseFastWeights = options.UseFastWeights;
+        UseLayerNorm = options.UseLayerNorm;
+        InnerSteps = UseFastWeights ? options.InnerSteps : 1;
+        Explicit = UseFastWeights && options.ResolveForm(steps, hidden) == FastWeightsForm.Explicit;
+        Lambda = options.Lambda;
+        Eta = options.Eta;
+        HasForward = false;
+
+        long rows = (long)batch * steps;
+        PreActivation = Grow(PreActivation, rows * hidden);
+        if (UseFastWeights)
+        {
+            InnerStates = Grow(InnerStates, rows * InnerSteps * hidden);
+        }
+        if (UseLayerNorm)
+        {
+            Normalized = Grow(Normalized, rows * InnerSteps * hidden);
+            InverseStd = Grow(InverseStd, rows * InnerSteps);
+        }
+        DecayPowers = Grow(DecayPowers, steps + 1);
+        double power = 1.0;
+        for (int k = 0; k <= steps; k++)
+        {
+            DecayPowers[k] = (float)power;
+            power *= Lambda;
+        }
+        PartialWeightGrad = Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
+        PartialGainGrad = Grow(PartialGainGrad, (long)chunkCount * hidden);
+        PartialBiasGrad = Grow(PartialBiasGrad, (long)chunkCount * hidden);
+    }
+
+    /// <summary>Takes a scratch block sized for the current configuration (reused across calls).</summary>
+    internal Scratch RentScratch()
+    {
+        while (scratchPool.TryTake(out var scratch))
+        {
+            if (scratch.Fits(Steps, Hidden, Explicit))
+            {
+                return scratch;
+            }
+        }
+        return new Scratch(Steps, Hidden, Explicit);
+    }
+
+    /// <summary>Gives a scratch block back.</summary>
+    internal void ReturnScratch(Scratch scratch) => scratchPool.Add(scratch);
+
+    private static float[] Grow(float[] buffer, long length)
+    {
+        if (length > Array.MaxLength)
+        {
+            throw new OutOfMemoryException($"The fast-weights RNN workspace needs {length} floats in one buffer.");
+        }
+        return buffer.Length >= length ? buffer : new float[length];
+    }
+
+    /// <summary>Per-worker scratch: vectors of length R, the per-sequence memory gradient and the explicit-form matrices.</summary>
+    internal sealed class Scratch
+    {
+        public Scratch(int steps, int hidden, bool explicitForm)
+        {
+            Steps = steps;
+            Hidden = hidden;
+            Vectors = new float[VectorCount * hidden];
+            MemoryGrad = new float[steps * hidden];
+            RowGrad = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
+            RowInput = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
+            if (explicitForm)
+            {
+                SegmentLength = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(steps)));
+                int checkpoints = (steps + SegmentLength - 1) / SegmentLength;
+                FastWeights = new float[hidden * hidden];
+                FastWeightsGrad = new float[hidden * hidden];
+                Checkpoints = new float[checkpoints * hidden * hidden];
+                Segment = new float[SegmentLength * hidden * hidden];
+            }
+        }
+
+        /// <summary>Number of length-R vectors in <see cref="Vectors"/>.</summary>
+        public const int VectorCount = 8;
+
+        public int Steps { get; }
+
+        public int Hidden { get; }
+
+        /// <summary>Length-R work vectors (z, dh, dcur, dprev, da, dhRec, temp, spare).</summary>
+        public float[] Vectors { get; }
+
+        /// <summary>Efficient form: dL/dh(τ) through the attention of later steps, T·R.</summary>
+        public float[] MemoryGrad { get; }
+
+        /// <summary>dL/da of every (example, t ≥ 1) of the chunk, one row each: the left factor of dW = Σ da h(t)ᵀ.</summary>
+        public float[] RowGrad { get; }
+
+        /// <summary>h(t) of every (example, t ≥ 1) of the chunk, the right factor of dW.</summary>
+        public float[] RowInput { get; }
+
+        /// <summary>Explicit form: the running A (R·R).</summary>
+        public float[] FastWeights { get; } = [];
+
+        /// <summary>Explicit form: dL/dA (R·R).</summary>
+        public float[] FastWeightsGrad { get; } = [];
+
+        /// <summary>Explicit form: A(k·K) for every segment k (backward recomputation).</summary>
+        public float[] Checkpoints { get; } = [];
+
+        /// <summary>Explicit form: A(t) for the K steps of the current segment.</summary>
+        public float[] Segment { get; } = [];
+
+        /// <summary>Explicit form: checkpoint spacing K ≈ √T.</summary>
+        public int SegmentLength { get; }
+
+        public bool Fits(int steps, int hidden, bool explicitForm) =>
+            Steps == steps && Hidden == hidden && (!explicitForm || FastWeights.Length != 0);
+
+        public Span<float> Vector(int index) => Vectors.AsSpan(index * Hidden, Hidden);
+    }
+}

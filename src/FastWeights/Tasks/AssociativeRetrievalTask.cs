@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text;
+using FastWeights.Tensors;
+
+namespace FastWeights.Tasks;
+
+/// <summary>
+/// The associative retrieval task of Ba et al. 2016, §4.1: K key–value pairs (distinct lowercase keys,
+/// digit values), then "??", then one of the keys; the answer is that key's value.
+/// Example (K = 4): <c>c9k8j3f1??c</c> → 9. Sequences have length 2K + 3.
+/// </summary>
+public sealed class AssociativeRetrievalTask
+{
+    /// <summary>Creates the task with <paramref name="pairs"/> key–value pairs per sequence (1 to 26).</summary>
+    public AssociativeRetrievalTask(int pairs = 4)
+    {
+        if (pairs is < 1 or > 26)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "the number of pairs must be between 1 and 26");
+        }
+        Pairs = pairs;
+    }
+
+    /// <summary>Key–value pairs per sequence (K).</summary>
+    public int Pairs { get; }
+
+    /// <summary>Tokens per sequence: 2K + 3.</summary>
+    public int Length => (2 * Pairs) + 3;
+
+    /// <summary>Draws one example: ids into <paramref name="ids"/> (length <see cref="Length"/>); returns the answer digit.</summary>
+    public int Sample(Rng rng, Span<int> ids)
+    {
+        Span<int> keys = stackalloc int[26];
+        for (int i = 0; i < 26; i++)
+        {
+            keys[i] = i;
+        }
+        // Partial Fisher–Yates: the first K entries become K distinct random letters.
+        for (int i = 0; i < Pairs; i++)
+        {
+            int j = i + rng.NextInt(26 - i);
+            (keys[i], keys[j]) = (keys[j], keys[i]);
+        }
+        Span<int> values = stackalloc int[Pairs];
+        for (int i = 0; i < Pairs; i++)
+        {
+            values[i] = rng.NextInt(10);
+            ids[2 * i] = keys[i];
+            ids[(2 * i) + 1] = AssociativeRetrievalVocabulary.FirstDigit + values[i];
+        }
+        ids[2 * Pairs] = AssociativeRetrievalVocabulary.Query;
+        ids[(2 * Pairs) + 1] = AssociativeRetrievalVocabulary.Query;
+        int q = rng.NextInt(Pairs);
+        ids[(2 * Pairs) + 2] = keys[q];
+        return values[q];
+    }
+
+    /// <summary>
+    /// Generates the train, validation and test splits from one seed. Sequences of the validation and test
+    /// splits never occur in the training split (and the test split shares none with validation).
+    /// </summary>
+    public AssociativeRetrievalSplits Generate(ulong seed, int train = 100_000, int validation = 10_000, int test = 20_000)
+    {
+        var rng = new Rng(seed);
+        var seen = new HashSet<string>();
+        var trainSet = Make(rng, train, seen, unique: false);
+        foreach (var s in EnumerateStrings(trainSet))
+        {
+            seen.Add(s);
+        }
+        var validationSet = Make(rng, validation, seen, unique: true);
+        var testSet = Make(rng, test, seen, unique: true);
+        return new AssociativeRetrievalSplits(trainSet, validationSet, testSet);
+    }
+
+    private SequenceDataset Make(Rng rng, int count, HashSet<string> exclude, bool unique)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var inputs = new int[count * Length];
+        var targets = new int[count];
+        int made = 0;
+        long attempts = 0;
+        while (made < count)
+        {
+            if (++attempts > (100L * count) + 1000)
+            {
+                throw new InvalidOperationException($"Could not draw {count} distinct sequences with K = {Pairs}: too few exist.");
+            }
+            var ids = inputs.AsSpan(made * Length, Length);
+            int answer = Sample(rng, ids);
+            if (unique && !exclude.Add(AssociativeRetrievalVocabulary.Decode(ids)))
+            {
+                continue;
+            }
+            targets[made++] = answer;
+        }
+        return new SequenceDataset(inputs, targets, Length);
+    }
+
+    private static IEnumerable<string> EnumerateStrings(SequenceDataset d)
+    {
+        for (int i = 0; i < d.Count; i++)
+        {
+            yield return AssociativeRetrievalVocabulary.Decode(d.Sequence(i));
+        }
+    }
+
+    /// <summary>Writes a split as text, one <c>sequence&lt;TAB&gt;answer</c> per line.</summary>
+    public static void WriteText(SequenceDataset data, TextWriter writer)
+    {
+        for (int i = 0; i < data.Count; i++)
+        {
+            writer.Write(AssociativeRetrievalVocabulary.Decode(data.Sequence(i)));
+            writer.Write('\t');
+            writer.Write(data.Targets[i].ToString(CultureInfo.InvariantCulture));
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>
+    /// Reads a split written by <see cref="WriteText"/>. A malformed line throws <see cref="FormatException"/>
+    /// whose message gives the line number; blank lines are skipped.
+    /// </summary>
+    public static SequenceDataset ReadText(TextReader reader, string source = "input")
+    {
+        var inputs = new List<int>();
+        var targets = new List<int>();
+        int length = -1;
+        int lineNo = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            int tab = line.IndexOf('\t');
+            if (tab < 0 || line.IndexOf('\t', tab + 1) >= 0)
+            {
+                throw new FormatException($"{source}:{lineNo}: expected 'sequence<TAB>answer'");
+            }
+            string seq = line[..tab];
+            string ans = line[(tab + 1)..];
+            if (ans.Length != 1 || ans[0] is < '0' or > '9')
+            {
+                throw new FormatException($"{source}:{lineNo}: answer '{ans}' is not a single digit");
+            }
+            if (seq.Length == 0)
+            {
+                throw new FormatException($"{source}:{lineNo}: empty sequence");
+            }
+            if (length >= 0 && seq.Length != length)
+            {
+                throw new FormatException($"{source}:{lineNo}: sequence has length {seq.Length}, earlier lines have {length}");
+            }
+            length = seq.Length;
+            int[] ids;
+            try
+            {
+                ids = AssociativeRetrievalVocabulary.Encode(seq);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{source}:{lineNo}: {e.Message}", e);
+            }
+            inputs.AddRange(ids);
+            targets.Add(ans[0] - '0');
+        }
+        if (targets.Count == 0)
+        {
+            throw new FormatException($"{source}: no examples");
+        }
+        return new SequenceDataset([.. inputs], [.. targets], length);
+    }
+
+    /// <summary>Writes a split to a text file (UTF-8, '\n' line ends).</summary>
+    public static void WriteTextFile(SequenceDataset data, string path)
+    {
+        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
+        WriteText(data, w);
+    }
+
+    /// <summary>Reads a split from a text file.</summary>
+    public static SequenceDataset ReadTextFile(string path)
+    {
+        using var r = new StreamReader(path, Encoding.UTF8);
+        return ReadText(r, path);
+    }
+}

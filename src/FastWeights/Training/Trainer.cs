@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FastWeights.Autodiff;
+using FastWeights.Optim;
+using FastWeights.Serialization;
+using FastWeights.Tasks;
+using FastWeights.Tensors;
+
+namespace FastWeights.Training;
+
+/// <summary>
+/// The one training entry point: trains the network a <see cref="TrainingConfig"/> describes with Adam, a
+/// warm-up + cosine learning-rate schedule and global-norm clipping; validates every <c>EvalEvery</c> steps,
+/// checkpoints atomically every <c>SaveEvery</c> steps, resumes bit-identically, and evaluates the test split at the end.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Starts a new run in <paramref name="dir"/> (which must not already hold one).</summary>
+    public static TrainingResult Train(TrainingConfig config, string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)) || File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
+        {
+            throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
+        }
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
+        File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
+        return Run(config, dir, resume: false, observer, cancel);
+    }
+
+    /// <summary>Continues the run in <paramref name="dir"/> from its last checkpoint.</summary>
+    public static TrainingResult Resume(string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        var config = RunDirectory.ReadConfig(dir);
+        return Run(config, dir, resume: File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)), observer, cancel);
+    }
+
+    /// <summary>The seed the data splits of a run are generated from (the first draw of the run's generator).</summary>
+    public static ulong DataSeed(TrainingConfig config) => new Rng(config.Seed).NextUInt64();
+
+    private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
+    {
+        // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
+        var rng = new Rng(config.Seed);
+        ulong dataSeed = rng.NextUInt64();
+        ulong orderSeed = rng.NextUInt64();
+        var task = new AssociativeRetrievalTask(config.Pairs);
+        var splits = task.Generate(dataSeed, config.TrainSize, config.ValidationSize, config.TestSize);
+        var network = RunDirectory.CreateNetwork(config, rng);
+        var optimizer = new Adam(network.NamedParameters(), config.LearningRate);
+        // Warm-up is capped below the run length so short runs still decay.
+        var schedule = new CosineSchedule(config.LearningRate, config.Steps, Math.Min(config.WarmupSteps, config.Steps - 1), config.LearningRate * config.MinLearningRateFraction);
+
+        string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
+        string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
+        int step = 0;
+        double secondsBefore = 0;
+        if (resume)
+        {
+            var meta = ModuleCheckpoint.Load(network, checkpointPath, optimizer);
+            step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
+            secondsBefore = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
+            TruncateMetrics(metricsPath, step);
+            observer?.OnMessage($"resumed from step {step} of {config.Steps}");
+        }
+
+        if (step >= config.Steps)
+        {
+            return Finish(config, dir, network, splits, step, observer);
+        }
+
+        var order = new BatchOrder(orderSeed, splits.Train.Count);
+        int batch = config.Batch;
+        int length = task.Length;
+        var indices = new int[batch];
+        var inputs = new int[batch * length];
+        var targets = new int[batch];
+        var parameters = network.Parameters();
+        double lossSum = 0, accSum = 0;
+        int since = 0;
+        var clock = Stopwatch.StartNew();
+        int firstStep = step;
+
+        while (step < config.Steps)
+        {
+            order.Batch(step, indices);
+            splits.Train.Gather(indices, inputs, targets);
+            optimizer.LearningRate = schedule.At(step);
+
+            var logits = network.Forward(inputs, batch, length);
+            var loss = Ops.CrossEntropy(logits, targets);
+            float lossValue = loss.Item();
+            if (!float.IsFinite(lossValue))
+            {
+                Tape.Reset();
+                string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
+                observer?.OnMessage(msg);
+                return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
+            }
+            Tape.Backward(loss);
+            GradientClipping.ClipGlobalNorm(parameters, config.ClipNorm);
+            optimizer.Step();
+            optimizer.ZeroGrad();
+            step++;
+
+            double acc = (double)Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1)) / batch;
+            lossSum += lossValue;
+            accSum += acc;
+            since++;
+            double elapsed = clock.Elapsed.TotalSeconds;
+            observer?.OnStep(step, config.Steps, lossValue, acc, (step - firstStep) / Math.Max(elapsed, 1e-9));
+
+            if (step % config.EvalEvery == 0 || step == config.Steps)
+            {
+                var val = Evaluator.Evaluate(network, splits.Validation);
+                var record = new MetricsRecord(step, lossSum / since, accSum / since, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
+                File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, MetricsJson) + "\n");
+                observer?.OnEvaluation(record);
+                lossSum = accSum = 0;
+                since = 0;
+            }
+
+            bool stopping = cancel.IsCancellationRequested;
+            if (step % config.SaveEvery == 0 || step == config.Steps || stopping)
+            {
+                Save(dir, network, optimizer, step, secondsBefore + clock.Elapsed.TotalSeconds);
+            }
+            if (stopping && step < config.Steps)
+            {
+                string msg = $"interrupted at step {step}; checkpoint saved, continue with: fastweights train --resume {dir}";
+                observer?.OnMessage(msg);
+                return new TrainingResult(TrainingOutcome.Interrupted, step, null, msg);
+            }
+        }
+        return Finish(config, dir, network, splits, step, observer);
+    }
+
+    private static TrainingResult Finish(TrainingConfig config, string dir, Models.AssociativeRetrievalNetwork network, AssociativeRetrievalSplits splits, int step, ITrainingObserver? observer)
+    {
+        var test = Evaluator.Evaluate(network, splits.Test);
+        var result = new { model = config.Model, hidden = config.Hidden, steps = step, test_accuracy = test.Accuracy, test_error_rate = test.ErrorRate, test_loss = test.Loss, test_count = test.Count };
+        AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy:P2} (error {test.ErrorRate:P2}) on {test.Count} examples");
+        observer?.OnMessage(msg);
+        return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
+    }
+
+    private static void Save(string dir, Models.AssociativeRetrievalNetwork network, Optimizer optimizer, int step, double seconds)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
+            ["format"] = "fastweights-checkpoint-1",
+        };
+        // The resumable checkpoint first: model.safetensors is never newer than it.
+        ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
+        ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.ModelFile), meta);
+    }
+
+    // Drops metrics lines written after the checkpoint a resumed run restarts from.
+    private static void TruncateMetrics(string path, int step)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        var sb = new StringBuilder();
+        foreach (var line in File.ReadAllLines(path))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.GetProperty("step").GetInt32() <= step)
+            {
+                sb.Append(line).Append('\n');
+            }
+        }
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using FastWeights.Cli;
+
+namespace FastWeights.Tests.Cli;
+
+/// <summary>End-to-end runs of the command-line tool, in-process.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(root);
+
+    public void Dispose() => Directory.Delete(root, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static readonly string[] TinyTrain =
+        ["train", "--hidden", "12", "--pairs", "2", "--steps", "20", "--batch", "16", "--train-size", "500", "--validation-size", "50", "--test-size", "60", "--eval-every", "10", "--save-every", "10"];
+
+    [Fact]
+    public void TrainTestPredictPlotInspectWorkTogether()
+    {
+        string run = Path.Combine(root, "run");
+        var train = Run([.. TinyTrain, "--out", run]);
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("test accuracy", train.Out);
+        foreach (var f in new[] { "config.json", "metrics.jsonl", "model.safetensors", "checkpoint.safetensors" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        }
+        var metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"));
+        Assert.Equal(2, metrics.Length);
+        var m = JsonDocument.Parse(metrics[1]).RootElement;
+        foreach (var key in new[] { "step", "train_loss", "validation_loss", "validation_accuracy", "seconds" })
+        {
+            Assert.True(m.TryGetProperty(key, out _), key);
+        }
+
+        var test = Run("test", "--run", run, "--json");
+        Assert.Equal(0, test.Code);
+        var t = JsonDocument.Parse(test.Out).RootElement;
+        Assert.Equal(60, t.GetProperty("count").GetInt32());
+        Assert.Equal(1.0, t.GetProperty("accuracy").GetDouble() + t.GetProperty("error_rate").GetDouble(), 9);
+
+        var predict = Run("predict", "--run", run, "c9k8??c", "a1b2??b", "--json");
+        Assert.Equal(0, predict.Code);
+        var p = JsonDocument.Parse(predict.Out).RootElement;
+        Assert.Equal(2, p.GetArrayLength());
+        var probs = p[0].GetProperty("probabilities").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.Equal(10, probs.Length);
+        Assert.Equal(1.0, probs.Sum(), 4);
+        Assert.Equal(Array.IndexOf(probs, probs.Max()), p[0].GetProperty("answer").GetInt32());
+
+        string png = Path.Combine(root, "curves.png");
+        Assert.Equal(0, Run("plot", run, "--out", png).Code);
+        AssertPng(png);
+
+        string inspectDir = Path.Combine(root, "inspect");
+        var inspect = Run("inspect", "--run", run, "c9k8??c", "--out", inspectDir);
+        Assert.True(inspect.Code == 0, inspect.Err);
+        AssertPng(Path.Combine(inspectDir, "attention.png"));
+        AssertPng(Path.Combine(inspectDir, "fast-weights-07.png"));
+
+        string data = Path.Combine(root, "data");
+        Assert.Equal(0, Run("data", "export", "--run", run, "--out", data).Code);
+        Assert.Equal(60, File.ReadAllLines(Path.Combine(data, "test.txt")).Length);
+        var fromFile = Run("test", "--run", run, "--data", Path.Combine(data, "test.txt"), "--json");
+        Assert.Equal(t.GetProperty("accuracy").GetDouble(), JsonDocument.Parse(fromFile.Out).RootElement.GetProperty("accuracy").GetDouble());
+    }
+
+    private static void AssertPng(string path)
+    {
+        Assert.True(File.Exists(path), path);
+        var head = File.ReadAllBytes(path).Take(8).ToArray();
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, head);
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--model", "nope" }, "unknown model 'nope'; valid models: fw-rnn, rnn-ln, control, irnn, gru-ln, lstm, a-lstm")]
+    [InlineData(new[] { "train", "--task", "copy" }, "unknown task 'copy'")]
+    [InlineData(new[] { "train", "--hidden", "0" }, "--hidden must be at least 1")]
+    [InlineData(new[] { "train", "--lambda", "1.5" }, "--lambda must be in [0, 1]")]
+    [InlineData(new[] { "train", "--inner-steps", "0" }, "--inner-steps must be at least 1")]
+    [InlineData(new[] { "train", "--hidden", "abc" }, "abc")]
+    [InlineData(new[] { "test", "--run", "/nonexistent/run" }, "run directory '/nonexistent/run' does not exist")]
+    [InlineData(new[] { "frobnicate" }, "error")]
+    public void BadInputGivesOneLineAndExitCode2(string[] args, string expected)
+    {
+        var (code, _, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void CorruptRunsAndUnknownSymbolsAreReportedClearly()
+    {
+        string run = Path.Combine(root, "run");
+        Assert.Equal(0, Run([.. TinyTrain, "--out", run]).Code);
+
+        var bad = Run("predict", "--run", run, "c9k8??C");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("symbol 'C' at position 7", bad.Err);
+
+        string notRun = Path.Combine(root, "empty");
+        Directory.CreateDirectory(notRun);
+        var none = Run("test", "--run", notRun);
+        Assert.Equal(2, none.Code);
+        Assert.Contains("has no config.json", none.Err);
+
+        File.WriteAllBytes(Path.Combine(run, "model.safetensors"), [1, 2, 3, 4, 5]);
+        var corrupt = Run("test", "--run", run);
+        Assert.Equal(2, corrupt.Code);
+        Assert.Contains("model.safetensors", corrupt.Err);
+        Assert.Single(corrupt.Err.TrimEnd('\n').Split('\n'));
+
+        File.WriteAllText(Path.Combine(run, "config.json"), "{ not json");
+        var badConfig = Run("test", "--run", run);
+        Assert.Equal(2, badConfig.Code);
+        Assert.Contains("config.json", badConfig.Err);
+    }
+
+    [Fact]
+    public void InspectRefusesModelsWithoutFastWeights()
+    {
+        string run = Path.Combine(root, "lstm");
+        Assert.Equal(0, Run([.. TinyTrain, "--model", "lstm", "--out", run]).Code);
+        var r = Run("inspect", "--run", run, "a1b2??a", "--out", Path.Combine(root, "x"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("no fast weights", r.Err);
+    }
+}

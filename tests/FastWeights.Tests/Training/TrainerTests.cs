@@ -1,0 +1,113 @@
+using FastWeights.Serialization;
+using FastWeights.Training;
+
+namespace FastWeights.Tests.Training;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-trainer-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    internal static TrainingConfig Small(int steps = 30) => new()
+    {
+        Model = "fw-rnn",
+        Hidden = 16,
+        Pairs = 2,
+        EmbeddingSize = 16,
+        Steps = steps,
+        Batch = 32,
+        TrainSize = 2000,
+        ValidationSize = 200,
+        TestSize = 200,
+        EvalEvery = 10,
+        SaveEvery = 10,
+        WarmupSteps = 5,
+    };
+
+    [Fact]
+    public void FastWeightsLearnAReducedRetrievalProblem()
+    {
+        // K = 2 pairs, R = 32: a reduced version of the paper's task, learned in seconds.
+        var config = Small(800) with { Hidden = 32, EmbeddingSize = 32, TrainSize = 20_000, TestSize = 1000, ValidationSize = 500, EvalEvery = 200, SaveEvery = 800, LearningRate = 3e-3f };
+        var result = Trainer.Train(config, Path.Combine(root, "learn"));
+        Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+        Assert.True(result.Test!.Accuracy > 0.9, $"test accuracy {result.Test.Accuracy} should exceed 90% (chance is 10%)");
+    }
+
+    [Fact]
+    public void ResumingAnInterruptedRunGivesTheSameWeights()
+    {
+        var config = Small(30);
+        string straight = Path.Combine(root, "straight");
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Train(config, straight).Outcome);
+
+        string interrupted = Path.Combine(root, "interrupted");
+        using var cts = new CancellationTokenSource();
+        var stopper = new StopAt(13, cts);
+        var first = Trainer.Train(config, interrupted, stopper, cts.Token);
+        Assert.Equal(TrainingOutcome.Interrupted, first.Outcome);
+        Assert.Equal(13, first.Step);
+        var resumed = Trainer.Resume(interrupted);
+        Assert.Equal(TrainingOutcome.Completed, resumed.Outcome);
+
+        var a = SafeTensorsFile.Load(Path.Combine(straight, RunDirectory.ModelFile)).ToList();
+        var b = SafeTensorsFile.Load(Path.Combine(interrupted, RunDirectory.ModelFile)).ToList();
+        Assert.Equal(a.Select(p => p.Key), b.Select(p => p.Key));
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.Equal(a[i].Value.ToArray(), b[i].Value.ToArray()); // bit-identical weights
+        }
+        Assert.Equal(resumed.Test!.Accuracy, Trainer.Resume(straight).Test!.Accuracy);
+        var steps = File.ReadAllLines(Path.Combine(interrupted, RunDirectory.MetricsFile)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
+        Assert.Equal([10, 20, 30], steps);
+    }
+
+    [Fact]
+    public void ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint()
+    {
+        var config = Small(50) with { LearningRate = 1e30f, WarmupSteps = 0, SaveEvery = 1, ClipNorm = 1e30f };
+        string dir = Path.Combine(root, "nan");
+        var result = Trainer.Train(config, dir);
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.Contains("loss became", result.Message);
+        var meta = SafeTensorsFile.Load(Path.Combine(dir, RunDirectory.CheckpointFile)).Metadata;
+        Assert.Equal(result.Step.ToString(System.Globalization.CultureInfo.InvariantCulture), meta["step"]);
+        var (_, network) = RunDirectory.LoadNetwork(dir);
+        Assert.All(network.Parameters(), p => Assert.All(p.ToArray(), v => Assert.True(float.IsFinite(v))));
+    }
+
+    [Fact]
+    public void ARunDirectoryIsNeverOverwritten()
+    {
+        string dir = Path.Combine(root, "once");
+        Trainer.Train(Small(5), dir);
+        var e = Assert.Throws<IOException>(() => Trainer.Train(Small(5), dir));
+        Assert.Contains("--resume", e.Message);
+    }
+
+    private sealed class StopAt(int step, CancellationTokenSource cts) : ITrainingObserver
+    {
+        public void OnStep(int s, int totalSteps, double loss, double accuracy, double stepsPerSecond)
+        {
+            if (s == step)
+            {
+                cts.Cancel(); // like Ctrl-C: the run saves after this step and stops
+            }
+        }
+
+        public void OnEvaluation(MetricsRecord record)
+        {
+        }
+
+        public void OnMessage(string message)
+        {
+        }
+    }
+}
