@@ -18,7 +18,7 @@ public class GemmTests
     [
         (1, 1, 1), (0, 5, 3), (5, 0, 3), (4, 5, 0), (7, 13, 5), (6, 16, 8), (5, 17, 2), (1000, 3, 17), (3, 1000, 17),
         (2, 2, 3000), (13, 33, 300), (128, 50, 50), (65, 70, 257), (150, 37, 600), (7, 4200, 9), (1, 300, 40), (300, 1, 40),
-        (1, 45, 77), (45, 1, 77), (1, 1, 3000), (1, 70, 1),
+        (1, 45, 77), (45, 1, 77), (1, 1, 3000), (1, 70, 1), (5, 2000, 120),
     ];
 
     private static readonly (float Alpha, float Beta)[] Scalars = [(1f, 0f), (-0.5f, 1f), (1.5f, 0.3f)];
@@ -108,13 +108,13 @@ public class GemmTests
     }
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, true)]
-    public void ResultIsBitIdenticalAcrossThreadCounts(bool transA, bool transB)
+    [InlineData(300, 257, 300, false, false)]
+    [InlineData(300, 257, 300, true, true)]
+    [InlineData(5, 2000, 300, false, true)] // few rows: the threads split columns
+    public void ResultIsBitIdenticalAcrossThreadCounts(int m, int n, int k, bool transA, bool transB)
     {
-        const int M = 300, N = 257, K = 300;
         var rng = new Rng(42);
-        float[] a = Random(rng, M * K), b = Random(rng, K * N);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n);
         float[][] results = new float[3][];
         int saved = Gemm.MaxThreads;
         try
@@ -123,8 +123,8 @@ public class GemmTests
             for (int t = 0; t < threadCounts.Length; t++)
             {
                 Gemm.MaxThreads = threadCounts[t];
-                results[t] = new float[M * N];
-                Gemm.Multiply(transA, transB, M, N, K, 1f, a, transA ? M : K, b, transB ? K : N, 0f, results[t], N);
+                results[t] = new float[m * n];
+                Gemm.Multiply(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, 0f, results[t], n);
             }
         }
         finally
