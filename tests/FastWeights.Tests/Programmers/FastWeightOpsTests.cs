@@ -1,8 +1,8 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace FastWeights.Tests.Programmers;
 
