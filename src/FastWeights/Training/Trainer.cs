@@ -67,6 +67,10 @@ public static class Trainer
             TruncateMetrics(metricsPath, step);
             observer?.OnMessage($"resumed from step {step} of {config.Steps}");
         }
+        else
+        {
+            TruncateMetrics(metricsPath, 0); // a run that died before its first checkpoint starts over
+        }
 
         if (step >= config.Steps)
         {
