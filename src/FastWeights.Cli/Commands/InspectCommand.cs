@@ -61,7 +61,7 @@ internal static class InspectCommand
         for (int step = 1; step <= t; step++)
         {
             var a = ToGrid(trace.FastWeights[step], r, r);
-            Heatmap(a, string.Create(CultureInfo.InvariantCulture, $"A({step}) after '{seq[step - 1]}' (step {step} of {t})"), "unit j", "unit i", Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"fast-weights-{step:D2}.png")));
+            Heatmap(a, 0, 0, string.Create(CultureInfo.InvariantCulture, $"A({step}) after reading '{seq[step - 1]}' (symbol {step} of {t})"), "unit j", "unit i", Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"fast-weights-{step:D2}.png")));
             written++;
         }
         // Attention of each step (last inner iteration) over the stored hidden states h(1..t).
@@ -83,9 +83,9 @@ internal static class InspectCommand
                 att[i, tau] = last[tau];
             }
         }
-        Heatmap(att, "Attention weight η λ^(t−τ) h(τ)ᵀh_S over stored states (row: step t, column: τ)", "stored state τ", "step t", Path.Combine(outDir, "attention.png"));
+        Heatmap(att, 1, 1, "Attention eta*lambda^(t-tau)*<h(tau), h_S> of step t on stored h(tau)", "stored hidden state tau (after symbol tau)", "step t (reading symbol t)", Path.Combine(outDir, "attention.png"));
         written++;
-        Heatmap(ToGrid(trace.HiddenStates, t, r), "Hidden states h(t) (row: step, column: unit)", "unit", "step t", Path.Combine(outDir, "hidden-states.png"));
+        Heatmap(ToGrid(trace.HiddenStates, t, r), 0, 1, "Hidden states h(t) after each symbol", "unit", "symbol t", Path.Combine(outDir, "hidden-states.png"));
         written++;
         return written;
     }
@@ -103,10 +103,21 @@ internal static class InspectCommand
         return g;
     }
 
-    private static void Heatmap(double[,] values, string title, string xLabel, string yLabel, string path)
+    // Cell [row, col] is drawn centred at (col + firstX, row + firstY), row 0 at the bottom.
+    private static void Heatmap(double[,] values, int firstX, int firstY, string title, string xLabel, string yLabel, string path)
     {
+        int rows = values.GetLength(0), cols = values.GetLength(1);
+        var flipped = new double[rows, cols];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                flipped[rows - 1 - i, j] = values[i, j]; // ScottPlot draws the first row at the top
+            }
+        }
         var plot = new Plot();
-        var hm = plot.Add.Heatmap(values);
+        var hm = plot.Add.Heatmap(flipped);
+        hm.Rectangle = new CoordinateRect(firstX - 0.5, firstX + cols - 0.5, firstY - 0.5, firstY + rows - 0.5);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         plot.Add.ColorBar(hm);
         plot.Title(title);

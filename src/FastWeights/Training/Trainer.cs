@@ -144,7 +144,8 @@ public static class Trainer
         var test = Evaluator.Evaluate(network, splits.Test);
         var result = new { model = config.Model, hidden = config.Hidden, steps = step, test_accuracy = test.Accuracy, test_error_rate = test.ErrorRate, test_loss = test.Loss, test_count = test.Count };
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F2}% (error {test.ErrorRate * 100:F2}%) on {test.Count} examples");
+        int errors = (int)Math.Round(test.ErrorRate * test.Count);
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} examples)");
         observer?.OnMessage(msg);
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
