@@ -50,7 +50,7 @@ public static class SequenceModelCatalog
             throw new ArgumentException($"unknown model '{name}'; valid models: {ValidNames}, {ModelCatalog.ValidNames}");
         }
         return new SequenceModelSpec(recurrent.Name, recurrent.Description + ", per-position head",
-            (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new RecurrentMixer(r, o.ModelDim, (rr, d) => recurrent.Create(rr, d, o.RecurrentHidden, new FastWeightRnnOptions()))));
+            (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new RecurrentMixer(r, o.ModelDim, (rr, d) => recurrent.Create(rr, d, o.RecurrentHidden, o.Recurrent))));
     }
 
     private static SequenceModelSpec Programmer(string name, FastWeightRule rule, string description) =>

@@ -1,3 +1,5 @@
+using FastWeights.Models;
+
 namespace FastWeights.Programmers.Layers;
 
 /// <summary>The sizes of a <see cref="SequenceModel"/>.</summary>
@@ -23,4 +25,7 @@ public sealed record SequenceModelOptions
 
     /// <summary>Hidden units of a wrapped recurrent layer (fw-rnn and the other recurrent models).</summary>
     public int RecurrentHidden { get; init; } = 64;
+
+    /// <summary>Options of a wrapped recurrent layer (λ, η, inner steps, form of fw-rnn).</summary>
+    public FastWeightRnnOptions Recurrent { get; init; } = new();
 }
