@@ -46,6 +46,7 @@ public static class Program
         root.Add(InspectCommand.Create(stdout));
         root.Add(DataCommand.Create(stdout));
         root.Add(ModelsCommand.Create(stdout));
+        root.Add(CapacityCommand.Create(stdout));
         return root;
     }
 }
