@@ -1,5 +1,4 @@
 using FastWeights.Autodiff;
-using TapeOps = FastWeights.Autodiff.Ops;
 using FastWeights.Nn;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Decay;
@@ -7,6 +6,7 @@ using FastWeights.Programmers.Ops.Delta;
 using FastWeights.Programmers.Ops.GatedDelta;
 using FastWeights.Programmers.Ops.Linear;
 using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
 
 namespace FastWeights.Programmers.Layers;
 

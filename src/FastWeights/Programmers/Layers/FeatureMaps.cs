@@ -1,6 +1,6 @@
 using FastWeights.Autodiff;
-using TapeOps = FastWeights.Autodiff.Ops;
 using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
 
 namespace FastWeights.Programmers.Layers;
 
