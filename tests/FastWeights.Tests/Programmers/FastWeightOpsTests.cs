@@ -1,8 +1,8 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace FastWeights.Tests.Programmers;
 
@@ -192,6 +192,55 @@ public class FastWeightOpsTests
         for (int i = 0; i < state.Length; i++)
         {
             Assert.Equal(finalState.Span[i], state.Span[i], 1e-4f);
+        }
+    }
+
+    /// <summary>Chunks longer than the inversion block (16) use the blocked (I + A)⁻¹; ragged last chunks included.</summary>
+    [Theory]
+    [InlineData(TestRule.Delta, 37)]
+    [InlineData(TestRule.GatedDelta, 64)]
+    [InlineData(TestRule.Decay, 40)]
+    public void LongChunksMatchNaiveReference(TestRule rule, int chunk)
+    {
+        var tc = new FastWeightTestCase(rule, 1, 2, 100, 8, 5, withState: true, seed: 9);
+        var reference = tc.Reference();
+        var got = tc.ForwardBackward(FastWeightComputeMode.Chunkwise, chunk);
+        for (int i = 0; i < got.Length; i++)
+        {
+            double err = FastWeightTestCase.RelativeRms(got[i], reference[i]);
+            Assert.True(err < 1e-4, $"{rule} C={chunk}: {Names[i]} (#{i}) relative RMS error {err:G3}");
+        }
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(16)]
+    [InlineData(45)]
+    public void InvertUnitLowerGivesTheInverse(int n)
+    {
+        var rng = new Rng((ulong)n);
+        var a = new float[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int l = 0; l < i; l++)
+            {
+                a[(i * n) + l] = (rng.NextFloat() - 0.5f) * 0.5f;
+            }
+        }
+        var inv = new float[n * n];
+        ChunkwiseKernel.InvertUnitLower(a, inv, n, new float[n * n]);
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                // ((I + A) N⁻¹)_ij = N⁻¹_ij + Σ_l A_il N⁻¹_lj
+                double x = inv[(i * n) + j];
+                for (int l = 0; l < n; l++)
+                {
+                    x += a[(i * n) + l] * (double)inv[(l * n) + j];
+                }
+                Assert.Equal(i == j ? 1.0 : 0.0, x, 1e-5);
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FastWeights.Autodiff;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
@@ -7,6 +6,7 @@ using FastWeights.Programmers.Ops.Delta;
 using FastWeights.Programmers.Ops.GatedDelta;
 using FastWeights.Programmers.Ops.Linear;
 using FastWeights.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace FastWeights.Tests.Programmers;
 

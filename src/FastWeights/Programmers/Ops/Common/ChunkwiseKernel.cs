@@ -15,7 +15,8 @@ namespace FastWeights.Programmers.Ops.Common;
 /// </code>
 /// (U' holds the "pseudo-values" u'_j = β_j (v_j − α_j S_{j−1} k_j) with S_j = g_j S + Σ_{l≤j} (g_j/g_l) u'_l k_lᵀ;
 /// with W = T diag(g) K and U = T V, U' = U − W Sᵀ.) Only decay ratios ≤ 1 are ever exponentiated.
-/// The forward pass saves each chunk's incoming state; the backward pass walks the chunks in reverse, recomputes the
+/// The forward pass saves each chunk's incoming state (and, for the delta rules, U' and W: as much memory as K and V);
+/// the backward pass walks the chunks in reverse, recomputes the
 /// chunk's intermediates and back-propagates through the equations above (derivation in docs/fast-weight-programmers.md).
 /// </summary>
 internal static class ChunkwiseKernel
@@ -33,6 +34,11 @@ internal static class ChunkwiseKernel
         if (save)
         {
             buf.Saved = new float[(long)p.Sequences * nChunks * p.StateSize];
+            if (p.Delta)
+            {
+                buf.SavedPseudoValues = new float[(long)p.Sequences * p.Steps * p.ValueDim];
+                buf.SavedW = new float[(long)p.Sequences * p.Steps * p.KeyDim];
+            }
         }
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
         FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(maxLen, p.KeyDim, p.ValueDim, backward: false), (s, ws) =>
@@ -51,8 +57,13 @@ internal static class ChunkwiseKernel
                     state.CopyTo(saved.Slice(c * size, size));
                 }
                 var ch = seq.Chunk(t0, len);
-                Prepare(p, ch, state, ws);
+                Prepare(p, ch, state, ws, computePseudoValues: true);
                 ReadOnlySpan<float> uPrime = p.Delta ? ws.U.AsSpan(0, len * dv) : ch.V;
+                if (save && p.Delta)
+                {
+                    uPrime.CopyTo(buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), len * dv));
+                    ws.W.AsSpan(0, len * dk).CopyTo(buf.SavedW.AsSpan((s * T * dk) + (t0 * dk), len * dk));
+                }
                 var oc = o.Slice(t0 * dv, len * dv);
                 // O = P U' + diag(g) Q Sᵀ
                 Gemm.Multiply(false, false, len, dv, len, 1f, ws.P, len, uPrime, dv, 0f, oc, dv);
@@ -101,8 +112,9 @@ internal static class ChunkwiseKernel
             int t0 = c * chunk, L = Math.Min(chunk, T - t0);
             var ch = seq.Chunk(t0, L);
             var sIn = saved.Slice(c * size, size);
-            Prepare(p, ch, sIn, ws);
-            ReadOnlySpan<float> uPrime = delta ? ws.U.AsSpan(0, L * dv) : ch.V;
+            Prepare(p, ch, sIn, ws, computePseudoValues: false);
+            ReadOnlySpan<float> uPrime = delta ? buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), L * dv) : ch.V;
+            ReadOnlySpan<float> w = delta ? buf.SavedW.AsSpan((s * T * dk) + (t0 * dk), L * dk) : default;
             ReadOnlySpan<float> dO = dOAll.IsEmpty ? ws.ZeroOutputGrad.AsSpan(0, L * dv) : dOAll.Slice(t0 * dv, L * dv);
             var dgl = ws.LogDecayGrad.AsSpan(0, L);
             dgl.Clear();
@@ -174,7 +186,7 @@ internal static class ChunkwiseKernel
 
             if (delta)
             {
-                BackwardDelta(p, ch, sIn, ws, L, dgl, dU, dK, dSin, dVAll.IsEmpty ? default : dVAll.Slice(t0 * dv, L * dv),
+                BackwardDelta(p, ch, sIn, w, ws, L, dgl, dU, dK, dSin, dVAll.IsEmpty ? default : dVAll.Slice(t0 * dv, L * dv),
                     dBetaAll.IsEmpty ? default : dBetaAll.Slice(t0, L));
             }
             else if (!dVAll.IsEmpty)
@@ -213,7 +225,7 @@ internal static class ChunkwiseKernel
     }
 
     /// <summary>(2) Back-propagates ∂U' through U' = T V − W Sᵀ, W = T diag(g) K, T = (I + A)⁻¹ diag(β).</summary>
-    private static void BackwardDelta(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ChunkWorkspace ws, int L,
+    private static void BackwardDelta(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> w, ChunkWorkspace ws, int L,
         Span<float> dgl, ReadOnlySpan<float> dU, Span<float> dK, Span<float> dSin, Span<float> dV, Span<float> dBeta)
     {
         int dk = p.KeyDim, dv = p.ValueDim;
@@ -231,7 +243,7 @@ internal static class ChunkwiseKernel
 
         // ∂W = −∂U' S;  ∂S += −∂U'ᵀ W;  ∂T = ∂U' Vᵀ + ∂W (diag(g) K)ᵀ;  ∂V += Tᵀ ∂U';  ∂(diag(g)K) = Tᵀ ∂W
         Gemm.Multiply(false, false, L, dk, dv, -1f, dU, dv, sIn, dk, 0f, dW, dk);
-        Gemm.Multiply(true, false, dv, dk, L, -1f, dU, dv, ws.W, dk, 1f, dSin, dk);
+        Gemm.Multiply(true, false, dv, dk, L, -1f, dU, dv, w, dk, 1f, dSin, dk);
         Gemm.Multiply(false, true, L, L, dv, 1f, dU, dv, ch.V, dv, 0f, dT, L);
         Gemm.Multiply(false, true, L, L, dk, 1f, dW, dk, kg, dk, 1f, dT, L);
         if (!dV.IsEmpty)
@@ -296,15 +308,22 @@ internal static class ChunkwiseKernel
             daRow[j..].Clear();
         }
         // G = K Kᵀ: ∂K += (∂G + ∂Gᵀ) K
-        Gemm.Multiply(false, false, L, dk, L, 1f, dA, L, ch.K, dk, 1f, dK, dk);
-        Gemm.Multiply(true, false, L, dk, L, 1f, dA, L, ch.K, dk, 1f, dK, dk);
+        for (int j = 0; j < L; j++)
+        {
+            for (int l = 0; l < L; l++)
+            {
+                Y[(j * L) + l] = dA[(j * L) + l] + dA[(l * L) + j];
+            }
+        }
+        Gemm.Multiply(false, false, L, dk, L, 1f, Y, L, ch.K, dk, 1f, dK, dk);
     }
 
     /// <summary>
     /// Computes a chunk's intermediates for incoming state <paramref name="state"/>: γ, g, e, the decayed copies of Q and K,
-    /// the masked decayed scores P = M ⊙ Q Kᵀ and, for the delta rules, K Kᵀ, N⁻¹ = (I + A)⁻¹, T, W and U'.
+    /// the masked decayed scores P = M ⊙ Q Kᵀ and, for the delta rules, K Kᵀ, A, N⁻¹ = (I + A)⁻¹, T and (when
+    /// <paramref name="computePseudoValues"/>) W and U'.
     /// </summary>
-    private static void Prepare(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> state, ChunkWorkspace ws)
+    private static void Prepare(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> state, ChunkWorkspace ws, bool computePseudoValues)
     {
         int L = ch.Length, dk = p.KeyDim, dv = p.ValueDim;
         bool gated = p.Gated;
@@ -352,24 +371,27 @@ internal static class ChunkwiseKernel
         var Ninv = ws.Ninv.AsSpan(0, L * L);
         var Tm = ws.Tm.AsSpan(0, L * L);
         Gemm.Multiply(false, true, L, L, dk, 1f, ch.K, dk, ch.K, dk, 0f, Gm, L);
-        Ninv.Clear();
+        var A = ws.A.AsSpan(0, L * L);
         for (int i = 0; i < L; i++)
         {
-            var row = Ninv.Slice(i * L, L);
-            row[i] = 1f;
+            var aRow = A.Slice(i * L, L);
+            var gmRow = Gm.Slice(i * L, L);
             float bi = ch.Beta[i];
             for (int l = 0; l < i; l++)
             {
-                float a = bi * Gm[(i * L) + l] * (gated ? MathF.Exp(gl[i] - gl[l]) : 1f);
-                if (a != 0f)
-                {
-                    var src = Ninv.Slice(l * L, l + 1);
-                    var dst = row[..(l + 1)];
-                    TensorPrimitives.MultiplyAdd(src, -a, dst, dst);
-                }
+                aRow[l] = bi * gmRow[l] * (gated ? MathF.Exp(gl[i] - gl[l]) : 1f);
             }
+            aRow[i..].Clear();
+        }
+        InvertUnitLower(A, Ninv, L, ws.InverseScratch);
+        for (int i = 0; i < L; i++)
+        {
             // T = N⁻¹ diag(β)
-            TensorPrimitives.Multiply(row, ch.Beta, Tm.Slice(i * L, L));
+            TensorPrimitives.Multiply(Ninv.Slice(i * L, L), ch.Beta, Tm.Slice(i * L, L));
+        }
+        if (!computePseudoValues)
+        {
+            return;
         }
         // W = T diag(g) K;  U' = T V − W Sᵀ
         var W = ws.W.AsSpan(0, L * dk);
@@ -377,6 +399,42 @@ internal static class ChunkwiseKernel
         Gemm.Multiply(false, false, L, dk, L, 1f, Tm, L, ws.KeyDecayed(p, ch), dk, 0f, W, dk);
         Gemm.Multiply(false, false, L, dv, L, 1f, Tm, L, ch.V, dv, 0f, U, dv);
         Gemm.Multiply(false, true, L, dv, dk, -1f, W, dk, state, dk, 1f, U, dv);
+    }
+
+    /// <summary>Block size of <see cref="InvertUnitLower"/>.</summary>
+    private const int InverseBlock = 16;
+
+    /// <summary>
+    /// N⁻¹ for N = I + A with A strictly lower triangular (L×L, row-major): blocks of rows at a time, the diagonal block by
+    /// forward substitution, the blocks left of it by X_I,&lt;I = −N_II⁻¹ (A_I,&lt;I X_&lt;I,&lt;I) with two matrix products.
+    /// </summary>
+    internal static void InvertUnitLower(ReadOnlySpan<float> a, Span<float> ninv, int L, Span<float> scratch)
+    {
+        ninv[..(L * L)].Clear();
+        for (int i0 = 0; i0 < L; i0 += InverseBlock)
+        {
+            int bs = Math.Min(InverseBlock, L - i0);
+            for (int i = i0; i < i0 + bs; i++)
+            {
+                var row = ninv.Slice(i * L, L);
+                row[i] = 1f;
+                for (int l = i0; l < i; l++)
+                {
+                    float x = a[(i * L) + l];
+                    if (x != 0f)
+                    {
+                        var dst = row[i0..(l + 1)];
+                        TensorPrimitives.MultiplyAdd(ninv.Slice((l * L) + i0, l + 1 - i0), -x, dst, dst);
+                    }
+                }
+            }
+            if (i0 == 0)
+            {
+                continue;
+            }
+            Gemm.Multiply(false, false, bs, i0, i0, 1f, a[(i0 * L)..], L, ninv, L, 0f, scratch, i0);
+            Gemm.Multiply(false, false, bs, i0, bs, -1f, ninv[((i0 * L) + i0)..], L, scratch, i0, 0f, ninv[(i0 * L)..], L);
+        }
     }
 
     /// <summary>One sequence's inputs.</summary>
@@ -424,6 +482,8 @@ internal static class ChunkwiseKernel
             Gm = new float[c * c];
             Ninv = new float[c * c];
             Tm = new float[c * c];
+            A = new float[c * c];
+            InverseScratch = new float[c * c];
             if (backward)
             {
                 LogDecayGrad = new float[c];
@@ -442,7 +502,7 @@ internal static class ChunkwiseKernel
             }
         }
 
-        public readonly float[] LogDecay, G, E, Qg, Kg, Kd, W, U, P, Gm, Ninv, Tm;
+        public readonly float[] LogDecay, G, E, Qg, Kg, Kd, W, U, P, Gm, Ninv, Tm, A, InverseScratch;
         public readonly float[] LogDecayGrad = [], Tmp1 = [], Tmp2 = [], DQ = [], DK = [], DU = [], ZeroOutputGrad = [];
         public readonly float[] DP = [], DT = [], Y = [], DA = [], StateGrad = [], StateGradIn = [];
 

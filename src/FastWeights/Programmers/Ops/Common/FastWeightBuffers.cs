@@ -11,6 +11,9 @@ internal sealed class FastWeightBuffers
     /// <summary>Saved states for the backward pass: chunk-start states (chunkwise) or checkpoints (recurrent).</summary>
     public float[] Saved = [];
 
+    /// <summary>Delta rules, chunkwise: the pseudo-values U' ([B·H, T, d_v]) and W = T diag(g) K ([B·H, T, d_k]) of the forward pass.</summary>
+    public float[] SavedPseudoValues = [], SavedW = [];
+
     /// <summary>Gradient of the output and of the final state (either may be empty = zero).</summary>
     public Memory<float> OutputGrad, FinalStateGrad;
 

@@ -80,6 +80,8 @@ internal static class FastWeightOpCore
                 ChunkwiseKernel.Backward(p, buf, chunk);
             }
             buf.Saved = [];
+            buf.SavedPseudoValues = [];
+            buf.SavedW = [];
         });
         return (output, finalState);
     }
