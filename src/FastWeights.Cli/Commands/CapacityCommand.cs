@@ -72,6 +72,9 @@ internal static class CapacityCommand
                     var point = experiment.Run(k, cancel);
                     results.Add((rule, point));
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: loss {point.Loss:F4}, accuracy {point.Accuracy * 100:F1}% ({point.Seconds:F0} s)"));
+                    stdout.Flush();
+                    // Rewrite the outputs after every point, so a long sweep leaves usable partial results.
+                    Write(dir, baseExperiment, ruleList, keyList, results, clock.Elapsed.TotalSeconds);
                     if (cancel.IsCancellationRequested)
                     {
                         return ExitCodes.Interrupted;
@@ -130,8 +133,8 @@ internal static class CapacityCommand
             md.Append(CultureInfo.InvariantCulture, $"| {k} |");
             foreach (var r in rules)
             {
-                var p = results.First(x => x.Rule == r && x.Point.Keys == k).Point;
-                md.Append(CultureInfo.InvariantCulture, $" {p.Loss:F3} ({p.Accuracy * 100:F1}%) |");
+                var found = results.FirstOrDefault(x => x.Rule == r && x.Point.Keys == k);
+                md.Append(found.Point is { } p ? string.Create(CultureInfo.InvariantCulture, $" {p.Loss:F3} ({p.Accuracy * 100:F1}%) |") : " – |");
             }
             md.Append('\n');
         }

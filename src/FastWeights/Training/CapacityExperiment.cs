@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastWeights.Autodiff;
 using FastWeights.Optim;
+using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;

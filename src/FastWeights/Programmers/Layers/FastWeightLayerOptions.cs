@@ -17,8 +17,11 @@ public sealed record FastWeightLayerOptions
     /// <summary>Value size per head d_v; 0 means model size / H.</summary>
     public int ValueDim { get; init; }
 
-    /// <summary>Feature map φ on queries and keys.</summary>
-    public FeatureMap FeatureMap { get; init; } = FeatureMap.Silu;
+    /// <summary>Feature map φ on queries and keys (after the convolution and its SiLU, when there is one).</summary>
+    public FeatureMap FeatureMap { get; init; } = FeatureMap.Identity;
+
+    /// <summary>ν of the DPFP feature map (φ has 2·ν·d_k features).</summary>
+    public int DpfpNu { get; init; } = 1;
 
     /// <summary>Normalisation of φ(q) and φ(k).</summary>
     public KeyNormalization Normalization { get; init; } = KeyNormalization.L2;
@@ -41,10 +44,10 @@ public sealed record FastWeightLayerOptions
     /// <summary>Initial bias of the α gate pre-activation (α = σ(w_α·x + b); 3 gives α ≈ 0.95 at the start).</summary>
     public float GateBias { get; init; } = 3f;
 
-    /// <summary>The usual settings of a rule: linear attention uses elu+1 with sum normalisation; the delta rules SiLU with L2.</summary>
+    /// <summary>The usual settings of a rule: linear attention uses elu+1 with sum normalisation; the delta rules identity (after the conv's SiLU) with L2.</summary>
     public static FastWeightLayerOptions For(FastWeightRule rule, int heads) => rule switch
     {
         FastWeightRule.Linear or FastWeightRule.Decay => new() { Rule = rule, Heads = heads, FeatureMap = FeatureMap.EluPlusOne, Normalization = KeyNormalization.Sum },
-        _ => new() { Rule = rule, Heads = heads, FeatureMap = FeatureMap.Silu, Normalization = KeyNormalization.L2 },
+        _ => new() { Rule = rule, Heads = heads, FeatureMap = FeatureMap.Identity, Normalization = KeyNormalization.L2 },
     };
 }

@@ -13,7 +13,7 @@ namespace FastWeights.Programmers.Layers;
 /// <summary>
 /// A multi-head fast-weight programmer layer (linear attention, DeltaNet, gated DeltaNet). For x_t ∈ ℝ^D:
 /// q_t, k_t, v_t = W_q x_t, W_k x_t, W_v x_t (split into H heads; optionally through a short causal depthwise
-/// convolution and SiLU); q_t, k_t ← norm(φ(·)); β_t = σ(w_β·x_t) (delta rules); α_t = σ(w_α·x_t + b_α) (gated rules);
+/// convolution and SiLU); q_t, k_t ← norm(φ(·)) (feature map and normalisation of <see cref="FeatureMaps"/>); β_t = σ(w_β·x_t) (delta rules); α_t = σ(w_α·x_t + b_α) (gated rules);
 /// the rule's fast weights give o_t = S_t q_t per head; y_t = W_o · LayerNorm_head(o_t).
 /// Parameters: <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>beta_proj</c>, <c>alpha_proj</c>, <c>q_conv</c>/<c>k_conv</c>/<c>v_conv</c>
 /// (<c>weight</c> [C, K], <c>bias</c> [C]), <c>out_norm</c>, <c>out_proj</c>.
@@ -79,6 +79,9 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// <summary>Key size per head d_k.</summary>
     public int KeyDim { get; }
 
+    /// <summary>Size of φ(k) per head, the fast weights' column count (d_k, or 2·ν·d_k for DPFP-ν).</summary>
+    public int FeatureDim => FeatureMaps.OutputDim(Options.FeatureMap, KeyDim, Options.DpfpNu);
+
     /// <summary>Value size per head d_v.</summary>
     public int ValueDim { get; }
 
@@ -101,8 +104,8 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         int b = x.Dim(0), t = x.Dim(1);
         var (q, k, v, beta, alpha) = Programs(x, null);
         // [B, T, H, d] → [B, H, T, d]; the gates [B, T, H] → [B, H, T].
-        q = Heads4(q, b, t, KeyDim);
-        k = Heads4(k, b, t, KeyDim);
+        q = Heads4(q, b, t, FeatureDim);
+        k = Heads4(k, b, t, FeatureDim);
         v = Heads4(v, b, t, ValueDim);
         beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
         alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
@@ -128,7 +131,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         int hist = Options.ConvKernel - 1;
         return new FastWeightLayerState(
-            Tensor.Zeros(batch, Heads, ValueDim, KeyDim),
+            Tensor.Zeros(batch, Heads, ValueDim, FeatureDim),
             qConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
             kConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
             vConv is null ? null : Tensor.Zeros(batch, hist, Heads * ValueDim));
@@ -149,8 +152,8 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
         using var _ = Tape.NoGrad();
         var (q, k, v, beta, alpha) = Programs(x.View(b, 1, ModelDim), state);
-        var qt = q.View(b, Heads, KeyDim);
-        var kt = k.View(b, Heads, KeyDim);
+        var qt = q.View(b, Heads, FeatureDim);
+        var kt = k.View(b, Heads, FeatureDim);
         var vt = v.View(b, Heads, ValueDim);
         var s = state.FastWeights;
         var o = Options.Rule switch
@@ -174,12 +177,12 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var v = vProj.Forward(x);
         if (qConv is not null)
         {
-            q = FeatureMaps.Silu(Convolve(qConv, q, state, 0));
-            k = FeatureMaps.Silu(Convolve(kConv!, k, state, 1));
-            v = FeatureMaps.Silu(Convolve(vConv!, v, state, 2));
+            q = Silu(Convolve(qConv, q, state, 0));
+            k = Silu(Convolve(kConv!, k, state, 1));
+            v = Silu(Convolve(vConv!, v, state, 2));
         }
-        q = FeatureMaps.Normalize(FeatureMaps.Apply(TapeOps.Reshape(q, b, t, Heads, KeyDim), Options.FeatureMap), Options.Normalization);
-        k = FeatureMaps.Normalize(FeatureMaps.Apply(TapeOps.Reshape(k, b, t, Heads, KeyDim), Options.FeatureMap), Options.Normalization);
+        q = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(q, b, t, Heads, KeyDim), Options.DpfpNu));
+        k = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(k, b, t, Heads, KeyDim), Options.DpfpNu));
         v = TapeOps.Reshape(v, b, t, Heads, ValueDim);
         var beta = betaProj is null ? null : TapeOps.Sigmoid(betaProj.Forward(x));
         var alpha = alphaProj is null ? null : TapeOps.Sigmoid(alphaProj.Forward(x));
@@ -211,6 +214,8 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
         return y;
     }
+
+    private static Tensor Silu(Tensor x) => TapeOps.Mul(x, TapeOps.Sigmoid(x));
 
     private Tensor Heads4(Tensor x, int b, int t, int d) => TapeOps.Transpose(TapeOps.Reshape(x, b, t, Heads, d), 1, 2);
 

@@ -14,7 +14,7 @@ public static class SequenceModelCatalog
     [
         Programmer("linear-attention", FastWeightRule.Linear, "Linear attention / sum-rule FWP (Katharopoulos et al. 2020; Schlag et al. 2021), elu+1 features, sum normalisation"),
         Programmer("decay-attention", FastWeightRule.Decay, "Linear attention with a learned scalar decay gate α_t = σ(w_α·x_t + b)"),
-        Programmer("deltanet", FastWeightRule.Delta, "DeltaNet: delta-rule FWP (Schlag et al. 2021; Yang et al. 2024), SiLU + L2-normalised q, k, β = σ(w_β·x)"),
+        Programmer("deltanet", FastWeightRule.Delta, "DeltaNet: delta-rule FWP (Schlag et al. 2021; Yang et al. 2024), short conv + SiLU, L2-normalised q, k, β = σ(w_β·x)"),
         Programmer("gated-deltanet", FastWeightRule.GatedDelta, "Gated DeltaNet (Yang, Kautz, Hatamizadeh 2024): delta rule with decay α_t = σ(w_α·x_t + b)"),
         new("transformer", "Causal softmax attention with learned positions (Vaswani et al. 2017), the reference baseline",
             (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new SoftmaxAttentionLayer(r, o.ModelDim, o.Heads)))
