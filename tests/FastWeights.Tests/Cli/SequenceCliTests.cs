@@ -56,6 +56,24 @@ public sealed class SequenceCliTests : IDisposable
     }
 
     [Fact]
+    public void CapacityWritesTableJsonAndPlot()
+    {
+        string dir = Path.Combine(root, "cap");
+        var r = Run("capacity", "--rule", "linear,delta", "--setting", "2", "--dk", "8", "--keys", "3,5", "--values", "4", "--steps", "2", "--batch", "2", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("S=   5", r.Out);
+        var md = File.ReadAllText(Path.Combine(dir, "capacity.md"));
+        Assert.Contains("| S | linear | delta |", md);
+        Assert.Contains("| 5 |", md);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement;
+        Assert.Equal(4, json.GetProperty("points").GetArrayLength());
+        Assert.True(new FileInfo(Path.Combine(dir, "capacity.png")).Length > 1000);
+        var bad = Run("capacity", "--rule", "hebb", "--out", dir);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("linear, delta", bad.Err);
+    }
+
+    [Fact]
     public void ModelsListsTheSequenceModels()
     {
         var r = Run("models");

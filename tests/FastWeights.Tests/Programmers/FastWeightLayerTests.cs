@@ -1,5 +1,6 @@
 using FastWeights.Autodiff;
 using FastWeights.Models;
+using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Programmers.Ops;
 using FastWeights.Tensors;
@@ -94,11 +95,22 @@ public sealed class FastWeightLayerTests
 
     [Theory]
     [MemberData(nameof(RulesAndConv))]
-    public void StreamingStepsEqualTheFullForwardPass(FastWeightRule rule, bool conv)
+    public void StreamingStepsEqualTheFullForwardPass(FastWeightRule rule, bool conv) =>
+        CheckStreaming(FastWeightLayerOptions.For(rule, heads: 2) with { ShortConv = conv, ChunkSize = 4 });
+
+    [Fact]
+    public void StreamingWorksWithDpfpFeatures()
+    {
+        var options = FastWeightLayerOptions.For(FastWeightRule.Linear, heads: 2) with { FeatureMap = FeatureMap.Dpfp, DpfpNu = 2, ChunkSize = 4 };
+        Assert.Equal(16, new FastWeightProgrammerLayer(new Rng(1), 8, options).FeatureDim);
+        CheckStreaming(options);
+    }
+
+    private static void CheckStreaming(FastWeightLayerOptions options)
     {
         var rng = new Rng(21);
         int b = 2, t = 9, d = 8;
-        var layer = new FastWeightProgrammerLayer(rng, d, FastWeightLayerOptions.For(rule, heads: 2) with { ShortConv = conv, ChunkSize = 4 });
+        var layer = new FastWeightProgrammerLayer(rng, d, options);
         var x = Tensor.RandomNormal(rng, 1f, b, t, d);
         using var _ = Tape.NoGrad();
         var (full, finalState) = layer.Forward(x, null);
