@@ -47,7 +47,7 @@ public static class SequenceModelCatalog
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"unknown model '{name}'; valid models: {ValidNames}, {ModelCatalog.ValidNames}");
+            throw new ArgumentException($"unknown model '{name}'; valid models: {ModelCatalog.ValidNames}, {ValidNames}");
         }
         return new SequenceModelSpec(recurrent.Name, recurrent.Description + ", per-position head",
             (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new RecurrentMixer(r, o.ModelDim, (rr, d) => recurrent.Create(rr, d, o.RecurrentHidden, o.Recurrent))));
