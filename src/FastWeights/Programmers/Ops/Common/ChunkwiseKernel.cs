@@ -41,7 +41,7 @@ internal static class ChunkwiseKernel
             }
         }
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
-        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(maxLen, p.KeyDim, p.ValueDim, backward: false), (s, ws) =>
+        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
             var seq = new Sequence(p, buf, s);
@@ -80,7 +80,7 @@ internal static class ChunkwiseKernel
     {
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
-        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(maxLen, p.KeyDim, p.ValueDim, backward: true),
+        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
             (s, ws) => BackwardSequence(p, buf, chunk, nChunks, s, ws));
     }
 
@@ -468,22 +468,30 @@ internal static class ChunkwiseKernel
     /// <summary>Per-worker buffers sized for the largest chunk.</summary>
     private sealed class ChunkWorkspace
     {
-        public ChunkWorkspace(int c, int dk, int dv, bool backward)
+        public ChunkWorkspace(FastWeightProblem p, int c, bool backward)
         {
+            int dk = p.KeyDim, dv = p.ValueDim;
+            // Only what the rule needs: the parallel form makes c = T, so the c×c buffers can be large.
             LogDecay = new float[c];
             G = new float[c];
             E = new float[c];
-            Qg = new float[c * dk];
-            Kg = new float[c * dk];
-            Kd = new float[c * dk];
-            W = new float[c * dk];
-            U = new float[c * dv];
             P = new float[c * c];
-            Gm = new float[c * c];
-            Ninv = new float[c * c];
-            Tm = new float[c * c];
-            A = new float[c * c];
-            InverseScratch = new float[c * c];
+            if (p.Gated)
+            {
+                Qg = new float[c * dk];
+                Kg = new float[c * dk];
+                Kd = new float[c * dk];
+            }
+            if (p.Delta)
+            {
+                W = new float[c * dk];
+                U = new float[c * dv];
+                Gm = new float[c * c];
+                Ninv = new float[c * c];
+                Tm = new float[c * c];
+                A = new float[c * c];
+                InverseScratch = new float[c * c];
+            }
             if (backward)
             {
                 LogDecayGrad = new float[c];
@@ -494,15 +502,19 @@ internal static class ChunkwiseKernel
                 DU = new float[c * dv];
                 ZeroOutputGrad = new float[c * dv];
                 DP = new float[c * c];
-                DT = new float[c * c];
-                Y = new float[c * c];
-                DA = new float[c * c];
                 StateGrad = new float[dk * dv];
                 StateGradIn = new float[dk * dv];
+                if (p.Delta)
+                {
+                    DT = new float[c * c];
+                    Y = new float[c * c];
+                    DA = new float[c * c];
+                }
             }
         }
 
-        public readonly float[] LogDecay, G, E, Qg, Kg, Kd, W, U, P, Gm, Ninv, Tm, A, InverseScratch;
+        public readonly float[] LogDecay, G, E, P;
+        public readonly float[] Qg = [], Kg = [], Kd = [], W = [], U = [], Gm = [], Ninv = [], Tm = [], A = [], InverseScratch = [];
         public readonly float[] LogDecayGrad = [], Tmp1 = [], Tmp2 = [], DQ = [], DK = [], DU = [], ZeroOutputGrad = [];
         public readonly float[] DP = [], DT = [], Y = [], DA = [], StateGrad = [], StateGradIn = [];
 
