@@ -39,9 +39,13 @@ internal static class SequenceTrainer
             Trainer.TruncateMetrics(metricsPath, step);
             observer?.OnMessage($"resumed from step {step} of {config.Steps}");
         }
+        else
+        {
+            Trainer.TruncateMetrics(metricsPath, 0); // a run that died before its first checkpoint starts over
+        }
         if (step >= config.Steps)
         {
-            return Finish(config, dir, model, splits, step, observer);
+            return Finish(config, dir, model, splits, step);
         }
 
         var order = new BatchOrder(orderSeed, splits.Train.Count);
@@ -69,7 +73,6 @@ internal static class SequenceTrainer
             {
                 Tape.Reset();
                 string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
-                observer?.OnMessage(msg);
                 return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
             }
             Tape.Backward(loss);
@@ -104,14 +107,13 @@ internal static class SequenceTrainer
             if (stopping && step < config.Steps)
             {
                 string msg = $"interrupted at step {step}; checkpoint saved, continue with: fastweights train --resume {dir}";
-                observer?.OnMessage(msg);
                 return new TrainingResult(TrainingOutcome.Interrupted, step, null, msg);
             }
         }
-        return Finish(config, dir, model, splits, step, observer);
+        return Finish(config, dir, model, splits, step);
     }
 
-    private static TrainingResult Finish(TrainingConfig config, string dir, SequenceModel model, PositionalSplits splits, int step, ITrainingObserver? observer)
+    private static TrainingResult Finish(TrainingConfig config, string dir, SequenceModel model, PositionalSplits splits, int step)
     {
         var test = SequenceEvaluator.Evaluate(model, splits.Test);
         var result = new
@@ -129,7 +131,6 @@ internal static class SequenceTrainer
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
         string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} scored positions)");
-        observer?.OnMessage(msg);
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 }
