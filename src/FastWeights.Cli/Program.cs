@@ -55,6 +55,7 @@ public static class Program
         root.Add(DataCommand.Create(stdout));
         root.Add(ModelsCommand.Create(stdout));
         root.Add(ReproduceCommand.Create(stdout));
+        root.Add(CapacityCommand.Create(stdout));
         return root;
     }
 }

@@ -19,6 +19,10 @@ internal static class DataCommand
         {
             var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : new TrainingConfig { Pairs = p.GetValue(pairs), Seed = p.GetValue(seed) };
             config.Validate();
+            if (!string.Equals(config.Task, "assoc", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliException($"data export writes the assoc task only; this run's task is {config.Task}");
+            }
             var splits = RunData.Splits(config);
             string dir = p.GetValue(output)!;
             Directory.CreateDirectory(dir);

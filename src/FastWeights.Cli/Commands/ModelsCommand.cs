@@ -14,7 +14,11 @@ internal static class ModelsCommand
             foreach (var m in ModelCatalog.All)
             {
                 string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
-                stdout.WriteLine($"{m.Name,-10} {m.Description}{aliases}");
+                stdout.WriteLine($"{m.Name,-16} {m.Description}{aliases}");
+            }
+            foreach (var m in FastWeights.Programmers.Layers.SequenceModelCatalog.All)
+            {
+                stdout.WriteLine($"{m.Name,-16} {m.Description}");
             }
             return ExitCodes.Ok;
         });

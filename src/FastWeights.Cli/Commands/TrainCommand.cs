@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Models;
+using FastWeights.Programmers.Layers;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
@@ -11,8 +12,16 @@ internal static class TrainCommand
     public static Command Create(TextWriter stdout)
     {
         var d = new TrainingConfig();
-        var model = new Option<string>("--model", "-m") { Description = $"Model: {ModelCatalog.ValidNames} (see 'fastweights models')", DefaultValueFactory = _ => d.Model };
-        var task = new Option<string>("--task") { Description = "Task: assoc (associative retrieval, Ba et al. 2016 §4.1)", DefaultValueFactory = _ => d.Task };
+        var model = new Option<string>("--model", "-m") { Description = $"Model: {ModelCatalog.ValidNames}, {SequenceModelCatalog.ValidNames} (see 'fastweights models')", DefaultValueFactory = _ => d.Model };
+        var task = new Option<string>("--task") { Description = "Task: assoc (associative retrieval, Ba et al. 2016 §4.1) or mqar (multi-query associative recall, Arora et al. 2023)", DefaultValueFactory = _ => d.Task };
+        var vocab = new Option<int>("--vocab") { Description = "mqar: vocabulary size V (keys from the first half, values from the second)", DefaultValueFactory = _ => d.Vocab };
+        var length = new Option<int>("--length") { Description = "mqar: sequence length T", DefaultValueFactory = _ => d.Length };
+        var kvPairs = new Option<int>("--kv-pairs") { Description = "mqar: key-value pairs (and queries) per sequence", DefaultValueFactory = _ => d.KvPairs };
+        var dModel = new Option<int>("--d-model") { Description = "Sequence models: model size D", DefaultValueFactory = _ => d.DModel };
+        var layers = new Option<int>("--layers") { Description = "Sequence models: number of blocks", DefaultValueFactory = _ => d.Layers };
+        var heads = new Option<int>("--heads") { Description = "Sequence models: heads per layer", DefaultValueFactory = _ => d.Heads };
+        var mlpRatio = new Option<int>("--mlp-ratio") { Description = "Sequence models: MLP size as a multiple of D (0: no MLP)", DefaultValueFactory = _ => d.MlpRatio };
+        var shortConv = new Option<bool>("--short-conv") { Description = "Fast-weight layers: short causal convolution on q, k, v (true/false)", DefaultValueFactory = _ => d.ShortConv };
         var hidden = new Option<int>("--hidden", "-R") { Description = "Recurrent units R", DefaultValueFactory = _ => d.Hidden };
         var pairs = new Option<int>("--pairs", "-K") { Description = "Key-value pairs per sequence K", DefaultValueFactory = _ => d.Pairs };
         var steps = new Option<int>("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => d.Steps };
@@ -36,7 +45,7 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a model; writes config.json, metrics.jsonl and model.safetensors into the run directory.")
         {
-            model, task, hidden, pairs, steps, batch, lr, warmup, clip, seed, lambda, eta, inner, form, evalEvery, saveEvery,
+            model, task, vocab, length, kvPairs, dModel, layers, heads, mlpRatio, shortConv, hidden, pairs, steps, batch, lr, warmup, clip, seed, lambda, eta, inner, form, evalEvery, saveEvery,
             trainSize, valSize, testSize, output, resume, quiet,
         };
         cmd.SetAction(p =>
@@ -61,8 +70,16 @@ internal static class TrainCommand
                 {
                     var config = new TrainingConfig
                     {
-                        Model = ModelCatalog.Find(p.GetValue(model)!).Name,
+                        Model = SequenceModelCatalog.Find(p.GetValue(model)!).Name,
                         Task = p.GetValue(task)!.ToLowerInvariant(),
+                        Vocab = p.GetValue(vocab),
+                        Length = p.GetValue(length),
+                        KvPairs = p.GetValue(kvPairs),
+                        DModel = p.GetValue(dModel),
+                        Layers = p.GetValue(layers),
+                        Heads = p.GetValue(heads),
+                        MlpRatio = p.GetValue(mlpRatio),
+                        ShortConv = p.GetValue(shortConv),
                         Hidden = p.GetValue(hidden),
                         Pairs = p.GetValue(pairs),
                         Steps = p.GetValue(steps),
@@ -83,7 +100,9 @@ internal static class TrainCommand
                     };
                     config.Validate();
                     string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
-                    string title = string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}, K={config.Pairs}) for {config.Steps} steps into {dir}");
+                    string title = config.IsSequenceRun()
+                        ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
+                        : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}, K={config.Pairs}) for {config.Steps} steps into {dir}");
                     result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, cts.Token));
                 }
                 return result.Outcome switch
@@ -103,7 +122,9 @@ internal static class TrainCommand
 
     private static string DefaultRunDirectory(TrainingConfig c)
     {
-        string baseName = Path.Combine("runs", string.Create(CultureInfo.InvariantCulture, $"{c.Model}-r{c.Hidden}-s{c.Seed}"));
+        string baseName = Path.Combine("runs", c.IsSequenceRun()
+            ? string.Create(CultureInfo.InvariantCulture, $"{c.Model}-{c.Task}-d{c.DModel}-s{c.Seed}")
+            : string.Create(CultureInfo.InvariantCulture, $"{c.Model}-r{c.Hidden}-s{c.Seed}"));
         string dir = baseName;
         for (int i = 2; Directory.Exists(dir); i++)
         {

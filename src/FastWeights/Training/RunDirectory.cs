@@ -67,6 +67,10 @@ public static class RunDirectory
     public static (TrainingConfig Config, AssociativeRetrievalNetwork Network) LoadNetwork(string dir)
     {
         var config = ReadConfig(dir);
+        if (config.IsSequenceRun())
+        {
+            throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only (its test result is in {ResultFile})");
+        }
         var network = CreateNetwork(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
         if (!File.Exists(path))

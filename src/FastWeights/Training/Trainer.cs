@@ -44,6 +44,11 @@ public static class Trainer
 
     private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
     {
+        if (config.IsSequenceRun())
+        {
+            return SequenceTrainer.Run(config, dir, resume, observer, cancel);
+        }
+
         // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
         var rng = new Rng(config.Seed);
         ulong dataSeed = rng.NextUInt64();
@@ -151,7 +156,7 @@ public static class Trainer
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 
-    private static void Save(string dir, Models.AssociativeRetrievalNetwork network, Optimizer optimizer, int step, double seconds)
+    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds)
     {
         var meta = new Dictionary<string, string>
         {
@@ -165,7 +170,7 @@ public static class Trainer
     }
 
     // Drops metrics lines written after the checkpoint a resumed run restarts from.
-    private static void TruncateMetrics(string path, int step)
+    internal static void TruncateMetrics(string path, int step)
     {
         if (!File.Exists(path))
         {
@@ -187,5 +192,5 @@ public static class Trainer
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

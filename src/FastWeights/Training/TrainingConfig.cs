@@ -13,7 +13,7 @@ public sealed record TrainingConfig
     /// <summary>Model name (see <see cref="ModelCatalog"/>).</summary>
     public string Model { get; init; } = "fw-rnn";
 
-    /// <summary>Task name; <c>assoc</c> is the associative retrieval task of Ba et al. 2016, §4.1.</summary>
+    /// <summary>Task name: <c>assoc</c> (associative retrieval, Ba et al. 2016, §4.1) or <c>mqar</c> (multi-query associative recall, Arora et al. 2023).</summary>
     public string Task { get; init; } = "assoc";
 
     /// <summary>Recurrent units R.</summary>
@@ -73,16 +73,59 @@ public sealed record TrainingConfig
     /// <summary>Steps between checkpoints.</summary>
     public int SaveEvery { get; init; } = 1000;
 
+    /// <summary>MQAR vocabulary size V.</summary>
+    public int Vocab { get; init; } = 256;
+
+    /// <summary>MQAR input length T.</summary>
+    public int Length { get; init; } = 64;
+
+    /// <summary>MQAR key–value pairs (and queries) per sequence.</summary>
+    public int KvPairs { get; init; } = 4;
+
+    /// <summary>Model size D of the sequence models (linear-attention, deltanet, gated-deltanet, transformer, and recurrent models on mqar).</summary>
+    public int DModel { get; init; } = 64;
+
+    /// <summary>Blocks of the sequence models.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Heads per mixer of the sequence models.</summary>
+    public int Heads { get; init; } = 2;
+
+    /// <summary>MLP hidden size of the sequence models' blocks as a multiple of D (0: none).</summary>
+    public int MlpRatio { get; init; } = 2;
+
+    /// <summary>Whether the fast-weight layers use the short causal convolution on q, k, v.</summary>
+    public bool ShortConv { get; init; } = true;
+
+    /// <summary>
+    /// Whether this run trains a per-position sequence model (<see cref="Trainer"/>'s sequence path): any task other than
+    /// assoc, or a model that is not one of <see cref="ModelCatalog"/>'s recurrent models. Recurrent models on assoc keep the
+    /// original path (the paper's network, same numbers as before).
+    /// </summary>
+    public bool IsSequenceRun() =>
+        !string.Equals(Task, "assoc", StringComparison.OrdinalIgnoreCase) || Programmers.Layers.SequenceModelCatalog.Contains(Model);
+
     /// <summary>The fast-weights options these settings imply.</summary>
     public FastWeightRnnOptions FastWeightOptions() => new() { Lambda = Lambda, Eta = Eta, InnerSteps = InnerSteps, Form = Form };
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with a one-line message naming the option.</summary>
     public void Validate()
     {
-        ModelCatalog.Find(Model);
-        if (!string.Equals(Task, "assoc", StringComparison.OrdinalIgnoreCase))
+        Programmers.Layers.SequenceModelCatalog.Find(Model);
+        if (!string.Equals(Task, "assoc", StringComparison.OrdinalIgnoreCase) && !string.Equals(Task, "mqar", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArgumentException($"unknown task '{Task}'; valid tasks: assoc");
+            throw new ArgumentException($"unknown task '{Task}'; valid tasks: assoc, mqar");
+        }
+        if (IsSequenceRun())
+        {
+            Require(DModel >= 1, "--d-model must be at least 1");
+            Require(Layers >= 1, "--layers must be at least 1");
+            Require(Heads >= 1 && DModel % Heads == 0, "--heads must be at least 1 and divide --d-model");
+            Require(MlpRatio >= 0, "--mlp-ratio must be 0 or more");
+            if (string.Equals(Task, "mqar", StringComparison.OrdinalIgnoreCase))
+            {
+                _ = new Tasks.MultiQueryAssociativeRecallTask(Vocab, Length, KvPairs);
+            }
         }
         Require(Hidden >= 1, "--hidden must be at least 1");
         Require(Pairs is >= 1 and <= 26, "--pairs must be between 1 and 26");

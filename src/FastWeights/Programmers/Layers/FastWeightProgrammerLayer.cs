@@ -1,0 +1,231 @@
+using FastWeights.Autodiff;
+using FastWeights.Nn;
+using FastWeights.Programmers.Ops;
+using FastWeights.Programmers.Ops.Decay;
+using FastWeights.Programmers.Ops.Delta;
+using FastWeights.Programmers.Ops.GatedDelta;
+using FastWeights.Programmers.Ops.Linear;
+using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
+
+namespace FastWeights.Programmers.Layers;
+
+/// <summary>
+/// A multi-head fast-weight programmer layer (linear attention, DeltaNet, gated DeltaNet). For x_t ∈ ℝ^D:
+/// q_t, k_t, v_t = W_q x_t, W_k x_t, W_v x_t (split into H heads; optionally through a short causal depthwise
+/// convolution and SiLU); q_t, k_t ← norm(φ(·)) (feature map and normalisation of <see cref="FeatureMaps"/>); β_t = σ(w_β·x_t) (delta rules); α_t = σ(w_α·x_t + b_α) (gated rules);
+/// the rule's fast weights give o_t = S_t q_t per head; y_t = W_o · LayerNorm_head(o_t).
+/// Parameters: <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>beta_proj</c>, <c>alpha_proj</c>, <c>q_conv</c>/<c>k_conv</c>/<c>v_conv</c>
+/// (<c>weight</c> [C, K], <c>bias</c> [C]), <c>out_norm</c>, <c>out_proj</c>.
+/// </summary>
+public sealed class FastWeightProgrammerLayer : SequenceMixer
+{
+    private readonly Linear qProj, kProj, vProj, outProj;
+    private readonly Linear? betaProj, alphaProj;
+    private readonly ShortConv? qConv, kConv, vConv;
+    private readonly LayerNorm? outNorm;
+
+    /// <summary>Creates the layer with parameters drawn from <paramref name="rng"/>.</summary>
+    public FastWeightProgrammerLayer(Rng rng, int modelDim, FastWeightLayerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(modelDim);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Heads);
+        if ((options.KeyDim == 0 || options.ValueDim == 0) && modelDim % options.Heads != 0)
+        {
+            throw new ArgumentException($"the model size {modelDim} is not a multiple of the {options.Heads} heads");
+        }
+        Options = options;
+        ModelDim = modelDim;
+        Heads = options.Heads;
+        KeyDim = options.KeyDim > 0 ? options.KeyDim : modelDim / Heads;
+        ValueDim = options.ValueDim > 0 ? options.ValueDim : modelDim / Heads;
+        qProj = RegisterModule("q_proj", new Linear(rng, modelDim, Heads * KeyDim, bias: false));
+        kProj = RegisterModule("k_proj", new Linear(rng, modelDim, Heads * KeyDim, bias: false));
+        vProj = RegisterModule("v_proj", new Linear(rng, modelDim, Heads * ValueDim, bias: false));
+        if (IsDelta)
+        {
+            betaProj = RegisterModule("beta_proj", new Linear(rng, modelDim, Heads));
+        }
+        if (IsGated)
+        {
+            alphaProj = RegisterModule("alpha_proj", new Linear(rng, modelDim, Heads));
+            alphaProj.Bias!.Span.Fill(options.GateBias);
+        }
+        if (options.ShortConv)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ConvKernel);
+            qConv = RegisterModule("q_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel));
+            kConv = RegisterModule("k_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel));
+            vConv = RegisterModule("v_conv", new ShortConv(rng, Heads * ValueDim, options.ConvKernel));
+        }
+        if (options.OutputNorm)
+        {
+            outNorm = RegisterModule("out_norm", new LayerNorm(ValueDim));
+        }
+        outProj = RegisterModule("out_proj", new Linear(rng, Heads * ValueDim, modelDim, bias: false));
+    }
+
+    /// <summary>The settings.</summary>
+    public FastWeightLayerOptions Options { get; }
+
+    /// <inheritdoc/>
+    public override int ModelDim { get; }
+
+    /// <summary>Heads H.</summary>
+    public int Heads { get; }
+
+    /// <summary>Key size per head d_k.</summary>
+    public int KeyDim { get; }
+
+    /// <summary>Size of φ(k) per head, the fast weights' column count (d_k, or 2·ν·d_k for DPFP-ν).</summary>
+    public int FeatureDim => FeatureMaps.OutputDim(Options.FeatureMap, KeyDim, Options.DpfpNu);
+
+    /// <summary>Value size per head d_v.</summary>
+    public int ValueDim { get; }
+
+    private bool IsDelta => Options.Rule is FastWeightRule.Delta or FastWeightRule.GatedDelta;
+
+    private bool IsGated => Options.Rule is FastWeightRule.Decay or FastWeightRule.GatedDelta;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Forward(x, null).Output;
+
+    /// <summary>Runs whole sequences x [B, T, D] from the initial fast weights <paramref name="initialState"/> (null: zeros).</summary>
+    /// <returns>y [B, T, D] and the final fast weights [B, H, d_v, d_k].</returns>
+    public (Tensor Output, Tensor FinalState) Forward(Tensor x, Tensor? initialState)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 3 || x.Dim(2) != ModelDim)
+        {
+            throw new ArgumentException($"x must be [B, T, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        int b = x.Dim(0), t = x.Dim(1);
+        var (q, k, v, beta, alpha) = Programs(x, null);
+        // [B, T, H, d] → [B, H, T, d]; the gates [B, T, H] → [B, H, T].
+        q = Heads4(q, b, t, FeatureDim);
+        k = Heads4(k, b, t, FeatureDim);
+        v = Heads4(v, b, t, ValueDim);
+        beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
+        alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
+        var mode = Options.Mode;
+        if (mode == FastWeightComputeMode.Parallel && IsDelta)
+        {
+            mode = FastWeightComputeMode.Chunkwise;
+        }
+        var (o, final) = Options.Rule switch
+        {
+            FastWeightRule.Linear => LinearAttentionOp.Forward(q, k, v, initialState, mode, Options.ChunkSize),
+            FastWeightRule.Decay => DecayAttentionOp.Forward(q, k, v, alpha!, initialState, mode, Options.ChunkSize),
+            FastWeightRule.Delta => DeltaRuleOp.Forward(q, k, v, beta!, initialState, mode, Options.ChunkSize),
+            _ => GatedDeltaRuleOp.Forward(q, k, v, alpha!, beta!, initialState, mode, Options.ChunkSize),
+        };
+        var perToken = TapeOps.Transpose(o, 1, 2); // [B, T, H, d_v]
+        return (Readout(perToken, b, t), final);
+    }
+
+    /// <summary>A fresh streaming state (zero fast weights, zero convolution history) for <paramref name="batch"/> sequences.</summary>
+    public FastWeightLayerState CreateState(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        int hist = Options.ConvKernel - 1;
+        return new FastWeightLayerState(
+            Tensor.Zeros(batch, Heads, ValueDim, FeatureDim),
+            qConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
+            kConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
+            vConv is null ? null : Tensor.Zeros(batch, hist, Heads * ValueDim));
+    }
+
+    /// <summary>
+    /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place with the rule's raw
+    /// recurrent step (constant memory per token, no tape); returns y_t [B, D].
+    /// </summary>
+    public Tensor Step(FastWeightLayerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(x);
+        int b = state.FastWeights.Dim(0);
+        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
+        {
+            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        using var _ = Tape.NoGrad();
+        var (q, k, v, beta, alpha) = Programs(x.View(b, 1, ModelDim), state);
+        var qt = q.View(b, Heads, FeatureDim);
+        var kt = k.View(b, Heads, FeatureDim);
+        var vt = v.View(b, Heads, ValueDim);
+        var s = state.FastWeights;
+        var o = Options.Rule switch
+        {
+            FastWeightRule.Linear => LinearAttentionRecurrent.Step(s, qt, kt, vt),
+            FastWeightRule.Decay => DecayAttentionRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads)),
+            FastWeightRule.Delta => DeltaRuleRecurrent.Step(s, qt, kt, vt, beta!.View(b, Heads)),
+            _ => GatedDeltaRuleRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads), beta!.View(b, Heads)),
+        };
+        state.Position++;
+        return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+    }
+
+    // Projections, convolution, feature map, normalisation and gates, all per token: q, k [B, T, H, d_k], v [B, T, H, d_v],
+    // β, α [B, T, H]. With a streaming state, the convolution reads and then advances its history.
+    private (Tensor Q, Tensor K, Tensor V, Tensor? Beta, Tensor? Alpha) Programs(Tensor x, FastWeightLayerState? state)
+    {
+        int b = x.Dim(0), t = x.Dim(1);
+        var q = qProj.Forward(x);
+        var k = kProj.Forward(x);
+        var v = vProj.Forward(x);
+        if (qConv is not null)
+        {
+            q = Silu(Convolve(qConv, q, state, 0));
+            k = Silu(Convolve(kConv!, k, state, 1));
+            v = Silu(Convolve(vConv!, v, state, 2));
+        }
+        q = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(q, b, t, Heads, KeyDim), Options.DpfpNu));
+        k = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(k, b, t, Heads, KeyDim), Options.DpfpNu));
+        v = TapeOps.Reshape(v, b, t, Heads, ValueDim);
+        var beta = betaProj is null ? null : TapeOps.Sigmoid(betaProj.Forward(x));
+        var alpha = alphaProj is null ? null : TapeOps.Sigmoid(alphaProj.Forward(x));
+        return (q, k, v, beta, alpha);
+    }
+
+    private static Tensor Convolve(ShortConv conv, Tensor u, FastWeightLayerState? state, int which)
+    {
+        if (state is null)
+        {
+            return conv.Forward(u, null);
+        }
+        var history = which switch { 0 => state.QueryHistory!, 1 => state.KeyHistory!, _ => state.ValueHistory! };
+        var y = conv.Forward(u, history);
+        // Shift the history left by one token and append u (T = 1 when streaming).
+        int b = u.Dim(0), c = u.Dim(2), hist = history.Dim(1);
+        var next = Tensor.Zeros(b, hist, c);
+        for (int bi = 0; bi < b && hist > 0; bi++)
+        {
+            var dst = next.Span.Slice(bi * hist * c, hist * c);
+            history.Span.Slice((bi * hist * c) + c, (hist - 1) * c).CopyTo(dst);
+            u.Span.Slice(bi * c, c).CopyTo(dst.Slice((hist - 1) * c));
+        }
+        switch (which)
+        {
+            case 0: state.QueryHistory = next; break;
+            case 1: state.KeyHistory = next; break;
+            default: state.ValueHistory = next; break;
+        }
+        return y;
+    }
+
+    private static Tensor Silu(Tensor x) => TapeOps.Mul(x, TapeOps.Sigmoid(x));
+
+    private Tensor Heads4(Tensor x, int b, int t, int d) => TapeOps.Transpose(TapeOps.Reshape(x, b, t, Heads, d), 1, 2);
+
+    // o [B, T, H, d_v] → per-head LayerNorm → [B, T, H·d_v] → W_o.
+    private Tensor Readout(Tensor o, int b, int t)
+    {
+        if (outNorm is not null)
+        {
+            o = outNorm.Forward(o);
+        }
+        return outProj.Forward(TapeOps.Reshape(o, b, t, Heads * ValueDim));
+    }
+}

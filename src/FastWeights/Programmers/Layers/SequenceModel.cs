@@ -1,0 +1,73 @@
+using FastWeights.Nn;
+using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
+
+namespace FastWeights.Programmers.Layers;
+
+/// <summary>
+/// A language-model-shaped network: token embedding (<c>embedding</c>, N(0, 1)), optional learned positions
+/// (<c>positions</c>, N(0, 0.02²)), stacked <see cref="SequenceBlock"/>s (<c>blocks0</c>, <c>blocks1</c>, …), a final
+/// LayerNorm (<c>final_norm</c>) and a head (<c>head</c>) giving logits [B, T, classes] at every position.
+/// </summary>
+public sealed class SequenceModel : Module
+{
+    private readonly Embedding embedding;
+    private readonly Tensor? positions;
+    private readonly SequenceBlock[] blocks;
+    private readonly LayerNorm finalNorm;
+    private readonly Linear head;
+
+    /// <summary>Creates the model; <paramref name="mixer"/> builds the mixer of block i from (rng, i).</summary>
+    public SequenceModel(Rng rng, int vocabulary, int classes, SequenceModelOptions options, Func<Rng, int, SequenceMixer> mixer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(mixer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Layers);
+        Vocabulary = vocabulary;
+        Classes = classes;
+        Options = options;
+        embedding = RegisterModule("embedding", new Embedding(rng, vocabulary, options.ModelDim));
+        if (options.MaxPositions > 0)
+        {
+            positions = RegisterParameter("positions", Tensor.RandomNormal(rng, 0.02f, options.MaxPositions, options.ModelDim));
+        }
+        blocks = new SequenceBlock[options.Layers];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = RegisterModule($"blocks{i}", new SequenceBlock(rng, mixer(rng, i), options.MlpRatio));
+        }
+        finalNorm = RegisterModule("final_norm", new LayerNorm(options.ModelDim));
+        head = RegisterModule("head", new Linear(rng, options.ModelDim, classes));
+    }
+
+    /// <summary>Input vocabulary size.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>Output classes per position.</summary>
+    public int Classes { get; }
+
+    /// <summary>The sizes.</summary>
+    public SequenceModelOptions Options { get; }
+
+    /// <summary>The blocks in order.</summary>
+    public IReadOnlyList<SequenceBlock> Blocks => blocks;
+
+    /// <summary>Logits [B, T, classes] for token ids laid out [B, T].</summary>
+    public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
+    {
+        var x = embedding.Forward(ids, batch, length);
+        if (positions is not null)
+        {
+            if (length > positions.Dim(0))
+            {
+                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens, not {length}");
+            }
+            x = TapeOps.Add(x, TapeOps.Slice(positions, 0, 0, length));
+        }
+        foreach (var block in blocks)
+        {
+            x = block.Forward(x);
+        }
+        return head.Forward(finalNorm.Forward(x));
+    }
+}

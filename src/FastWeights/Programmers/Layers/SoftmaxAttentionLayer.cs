@@ -1,0 +1,72 @@
+using FastWeights.Nn;
+using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
+
+namespace FastWeights.Programmers.Layers;
+
+/// <summary>
+/// Causal multi-head softmax attention (Vaswani et al. 2017), the reference baseline:
+/// y = W_o · concat_h softmax(Q_h K_hᵀ / √d + M) V_h, with M_ij = −∞ (here −1e9) for j &gt; i.
+/// Built from primitive ops (batched matrix products, a broadcast mask, softmax). Parameters <c>q_proj</c>, <c>k_proj</c>,
+/// <c>v_proj</c>, <c>out_proj</c>.
+/// </summary>
+public sealed class SoftmaxAttentionLayer : SequenceMixer
+{
+    private const float Masked = -1e9f;
+    private readonly Linear qProj, kProj, vProj, outProj;
+
+    /// <summary>Creates the layer with parameters drawn from <paramref name="rng"/>.</summary>
+    public SoftmaxAttentionLayer(Rng rng, int modelDim, int heads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(modelDim);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
+        if (modelDim % heads != 0)
+        {
+            throw new ArgumentException($"the model size {modelDim} is not a multiple of the {heads} heads");
+        }
+        ModelDim = modelDim;
+        Heads = heads;
+        HeadDim = modelDim / heads;
+        qProj = RegisterModule("q_proj", new Linear(rng, modelDim, modelDim, bias: false));
+        kProj = RegisterModule("k_proj", new Linear(rng, modelDim, modelDim, bias: false));
+        vProj = RegisterModule("v_proj", new Linear(rng, modelDim, modelDim, bias: false));
+        outProj = RegisterModule("out_proj", new Linear(rng, modelDim, modelDim, bias: false));
+    }
+
+    /// <inheritdoc/>
+    public override int ModelDim { get; }
+
+    /// <summary>Heads H.</summary>
+    public int Heads { get; }
+
+    /// <summary>Size per head d = D / H.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>The additive causal mask [T, T]: 0 on and below the diagonal, −1e9 above.</summary>
+    public static Tensor CausalMask(int length)
+    {
+        var m = Tensor.Zeros(length, length);
+        var s = m.Span;
+        for (int i = 0; i < length; i++)
+        {
+            s.Slice((i * length) + i + 1, length - i - 1).Fill(Masked);
+        }
+        return m;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int b = x.Dim(0), t = x.Dim(1);
+        var q = Split(qProj.Forward(x), b, t);
+        var k = Split(kProj.Forward(x), b, t);
+        var v = Split(vProj.Forward(x), b, t);
+        var scores = TapeOps.Scale(TapeOps.BatchedMatMul(q, k, transB: true), 1f / MathF.Sqrt(HeadDim)); // [B, H, T, T]
+        var weights = TapeOps.Softmax(TapeOps.Add(scores, CausalMask(t)));
+        var o = TapeOps.Transpose(TapeOps.BatchedMatMul(weights, v), 1, 2); // [B, T, H, d]
+        return outProj.Forward(TapeOps.Reshape(o, b, t, ModelDim));
+    }
+
+    private Tensor Split(Tensor x, int b, int t) => TapeOps.Transpose(TapeOps.Reshape(x, b, t, Heads, HeadDim), 1, 2);
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using FastWeights.Cli;
+
+namespace FastWeights.Tests.Cli;
+
+/// <summary>The command-line options of the sequence models, the mqar task and the capacity command.</summary>
+public sealed class SequenceCliTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-seqcli-" + Guid.NewGuid().ToString("N"));
+
+    public SequenceCliTests() => Directory.CreateDirectory(root);
+
+    public void Dispose() => Directory.Delete(root, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void TrainsDeltaNetOnMqarAndExplainsWhatDoesNotApply()
+    {
+        string run = Path.Combine(root, "run");
+        var train = Run("train", "--model", "deltanet", "--task", "mqar", "--vocab", "16", "--length", "12", "--kv-pairs", "2", "--layers", "1",
+            "--d-model", "8", "--heads", "2", "--steps", "2", "--batch", "4", "--train-size", "20", "--validation-size", "4", "--test-size", "4", "--out", run, "-q");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("scored positions", train.Out);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
+        Assert.Equal("deltanet", config.GetProperty("model").GetString());
+        Assert.Equal(16, config.GetProperty("vocab").GetInt32());
+        Assert.Equal(2, config.GetProperty("kv_pairs").GetInt32());
+        Assert.True(File.Exists(Path.Combine(run, "result.json")));
+
+        var test = Run("test", "--run", run);
+        Assert.Equal(2, test.Code);
+        Assert.Contains("result.json", test.Err);
+        var predict = Run("predict", "--run", run, "a1b2??a");
+        Assert.Equal(2, predict.Code);
+    }
+
+    [Fact]
+    public void BadSequenceOptionsFailWithOneLine()
+    {
+        var r = Run("train", "--model", "deltanet", "--task", "mqar", "--kv-pairs", "40", "--length", "64", "--out", Path.Combine(root, "x"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--length", r.Err);
+        r = Run("train", "--model", "mamba", "--task", "mqar");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("deltanet", r.Err);
+        r = Run("train", "--model", "deltanet", "--d-model", "30", "--heads", "4");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--heads", r.Err);
+    }
+
+    [Fact]
+    public void CapacityWritesTableJsonAndPlot()
+    {
+        string dir = Path.Combine(root, "cap");
+        var r = Run("capacity", "--rule", "linear,delta", "--setting", "2", "--dk", "8", "--keys", "3,5", "--values", "4", "--steps", "2", "--batch", "2", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("S=   5", r.Out);
+        var md = File.ReadAllText(Path.Combine(dir, "capacity.md"));
+        Assert.Contains("| S | linear | delta |", md);
+        Assert.Contains("| 5 |", md);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement;
+        Assert.Equal(4, json.GetProperty("points").GetArrayLength());
+        Assert.True(new FileInfo(Path.Combine(dir, "capacity.png")).Length > 1000);
+        var bad = Run("capacity", "--rule", "hebb", "--out", dir);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("linear, delta", bad.Err);
+    }
+
+    [Fact]
+    public void ModelsListsTheSequenceModels()
+    {
+        var r = Run("models");
+        Assert.Equal(0, r.Code);
+        foreach (var name in new[] { "linear-attention", "deltanet", "gated-deltanet", "transformer", "fw-rnn" })
+        {
+            Assert.Contains(name, r.Out);
+        }
+    }
+}
