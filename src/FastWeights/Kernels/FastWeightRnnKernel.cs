@@ -524,6 +524,11 @@ public static class FastWeightRnnKernel
 
     private static void RunChunks(int chunkCount, int maxDegreeOfParallelism, Action<int> body)
     {
+        // No explicit limit: the library-wide thread limit of the matrix products.
+        if (maxDegreeOfParallelism < 0)
+        {
+            maxDegreeOfParallelism = Gemm.MaxThreads;
+        }
         if (chunkCount <= 1 || maxDegreeOfParallelism == 1)
         {
             for (int c = 0; c < chunkCount; c++)

@@ -1,0 +1,85 @@
+using FastWeights.Autodiff;
+using FastWeights.Models;
+using FastWeights.Optim;
+using FastWeights.Tasks;
+using FastWeights.Tensors;
+using FastWeights.Training;
+
+namespace FastWeights.Bench;
+
+/// <summary>
+/// Our side of the fast-weights RNN workloads (one configuration per process; the runner alternates these
+/// processes with the PyTorch peer's): the training step of Ba et al.'s associative-retrieval network
+/// (embedding 100 → fw-rnn with layer norm → 100 ReLU → 10-way softmax, Adam, global-norm clipping) and
+/// streaming inference one token at a time. Each prints one JSON line.
+/// </summary>
+internal static class FwRnnWorkloads
+{
+    /// <summary><c>fwrnn-train [--hidden 50] [--form auto|explicit|efficient] [--batch 128] [--pairs 4] [--inner 1] [--samples 7] [--sample-ms 300] [--warmup 30]</c>.</summary>
+    public static int Train(string[] args)
+    {
+        int hidden = Sampling.IntOption(args, "--hidden", 50);
+        int batch = Sampling.IntOption(args, "--batch", 128);
+        int pairs = Sampling.IntOption(args, "--pairs", 4);
+        int inner = Sampling.IntOption(args, "--inner", 1);
+        var form = Enum.Parse<FastWeightsForm>(Sampling.Option(args, "--form", "auto"), ignoreCase: true);
+        int samples = Sampling.IntOption(args, "--samples", 7);
+        int warmup = Sampling.IntOption(args, "--warmup", 30);
+        double sampleSeconds = Sampling.DoubleOption(args, "--sample-ms", 300) / 1000;
+        int threads = ApplyThreads(args);
+
+        var config = new TrainingConfig { Hidden = hidden, Batch = batch, Pairs = pairs, InnerSteps = inner, Form = form };
+        var rng = new Rng(1);
+        var task = new AssociativeRetrievalTask(pairs);
+        var network = RunDirectory.CreateNetwork(config, rng);
+        var optimizer = new Adam(network.NamedParameters(), config.LearningRate);
+        bool pooled = bool.Parse(Sampling.Option(args, "--pooled", "true"));
+        var step = new TrainingStep(network, optimizer, config.ClipNorm, pooled);
+        // A fixed pool of batches, drawn before timing.
+        const int Pool = 16;
+        int length = task.Length;
+        var inputs = new int[Pool][];
+        var targets = new int[Pool][];
+        for (int p = 0; p < Pool; p++)
+        {
+            inputs[p] = new int[batch * length];
+            targets[p] = new int[batch];
+            for (int b = 0; b < batch; b++)
+            {
+                targets[p][b] = task.Sample(rng, inputs[p].AsSpan(b * length, length));
+            }
+        }
+        int next = 0;
+        float lastLoss = 0;
+        void Run()
+        {
+            int p = next++ % Pool;
+            lastLoss = step.Run(inputs[p], targets[p], batch, length).Loss;
+        }
+        var ms = Sampling.MillisecondsPerCall(Run, warmup, samples, sampleSeconds);
+        // Steady-state allocation of the calling thread per step.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        const int AllocSteps = 20;
+        for (int i = 0; i < AllocSteps; i++)
+        {
+            Run();
+        }
+        double allocPerStep = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)AllocSteps;
+        var resolved = config.FastWeightOptions().ResolveForm(length, hidden);
+        Console.WriteLine(Sampling.JsonLine([
+            ("workload", "fwrnn-train"), ("impl", "ours"), ("variant", resolved.ToString().ToLowerInvariant()),
+            ("hidden", hidden), ("batch", batch), ("length", length), ("threads", threads), ("pooled", pooled),
+            ("ms", Sampling.Median(ms)), ("samples", ms), ("alloc_bytes_per_step", allocPerStep),
+            ("peak_rss_mib", Sampling.PeakResidentMiB()), ("loss", lastLoss),
+        ]));
+        return 0;
+    }
+
+    /// <summary>Applies <c>--threads N</c> (default: all cores) to the library's thread limit; returns N.</summary>
+    public static int ApplyThreads(string[] args)
+    {
+        int threads = Sampling.IntOption(args, "--threads", Environment.ProcessorCount);
+        Kernels.Gemm.MaxThreads = threads;
+        return threads;
+    }
+}
