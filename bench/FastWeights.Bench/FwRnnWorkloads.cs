@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FastWeights.Autodiff;
 using FastWeights.Models;
 using FastWeights.Optim;
@@ -56,7 +57,7 @@ internal static class FwRnnWorkloads
             int p = next++ % Pool;
             lastLoss = step.Run(inputs[p], targets[p], batch, length).Loss;
         }
-        var ms = Sampling.MillisecondsPerCall(Run, warmup, samples, sampleSeconds);
+        var ms = Sampling.MillisecondsPerCall(Run, warmup, samples, sampleSeconds, out double cpuMs);
         // Steady-state allocation of the calling thread per step.
         long before = GC.GetAllocatedBytesForCurrentThread();
         const int AllocSteps = 20;
@@ -69,7 +70,7 @@ internal static class FwRnnWorkloads
         Console.WriteLine(Sampling.JsonLine([
             ("workload", "fwrnn-train"), ("impl", "ours"), ("variant", resolved.ToString().ToLowerInvariant()),
             ("hidden", hidden), ("batch", batch), ("length", length), ("threads", threads), ("pooled", pooled),
-            ("ms", Sampling.Median(ms)), ("samples", ms), ("alloc_bytes_per_step", allocPerStep),
+            ("ms", Sampling.Median(ms)), ("cpu_ms", cpuMs), ("samples", ms), ("alloc_bytes_per_step", allocPerStep),
             ("peak_rss_mib", Sampling.PeakResidentMiB()), ("loss", lastLoss),
         ]));
         return 0;
@@ -81,5 +82,68 @@ internal static class FwRnnWorkloads
         int threads = Sampling.IntOption(args, "--threads", Environment.ProcessorCount);
         Kernels.Gemm.MaxThreads = threads;
         return threads;
+    }
+
+    /// <summary>
+    /// <c>fwrnn-stream [--hidden 50] [--length 256] [--samples 7] [--sample-ms 300]</c>: batch 1, one token at a
+    /// time, logits after every token (projected embedding row, <see cref="FastWeightRnnLayer.Step"/> with the
+    /// explicit A, then the 100-unit ReLU layer and the output layer); the state is reset every <c>--length</c> tokens.
+    /// </summary>
+    public static int Stream(string[] args)
+    {
+        int hidden = Sampling.IntOption(args, "--hidden", 50);
+        int length = Sampling.IntOption(args, "--length", 256);
+        int samples = Sampling.IntOption(args, "--samples", 7);
+        double sampleSeconds = Sampling.DoubleOption(args, "--sample-ms", 300) / 1000;
+        int threads = ApplyThreads(args);
+        var config = new TrainingConfig { Hidden = hidden };
+        var network = RunDirectory.CreateNetwork(config, new Rng(1));
+        var layer = (FastWeightRnnLayer)network.Recurrent;
+        var named = network.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        Tensor table;
+        using (Tape.NoGrad())
+        {
+            table = layer.Project(named["embedding.weight"]);   // [V, R], once
+        }
+        var w1 = named["hidden.weight"].Storage;
+        var b1 = named["hidden.bias"].Storage;
+        var w2 = named["output.weight"].Storage;
+        var b2 = named["output.bias"].Storage;
+        int mid = b1.Length, classes = b2.Length;
+        var rng = new Rng(2);
+        var tokens = new int[length];
+        for (int i = 0; i < length; i++)
+        {
+            tokens[i] = rng.NextInt(AssociativeRetrievalVocabulary.Size);
+        }
+        var state = layer.CreateState(1);
+        var h = new float[hidden];
+        var z = new float[mid];
+        var logits = new float[classes];
+        void RunStream()
+        {
+            state.Reset();
+            foreach (int token in tokens)
+            {
+                layer.Step(state, table.Span.Slice(token * hidden, hidden), h);
+                // logits = W2 relu(W1 h + b1) + b2
+                Kernels.Gemm.Multiply(false, true, 1, mid, hidden, 1f, h, hidden, w1, hidden, 0f, z, mid);
+                TensorPrimitives.Add(z, b1, z);
+                TensorPrimitives.Max(z, 0f, z);
+                Kernels.Gemm.Multiply(false, true, 1, classes, mid, 1f, z, mid, w2, mid, 0f, logits, classes);
+                TensorPrimitives.Add(logits, b2, logits);
+            }
+        }
+        var ms = Sampling.MillisecondsPerCall(RunStream, 3, samples, sampleSeconds, out double cpuMs);
+        var us = ms.Select(m => m * 1000 / length).ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        RunStream();
+        double allocPerToken = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)length;
+        Console.WriteLine(Sampling.JsonLine([
+            ("workload", "fwrnn-stream"), ("impl", "ours"), ("variant", "explicit"), ("hidden", hidden), ("batch", 1),
+            ("length", length), ("threads", threads), ("us", Sampling.Median(us)), ("cpu_us", cpuMs * 1000 / length), ("samples", us),
+            ("alloc_bytes_per_token", allocPerToken), ("peak_rss_mib", Sampling.PeakResidentMiB()), ("logit0", logits[0]),
+        ]));
+        return 0;
     }
 }

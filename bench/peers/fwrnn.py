@@ -117,10 +117,13 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def per_call_ms(fn, warmup, samples, sample_seconds):
+def per_call_ms(fn, warmup, samples, sample_seconds, cpu=None):
+    """Wall milliseconds per call for each sample; cpu (a list) receives the process CPU ms per call overall."""
     for _ in range(warmup):
         fn()
     out = []
+    total_calls = 0
+    cpu0 = time.process_time()
     for _ in range(samples):
         calls = 0
         start = time.perf_counter()
@@ -131,6 +134,9 @@ def per_call_ms(fn, warmup, samples, sample_seconds):
             if elapsed >= sample_seconds:
                 break
         out.append(elapsed * 1000.0 / calls)
+        total_calls += calls
+    if cpu is not None:
+        cpu.append((time.process_time() - cpu0) * 1000.0 / max(1, total_calls))
     return out
 
 
@@ -158,9 +164,10 @@ def train(args):
         opt.step()
         state["loss"] = loss.item()
 
-    ms = per_call_ms(step, args.warmup, args.samples, args.sample_ms / 1000.0)
+    cpu = []
+    ms = per_call_ms(step, args.warmup, args.samples, args.sample_ms / 1000.0, cpu)
     emit(workload="fwrnn-train", impl="torch", variant=args.form + ("-jit" if args.jit else ""), hidden=args.hidden,
-         batch=args.batch, length=2 * args.pairs + 3, threads=torch.get_num_threads(), ms=statistics.median(ms),
+         batch=args.batch, length=2 * args.pairs + 3, threads=torch.get_num_threads(), ms=statistics.median(ms), cpu_ms=cpu[0],
          samples=ms, peak_rss_mib=peak_rss_mib(), loss=state["loss"], torch=torch.__version__)
 
 
@@ -212,10 +219,11 @@ def stream(args):
             return logits
 
         fn = run_explicit if args.form == "explicit" else run_efficient
-        ms = per_call_ms(fn, 2, args.samples, args.sample_ms / 1000.0)
+        cpu = []
+        ms = per_call_ms(fn, 2, args.samples, args.sample_ms / 1000.0, cpu)
     us = [m * 1000.0 / args.length for m in ms]
     emit(workload="fwrnn-stream", impl="torch", variant=args.form, hidden=r, batch=1, length=args.length,
-         threads=torch.get_num_threads(), us=statistics.median(us), samples=us, peak_rss_mib=peak_rss_mib(),
+         threads=torch.get_num_threads(), us=statistics.median(us), cpu_us=cpu[0] * 1000.0 / args.length, samples=us, peak_rss_mib=peak_rss_mib(),
          torch=torch.__version__)
 
 
