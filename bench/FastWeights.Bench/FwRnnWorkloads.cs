@@ -1,10 +1,10 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FastWeights.Autodiff;
 using FastWeights.Models;
 using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
 using FastWeights.Training;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace FastWeights.Bench;
 
@@ -17,7 +17,10 @@ namespace FastWeights.Bench;
 internal static class FwRnnWorkloads
 {
     /// <summary><c>fwrnn-train [--hidden 50] [--form auto|explicit|efficient] [--batch 128] [--pairs 4] [--inner 1] [--samples 7] [--sample-ms 300] [--warmup 30]</c>.</summary>
-    public static int Train(string[] args)
+    public static int Train(string[] args) => Train(args, Console.Out);
+
+    /// <summary>As <see cref="Train(string[])"/>, writing the JSON line to <paramref name="output"/>.</summary>
+    public static int Train(string[] args, TextWriter output)
     {
         int hidden = Sampling.IntOption(args, "--hidden", 50);
         int batch = Sampling.IntOption(args, "--batch", 128);
@@ -67,7 +70,7 @@ internal static class FwRnnWorkloads
         }
         double allocPerStep = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)AllocSteps;
         var resolved = config.FastWeightOptions().ResolveForm(length, hidden);
-        Console.WriteLine(Sampling.JsonLine([
+        output.WriteLine(Sampling.JsonLine([
             ("workload", "fwrnn-train"), ("impl", "ours"), ("variant", resolved.ToString().ToLowerInvariant()),
             ("hidden", hidden), ("batch", batch), ("length", length), ("threads", threads), ("pooled", pooled),
             ("ms", Sampling.Median(ms)), ("cpu_ms", cpuMs), ("samples", ms), ("alloc_bytes_per_step", allocPerStep),
@@ -89,7 +92,10 @@ internal static class FwRnnWorkloads
     /// time, logits after every token (projected embedding row, <see cref="FastWeightRnnLayer.Step"/> with the
     /// explicit A, then the 100-unit ReLU layer and the output layer); the state is reset every <c>--length</c> tokens.
     /// </summary>
-    public static int Stream(string[] args)
+    public static int Stream(string[] args) => Stream(args, Console.Out);
+
+    /// <summary>As <see cref="Stream(string[])"/>, writing the JSON line to <paramref name="output"/>.</summary>
+    public static int Stream(string[] args, TextWriter output)
     {
         int hidden = Sampling.IntOption(args, "--hidden", 50);
         int length = Sampling.IntOption(args, "--length", 256);
@@ -139,7 +145,7 @@ internal static class FwRnnWorkloads
         long before = GC.GetAllocatedBytesForCurrentThread();
         RunStream();
         double allocPerToken = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)length;
-        Console.WriteLine(Sampling.JsonLine([
+        output.WriteLine(Sampling.JsonLine([
             ("workload", "fwrnn-stream"), ("impl", "ours"), ("variant", "explicit"), ("hidden", hidden), ("batch", 1),
             ("length", length), ("threads", threads), ("us", Sampling.Median(us)), ("cpu_us", cpuMs * 1000 / length), ("samples", us),
             ("alloc_bytes_per_token", allocPerToken), ("peak_rss_mib", Sampling.PeakResidentMiB()), ("logit0", logits[0]),

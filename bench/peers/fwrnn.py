@@ -227,9 +227,17 @@ def stream(args):
          torch=torch.__version__)
 
 
+def smoke(args):
+    """Every workload of this script once at a tiny size (for the test suite), in one process."""
+    for mode in (train, stream):
+        for form in ("explicit", "efficient"):
+            mode(argparse.Namespace(**{**vars(args), "form": form, "hidden": 8, "batch": 4, "length": 8,
+                                       "samples": 1, "sample_ms": 0.0, "warmup": 1}))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["train", "stream"])
+    p.add_argument("mode", choices=["train", "stream", "smoke"])
     p.add_argument("--hidden", type=int, default=50)
     p.add_argument("--form", choices=["explicit", "efficient"], default="efficient")
     p.add_argument("--batch", type=int, default=128)
@@ -244,7 +252,7 @@ def main():
     args = p.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    {"train": train, "stream": stream}[args.mode](args)
+    {"train": train, "stream": stream, "smoke": smoke}[args.mode](args)
 
 
 if __name__ == "__main__":

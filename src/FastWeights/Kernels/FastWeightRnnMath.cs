@@ -162,6 +162,34 @@ internal static class FastWeightRnnMath
         }
     }
 
+    /// <summary>m[i,k] += x1[i]·y1[k] + x2[i]·y2[k] (two rank-1 updates in one pass over m), m is rows×cols.</summary>
+    public static void AddOuterPair(Span<float> m, int rows, int cols, ReadOnlySpan<float> x1, ReadOnlySpan<float> y1, ReadOnlySpan<float> x2, ReadOnlySpan<float> y2)
+    {
+        if (m.Length < rows * cols || x1.Length < rows || x2.Length < rows || y1.Length < cols || y2.Length < cols)
+        {
+            throw new ArgumentException("AddOuterPair: span too short.");
+        }
+        ref float y1r = ref MemoryMarshal.GetReference(y1);
+        ref float y2r = ref MemoryMarshal.GetReference(y2);
+        for (int i = 0; i < rows; i++)
+        {
+            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
+            float c1 = x1[i], c2 = x2[i];
+            var v1 = Vector256.Create(c1);
+            var v2 = Vector256.Create(c2);
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y1r, (nuint)k), v1, Vector256.LoadUnsafe(ref row, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y2r, (nuint)k), v2, acc).StoreUnsafe(ref row, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                Unsafe.Add(ref row, k) += (c1 * Unsafe.Add(ref y1r, k)) + (c2 * Unsafe.Add(ref y2r, k));
+            }
+        }
+    }
+
     /// <summary>m ← λ·m + η·h·hᵀ (the fast-memory update A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ), m is n×n.</summary>
     public static void DecayAddOuter(Span<float> m, int n, float lambda, float eta, ReadOnlySpan<float> h)
     {
