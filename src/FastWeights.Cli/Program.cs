@@ -14,11 +14,14 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot(stdout);
-        var parse = root.Parse(args);
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            string cmd = parse.CommandResult.Command is RootCommand ? "fastweights" : "fastweights " + parse.CommandResult.Command.Name;
-            stderr.WriteLine($"fastweights: error: {parse.Errors[0].Message} (see '{cmd} --help')");
+            string cmd = parse.CommandResult.Command == root ? "fastweights" : "fastweights " + parse.CommandResult.Command.Name;
+            // An unknown word says more than the "required command" error it also causes.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            string message = error.Message.ReplaceLineEndings("\n").Replace("?\n", "? ", StringComparison.Ordinal).Replace("\n", ", ", StringComparison.Ordinal);
+            stderr.WriteLine($"fastweights: error: {message} (see '{cmd} --help')");
             return ExitCodes.BadInput;
         }
         try
@@ -36,9 +39,14 @@ public static class Program
         or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or CheckpointMismatchException
         or IOException or UnauthorizedAccessException;
 
-    private static RootCommand BuildRoot(TextWriter stdout)
+    private static Command BuildRoot(TextWriter stdout)
     {
-        var root = new RootCommand("FastWeights: train, evaluate, inspect and run fast-weight sequence models (Ba et al. 2016 fast-weights RNN and its baselines).");
+        // A named root (not RootCommand, which takes the assembly's name) so help reads "fastweights train …".
+        var root = new Command("fastweights", "FastWeights: train, evaluate, inspect and run fast-weight sequence models (Ba et al. 2016 fast-weights RNN and its baselines).")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         root.Add(TrainCommand.Create(stdout));
         root.Add(TestCommand.Create(stdout));
         root.Add(PredictCommand.Create(stdout));

@@ -86,8 +86,7 @@ internal static class TrainingConsole
 
         public void OnMessage(string message)
         {
-            // The final summary is printed by Run; other notices go out as they come.
-            if (!quiet && !message.StartsWith("test accuracy", StringComparison.Ordinal))
+            if (!quiet)
             {
                 writer.WriteLine(message);
             }

@@ -9,6 +9,6 @@ public interface ITrainingObserver
     /// <summary>After each validation.</summary>
     void OnEvaluation(MetricsRecord record);
 
-    /// <summary>A notice worth showing (resumed, saved, stopped).</summary>
+    /// <summary>A notice worth showing while the run goes on (for example that it resumed); the final outcome is in the returned <see cref="TrainingResult"/>.</summary>
     void OnMessage(string message);
 }

@@ -67,6 +67,10 @@ public static class Trainer
             TruncateMetrics(metricsPath, step);
             observer?.OnMessage($"resumed from step {step} of {config.Steps}");
         }
+        else
+        {
+            TruncateMetrics(metricsPath, 0); // a run that died before its first checkpoint starts over
+        }
 
         if (step >= config.Steps)
         {
@@ -97,7 +101,6 @@ public static class Trainer
             if (!outcome.Updated)
             {
                 string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
-                observer?.OnMessage(msg);
                 return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
             }
             step++;
@@ -127,7 +130,6 @@ public static class Trainer
             if (stopping && step < config.Steps)
             {
                 string msg = $"interrupted at step {step}; checkpoint saved, continue with: fastweights train --resume {dir}";
-                observer?.OnMessage(msg);
                 return new TrainingResult(TrainingOutcome.Interrupted, step, null, msg);
             }
         }
@@ -141,7 +143,6 @@ public static class Trainer
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
         string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} examples)");
-        observer?.OnMessage(msg);
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 

@@ -89,7 +89,10 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "train", "--inner-steps", "0" }, "--inner-steps must be at least 1")]
     [InlineData(new[] { "train", "--hidden", "abc" }, "abc")]
     [InlineData(new[] { "test", "--run", "/nonexistent/run" }, "run directory '/nonexistent/run' does not exist")]
-    [InlineData(new[] { "frobnicate" }, "error")]
+    [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
+    [InlineData(new[] { "train", "--form", "weird" }, "Did you mean one of the following? Auto, Efficient, Explicit")]
+    [InlineData(new[] { "train", "--eta", "-1" }, "--eta must be 0 or more")]
+    [InlineData(new[] { "predict", "--run", "/nonexistent/run", "abc" }, "does not exist")]
     public void BadInputGivesOneLineAndExitCode2(string[] args, string expected)
     {
         var (code, _, err) = Run(args);

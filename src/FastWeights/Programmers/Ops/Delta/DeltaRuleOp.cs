@@ -1,0 +1,25 @@
+using FastWeights.Programmers.Ops.Common;
+using FastWeights.Tensors;
+
+namespace FastWeights.Programmers.Ops.Delta;
+
+/// <summary>
+/// DeltaNet (Schlag et al. 2021; Yang et al. 2024): S_t = S_{t−1} + β_t (v_t − S_{t−1} k_t) k_tᵀ, o_t = S_t q_t, on
+/// already feature-mapped and normalised q, k. One differentiable op (hand-written backward for q, k, v, β and S0).
+/// The chunkwise form uses the WY representation / UT transform.
+/// </summary>
+public static class DeltaRuleOp
+{
+    /// <summary>Runs the rule over whole sequences. Both returned tensors take part in autodiff.</summary>
+    /// <param name="q">Queries φ(q), [B, H, T, d_k].</param>
+    /// <param name="k">Keys φ(k) (normalised, e.g. L2), [B, H, T, d_k].</param>
+    /// <param name="v">Values, [B, H, T, d_v].</param>
+    /// <param name="beta">Writing strengths β_t (e.g. σ(w_β·x_t)), [B, H, T].</param>
+    /// <param name="initialState">S0, [B, H, d_v, d_k], or null for zeros.</param>
+    /// <param name="mode">Recurrent or chunkwise (same numbers); there is no parallel form.</param>
+    /// <param name="chunkSize">Tokens per chunk (chunkwise only).</param>
+    /// <returns>Outputs o [B, H, T, d_v] and the final state S_T [B, H, d_v, d_k].</returns>
+    public static (Tensor Output, Tensor FinalState) Forward(Tensor q, Tensor k, Tensor v, Tensor beta, Tensor? initialState,
+        FastWeightComputeMode mode = FastWeightComputeMode.Chunkwise, int chunkSize = 64) =>
+        FastWeightOpCore.Forward(true, false, q, k, v, null, beta, initialState, mode, chunkSize);
+}
