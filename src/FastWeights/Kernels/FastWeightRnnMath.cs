@@ -92,7 +92,9 @@ internal static class FastWeightRnnMath
         {
             throw new ArgumentException("AddMatTVec: span too short.");
         }
-        Span<int> nonZero = rows <= 512 ? stackalloc int[rows] : new int[rows];
+        // Indices of the non-zero rows: on the stack up to 1024 rows, else from the shared pool (no allocation per call).
+        int[]? pooled = rows <= 1024 ? null : System.Buffers.ArrayPool<int>.Shared.Rent(rows);
+        Span<int> nonZero = pooled is null ? stackalloc int[rows] : pooled.AsSpan(0, rows);
         int count = 0;
         for (int i = 0; i < rows; i++)
         {
@@ -142,6 +144,10 @@ internal static class FastWeightRnnMath
         {
             int i0 = nonZero[p];
             Axpy(alpha * Unsafe.Add(ref xr, i0), m.Slice(i0 * cols, cols), y);
+        }
+        if (pooled is not null)
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(pooled);
         }
     }
 
