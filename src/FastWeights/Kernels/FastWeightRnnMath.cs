@@ -322,65 +322,151 @@ internal static class FastWeightRnnMath
 
     /// <summary>
     /// Layer normalization of one example followed by ReLU: n = (z − mean)/sqrt(var + eps), h = max(0, g⊙n + β)
-    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps).
+    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps). Three fused passes over z.
     /// </summary>
     public static float LayerNormRelu(ReadOnlySpan<float> z, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float epsilon, Span<float> normalized, Span<float> h)
     {
         int n = z.Length;
-        float mean = TensorPrimitives.Sum(z) / n;
-        TensorPrimitives.Subtract(z, mean, normalized);
-        float variance = TensorPrimitives.SumOfSquares(normalized) / n;
-        float rstd = 1f / MathF.Sqrt(variance + epsilon);
-        TensorPrimitives.Multiply(normalized, rstd, normalized);
-        if (!gain.IsEmpty && !bias.IsEmpty)
+        if (normalized.Length < n || h.Length < n || (!gain.IsEmpty && gain.Length < n) || (!bias.IsEmpty && bias.Length < n))
         {
-            TensorPrimitives.FusedMultiplyAdd(normalized, gain, bias, h);
+            throw new ArgumentException("LayerNormRelu: span too short.");
         }
-        else if (!gain.IsEmpty)
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        ref float nr = ref MemoryMarshal.GetReference(normalized);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        int k = 0;
+        var acc = Vector256<float>.Zero;
+        for (; k + 8 <= n; k += 8)
         {
-            TensorPrimitives.Multiply(normalized, gain, h);
+            acc += Vector256.LoadUnsafe(ref zr, (nuint)k);
         }
-        else if (!bias.IsEmpty)
+        float sum = Vector256.Sum(acc);
+        for (; k < n; k++)
         {
-            TensorPrimitives.Add(normalized, bias, h);
+            sum += Unsafe.Add(ref zr, k);
         }
-        else
+        float mean = sum / n;
+        var meanV = Vector256.Create(mean);
+        acc = Vector256<float>.Zero;
+        k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            normalized.CopyTo(h);
+            var d = Vector256.LoadUnsafe(ref zr, (nuint)k) - meanV;
+            d.StoreUnsafe(ref nr, (nuint)k);
+            acc = Vector256.FusedMultiplyAdd(d, d, acc);
         }
-        TensorPrimitives.Max(h, 0f, h);
+        float squares = Vector256.Sum(acc);
+        for (; k < n; k++)
+        {
+            float d = Unsafe.Add(ref zr, k) - mean;
+            Unsafe.Add(ref nr, k) = d;
+            squares += d * d;
+        }
+        float rstd = 1f / MathF.Sqrt((squares / n) + epsilon);
+        bool hasGain = !gain.IsEmpty, hasBias = !bias.IsEmpty;
+        ref float gr = ref MemoryMarshal.GetReference(gain);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        var rstdV = Vector256.Create(rstd);
+        k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref nr, (nuint)k) * rstdV;
+            v.StoreUnsafe(ref nr, (nuint)k);
+            var y = hasGain ? v * Vector256.LoadUnsafe(ref gr, (nuint)k) : v;
+            if (hasBias)
+            {
+                y += Vector256.LoadUnsafe(ref br, (nuint)k);
+            }
+            Vector256.Max(y, Vector256<float>.Zero).StoreUnsafe(ref hr, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            float v = Unsafe.Add(ref nr, k) * rstd;
+            Unsafe.Add(ref nr, k) = v;
+            float y = hasGain ? v * Unsafe.Add(ref gr, k) : v;
+            if (hasBias)
+            {
+                y += Unsafe.Add(ref br, k);
+            }
+            Unsafe.Add(ref hr, k) = MathF.Max(y, 0f);
+        }
         return rstd;
     }
 
     /// <summary>
     /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
     /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
-    /// may alias <paramref name="dy"/>.
+    /// may alias <paramref name="dy"/>. Two fused passes.
     /// </summary>
     public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
         int n = dy.Length;
-        if (!dGain.IsEmpty)
+        if (normalized.Length < n || dz.Length < n || (!gain.IsEmpty && gain.Length < n) || (!dGain.IsEmpty && dGain.Length < n) || (!dBias.IsEmpty && dBias.Length < n))
         {
-            TensorPrimitives.FusedMultiplyAdd(dy, normalized, dGain, dGain);
+            throw new ArgumentException("LayerNormBackward: span too short.");
         }
-        if (!dBias.IsEmpty)
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float nr = ref MemoryMarshal.GetReference(normalized);
+        ref float gr = ref MemoryMarshal.GetReference(gain);
+        ref float dgr = ref MemoryMarshal.GetReference(dGain);
+        ref float dbr = ref MemoryMarshal.GetReference(dBias);
+        ref float dzr = ref MemoryMarshal.GetReference(dz);
+        bool hasGain = !gain.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
+        // Pass 1: parameter gradients, dn = g⊙dy (into dz), Σ dn and Σ dn⊙n.
+        var sumV = Vector256<float>.Zero;
+        var dotV = Vector256<float>.Zero;
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            TensorPrimitives.Add(dy, dBias, dBias);
+            var d = Vector256.LoadUnsafe(ref dyr, (nuint)k);
+            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
+            if (wantG)
+            {
+                Vector256.FusedMultiplyAdd(d, x, Vector256.LoadUnsafe(ref dgr, (nuint)k)).StoreUnsafe(ref dgr, (nuint)k);
+            }
+            if (wantB)
+            {
+                (Vector256.LoadUnsafe(ref dbr, (nuint)k) + d).StoreUnsafe(ref dbr, (nuint)k);
+            }
+            var dn = hasGain ? d * Vector256.LoadUnsafe(ref gr, (nuint)k) : d;
+            dn.StoreUnsafe(ref dzr, (nuint)k);
+            sumV += dn;
+            dotV = Vector256.FusedMultiplyAdd(dn, x, dotV);
         }
-        if (!gain.IsEmpty)
+        float sum = Vector256.Sum(sumV), dot = Vector256.Sum(dotV);
+        for (; k < n; k++)
         {
-            TensorPrimitives.Multiply(dy, gain, dz);
+            float d = Unsafe.Add(ref dyr, k);
+            float x = Unsafe.Add(ref nr, k);
+            if (wantG)
+            {
+                Unsafe.Add(ref dgr, k) += d * x;
+            }
+            if (wantB)
+            {
+                Unsafe.Add(ref dbr, k) += d;
+            }
+            float dn = hasGain ? d * Unsafe.Add(ref gr, k) : d;
+            Unsafe.Add(ref dzr, k) = dn;
+            sum += dn;
+            dot += dn * x;
         }
-        else if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dz)))
+        float meanDn = sum / n, meanDnN = dot / n;
+        // Pass 2: dz = rstd·(dn − meanDn − n·meanDnN).
+        var meanV = Vector256.Create(meanDn);
+        var meanNV = Vector256.Create(meanDnN);
+        var rstdV = Vector256.Create(rstd);
+        k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            dy.CopyTo(dz);
+            var dn = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
+            ((dn - meanV - (x * meanNV)) * rstdV).StoreUnsafe(ref dzr, (nuint)k);
         }
-        float meanDn = TensorPrimitives.Sum(dz) / n;
-        float meanDnN = TensorPrimitives.Dot(dz, normalized) / n;
-        // dz = rstd·(dn − meanDn − n·meanDnN)
-        TensorPrimitives.FusedMultiplyAdd(normalized, -meanDnN, dz, dz);
-        TensorPrimitives.Add(dz, -meanDn, dz);
-        TensorPrimitives.Multiply(dz, rstd, dz);
+        for (; k < n; k++)
+        {
+            float dn = Unsafe.Add(ref dzr, k);
+            Unsafe.Add(ref dzr, k) = (dn - meanDn - (Unsafe.Add(ref nr, k) * meanDnN)) * rstd;
+        }
     }
 }
