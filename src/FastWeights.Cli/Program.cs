@@ -54,6 +54,7 @@ public static class Program
         root.Add(InspectCommand.Create(stdout));
         root.Add(DataCommand.Create(stdout));
         root.Add(ModelsCommand.Create(stdout));
+        root.Add(ReproduceCommand.Create(stdout));
         return root;
     }
 }

@@ -29,6 +29,17 @@ internal static class PlotCommand
     /// <summary>A run's label and its metrics.</summary>
     internal sealed record Curve(string Label, IReadOnlyList<MetricsRecord> Records);
 
+    /// <summary>The run's curve, or null when it has no metrics yet.</summary>
+    internal static Curve? TryRead(string dir)
+    {
+        string path = Path.Combine(dir, RunDirectory.MetricsFile);
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            return null;
+        }
+        return Read(dir);
+    }
+
     internal static Curve Read(string dir)
     {
         var config = RunDirectory.ReadConfig(dir);
@@ -64,7 +75,7 @@ internal static class PlotCommand
     }
 
     /// <summary>Writes a two-panel PNG: validation accuracy (left) and validation loss (right) against steps.</summary>
-    internal static void RenderLearningCurves(IReadOnlyList<Curve> curves, string path, int width, int height)
+    internal static void RenderLearningCurves(IReadOnlyList<Curve> curves, string path, int width, int height, string titleSuffix = "")
     {
         if (width < 100 || height < 100)
         {
@@ -90,10 +101,10 @@ internal static class PlotCommand
             l.MarkerSize = 0;
             l.Color = a.Color;
         }
-        acc.Title("Validation accuracy");
+        acc.Title("Validation accuracy" + titleSuffix);
         acc.XLabel("step");
         acc.YLabel("accuracy (%)");
-        loss.Title("Validation loss");
+        loss.Title("Validation loss" + titleSuffix);
         loss.XLabel("step");
         loss.YLabel("cross-entropy");
         acc.ShowLegend(Alignment.LowerRight);

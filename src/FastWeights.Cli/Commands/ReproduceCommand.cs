@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FastWeights.Experiments;
+using FastWeights.Models;
+using FastWeights.Training;
+
+namespace FastWeights.Cli.Commands;
+
+/// <summary><c>fastweights reproduce table1</c>: trains the grid of Table 1 of Ba et al. 2016 and writes the comparison.</summary>
+internal static class ReproduceCommand
+{
+    /// <summary>The size whose learning curves are drawn (the paper's Figure 2 uses R = 50).</summary>
+    private const int FigureSize = 50;
+
+    public static Command Create(TextWriter stdout)
+    {
+        var cmd = new Command("reproduce", "Reproduce an experiment of the fast-weights paper.");
+        cmd.Add(CreateTable1(stdout));
+        return cmd;
+    }
+
+    private static Command CreateTable1(TextWriter stdout)
+    {
+        var d = new TrainingConfig();
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => Table1Settings.DefaultSteps };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated sizes R", DefaultValueFactory = _ => string.Join(',', PaperTable1.Sizes) };
+        var models = new Option<string>("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', PaperTable1.AllModels) };
+        var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => d.Batch };
+        var trainSize = new Option<int>("--train-size") { Description = "Training examples per seed (smaller only for quick checks)", DefaultValueFactory = _ => d.TrainSize };
+        var valSize = new Option<int>("--validation-size") { Description = "Validation examples per seed", DefaultValueFactory = _ => d.ValidationSize };
+        var testSize = new Option<int>("--test-size") { Description = "Test examples per seed", DefaultValueFactory = _ => d.TestSize };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
+        var table1 = new Command("table1", "Train the Table 1 grid (associative retrieval; IRNN, LSTM, A-LSTM, fast weights and extras × R) and write table1.md, table1.json and the R=50 learning curves.")
+        {
+            steps, seeds, jobs, sizes, models, batch, trainSize, valSize, testSize, output,
+        };
+        table1.SetAction(p =>
+        {
+            int n = p.GetValue(steps);
+            if (n < 1)
+            {
+                throw new CliException("--steps must be at least 1");
+            }
+            var settings = new Table1Settings
+            {
+                OutputDirectory = p.GetValue(output)!,
+                Models = ParseModels(p.GetValue(models)!),
+                Sizes = ParseSizes(p.GetValue(sizes)!),
+                Seeds = p.GetValue(seeds),
+                Jobs = p.GetValue(jobs),
+                Base = Table1Settings.ForSteps(n) with
+                {
+                    Batch = p.GetValue(batch),
+                    TrainSize = p.GetValue(trainSize),
+                    ValidationSize = p.GetValue(valSize),
+                    TestSize = p.GetValue(testSize),
+                },
+            };
+            settings.Validate();
+            return Run(settings, stdout);
+        });
+        return table1;
+    }
+
+    private static int Run(Table1Settings settings, TextWriter stdout)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // running cells finish their step and save a checkpoint
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
+            stdout.WriteLine(F($"table1: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+            stdout.Flush();
+            var clock = Stopwatch.StartNew();
+            var cells = Table1Experiment.Run(settings, line =>
+            {
+                stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
+                stdout.Flush();
+            }, cts.Token);
+            string? figure = DrawFigure(settings, cells);
+            Table1Report.Write(settings, cells, clock.Elapsed.TotalSeconds, figure);
+            stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, Table1Report.MarkdownFile)}, {Table1Report.JsonFile}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+            if (cells.Any(c => c.Status == "interrupted"))
+            {
+                stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
+                return ExitCodes.Interrupted;
+            }
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    // Validation accuracy and loss against steps of every model at R = 50 (or the first size if 50 is not in the grid).
+    private static string? DrawFigure(Table1Settings settings, IReadOnlyList<Table1Cell> cells)
+    {
+        int r = settings.Sizes.Contains(FigureSize) ? FigureSize : settings.Sizes[0];
+        var curves = new List<PlotCommand.Curve>();
+        foreach (var c in cells.Where(c => c.Hidden == r && File.Exists(Path.Combine(c.Directory, RunDirectory.MetricsFile))))
+        {
+            var curve = PlotCommand.TryRead(c.Directory);
+            if (curve is not null)
+            {
+                string label = PaperTable1.Label(c.Model).Replace(" (extra)", string.Empty, StringComparison.Ordinal);
+                curves.Add(curve with { Label = settings.Seeds > 1 ? F($"{label} s{c.Seed}") : label });
+            }
+        }
+        if (curves.Count == 0)
+        {
+            return null;
+        }
+        string name = F($"learning-curves-r{r}.png");
+        PlotCommand.RenderLearningCurves(curves, Path.Combine(settings.OutputDirectory, name), 1400, 550, F($" (R={r})"));
+        return name;
+    }
+
+    private static IReadOnlyList<int> ParseSizes(string text)
+    {
+        var list = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int r) || r < 1)
+            {
+                throw new CliException($"--sizes: '{part}' is not a positive integer");
+            }
+            if (!list.Contains(r))
+            {
+                list.Add(r);
+            }
+        }
+        return list.Count > 0 ? list : throw new CliException("--sizes must name at least one size");
+    }
+
+    private static IReadOnlyList<string> ParseModels(string text)
+    {
+        var list = new List<string>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string name = ModelCatalog.Find(part).Name;
+            if (!list.Contains(name))
+            {
+                list.Add(name);
+            }
+        }
+        return list.Count > 0 ? list : throw new CliException("--models must name at least one model");
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

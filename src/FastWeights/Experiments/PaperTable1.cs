@@ -1,0 +1,56 @@
+namespace FastWeights.Experiments;
+
+/// <summary>
+/// Table 1 of Ba, Hinton, Mnih, Leibo, Ionescu 2016, "Using Fast Weights to Attend to the Recent Past": test error (%)
+/// on associative retrieval (K = 4 key–value pairs) with R recurrent units.
+/// </summary>
+public static class PaperTable1
+{
+    /// <summary>The sizes R of the paper's columns.</summary>
+    public static IReadOnlyList<int> Sizes { get; } = [20, 50, 100];
+
+    /// <summary>The models of the paper's rows (catalog names), in the paper's order.</summary>
+    public static IReadOnlyList<string> PaperModels { get; } = ["irnn", "lstm", "a-lstm", "fw-rnn"];
+
+    /// <summary>
+    /// Extra rows the public TensorFlow implementation compared (no published numbers): RNN with layer norm, the plain
+    /// ReLU RNN control and GRU with layer norm.
+    /// </summary>
+    public static IReadOnlyList<string> ExtraModels { get; } = ["rnn-ln", "control", "gru-ln"];
+
+    /// <summary>Every model of the grid: the paper's rows, then the extras.</summary>
+    public static IReadOnlyList<string> AllModels { get; } = [.. PaperModels, .. ExtraModels];
+
+    private static readonly Dictionary<(string, int), double> Errors = new()
+    {
+        [("irnn", 20)] = 62.11,
+        [("irnn", 50)] = 60.23,
+        [("irnn", 100)] = 0.34,
+        [("lstm", 20)] = 60.81,
+        [("lstm", 50)] = 1.85,
+        [("lstm", 100)] = 0,
+        [("a-lstm", 20)] = 60.13,
+        [("a-lstm", 50)] = 1.62,
+        [("a-lstm", 100)] = 0,
+        [("fw-rnn", 20)] = 1.81,
+        [("fw-rnn", 50)] = 0,
+        [("fw-rnn", 100)] = 0,
+    };
+
+    /// <summary>The published test error in percent, or null when the paper has no such cell.</summary>
+    public static double? ErrorPercent(string model, int hidden) =>
+        Errors.TryGetValue((model, hidden), out double e) ? e : null;
+
+    /// <summary>The row label the paper uses for a catalog model name.</summary>
+    public static string Label(string model) => model switch
+    {
+        "irnn" => "IRNN",
+        "lstm" => "LSTM",
+        "a-lstm" => "A-LSTM",
+        "fw-rnn" => "Fast weights",
+        "rnn-ln" => "RNN + LN (extra)",
+        "control" => "ReLU RNN control (extra)",
+        "gru-ln" => "GRU + LN (extra)",
+        _ => model,
+    };
+}

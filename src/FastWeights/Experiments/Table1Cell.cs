@@ -1,0 +1,11 @@
+namespace FastWeights.Experiments;
+
+/// <summary>The outcome of one cell of the grid: one model at one size with one seed.</summary>
+/// <param name="Model">Catalog model name.</param>
+/// <param name="Hidden">Recurrent units R.</param>
+/// <param name="Seed">Run seed.</param>
+/// <param name="Directory">The run directory.</param>
+/// <param name="TestErrorPercent">Test error in percent, or null when the run did not complete (diverged or interrupted).</param>
+/// <param name="Seconds">Training wall time of the run (across resumes), from its metrics.</param>
+/// <param name="Status">completed, skipped (finished before this invocation), diverged or interrupted.</param>
+public sealed record Table1Cell(string Model, int Hidden, ulong Seed, string Directory, double? TestErrorPercent, double Seconds, string Status);

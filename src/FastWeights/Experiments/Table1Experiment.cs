@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.Json;
+using FastWeights.Kernels;
+using FastWeights.Training;
+
+namespace FastWeights.Experiments;
+
+/// <summary>
+/// Reproduces Table 1 of Ba et al. 2016 (associative retrieval): trains every (model, R, seed) cell of the grid with
+/// the same budget into <c>runs/&lt;model&gt;-r&lt;R&gt;-s&lt;seed&gt;</c>, skipping cells that already finished and
+/// resuming cells that have a checkpoint, so an interrupted grid continues where it stopped.
+/// </summary>
+public static class Table1Experiment
+{
+    /// <summary>
+    /// Trains (or skips, or resumes) every cell and returns their outcomes in grid order: sizes as given, models as
+    /// given, seeds ascending. <paramref name="log"/> receives one line when a cell starts and one when it ends; it is
+    /// called from the worker threads, one call at a time.
+    /// </summary>
+    public static IReadOnlyList<Table1Cell> Run(Table1Settings settings, Action<string> log, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(log);
+        settings.Validate();
+        var plan = Plan(settings);
+        // Refuse before training anything if a finished or started run was made with another configuration.
+        foreach (var (config, dir) in plan)
+        {
+            CheckExisting(config, dir);
+        }
+
+        var results = new Table1Cell?[plan.Count];
+        var gate = new object();
+        int next = -1, done = 0;
+        Exception? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        void Log(string line)
+        {
+            lock (gate)
+            {
+                log(line);
+            }
+        }
+
+        void Worker()
+        {
+            try
+            {
+                for (int i = Interlocked.Increment(ref next); i < plan.Count && !stop.IsCancellationRequested; i = Interlocked.Increment(ref next))
+                {
+                    var (config, dir) = plan[i];
+                    var cell = RunCell(config, dir, Log, stop.Token);
+                    results[i] = cell;
+                    int k = Interlocked.Increment(ref done);
+                    Log(Invariant($"[{k}/{plan.Count}] {Describe(config)}: {Summary(cell)}"));
+                }
+            }
+            catch (Exception e)
+            {
+                lock (gate)
+                {
+                    failure ??= e;
+                }
+                stop.Cancel();
+            }
+        }
+
+        // With J jobs on P cores each product may use P/J threads, so the jobs do not oversubscribe the machine.
+        int savedThreads = Gemm.MaxThreads;
+        int jobs = Math.Min(settings.Jobs, plan.Count);
+        Gemm.MaxThreads = Math.Max(1, Environment.ProcessorCount / jobs);
+        try
+        {
+            if (jobs == 1)
+            {
+                Worker();
+            }
+            else
+            {
+                var threads = Enumerable.Range(0, jobs).Select(j => new Thread(Worker) { Name = $"table1-job-{j}", IsBackground = true }).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+            }
+        }
+        finally
+        {
+            Gemm.MaxThreads = savedThreads;
+        }
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        // Cells never started (after an interruption) are reported as interrupted.
+        return [.. results.Select((c, i) => c ?? new Table1Cell(plan[i].Config.Model, plan[i].Config.Hidden, plan[i].Config.Seed, plan[i].Directory, null, 0, "interrupted"))];
+    }
+
+    /// <summary>The cells of the grid with their configurations and run directories, in training order.</summary>
+    public static IReadOnlyList<(TrainingConfig Config, string Directory)> Plan(Table1Settings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var plan = new List<(TrainingConfig, string)>();
+        foreach (int r in settings.Sizes)
+        {
+            foreach (string m in settings.Models)
+            {
+                for (ulong s = 1; s <= (ulong)settings.Seeds; s++)
+                {
+                    plan.Add((settings.CellConfig(m, r, s), settings.CellDirectory(m, r, s)));
+                }
+            }
+        }
+        return plan;
+    }
+
+    private static void CheckExisting(TrainingConfig config, string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
+        {
+            return;
+        }
+        var existing = RunDirectory.ReadConfig(dir);
+        if (existing != config)
+        {
+            throw new ArgumentException(Invariant($"'{dir}' holds a run with another configuration ({existing.Steps} steps, batch {existing.Batch}, lr {existing.LearningRate}); use another --out or remove it"));
+        }
+    }
+
+    private static Table1Cell RunCell(TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
+    {
+        string resultPath = Path.Combine(dir, RunDirectory.ResultFile);
+        if (File.Exists(resultPath))
+        {
+            return FromResult(config, dir, "skipped");
+        }
+        TrainingResult result;
+        if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)))
+        {
+            log($"resuming {Describe(config)} in {dir}");
+            result = Trainer.Resume(dir, null, cancel);
+        }
+        else
+        {
+            // A run stopped before its first checkpoint starts again from scratch.
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            log($"training {Describe(config)} in {dir}");
+            result = Trainer.Train(config, dir, null, cancel);
+        }
+        return result.Outcome switch
+        {
+            TrainingOutcome.Completed => FromResult(config, dir, "completed"),
+            TrainingOutcome.Diverged => new Table1Cell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "diverged"),
+            _ => new Table1Cell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "interrupted"),
+        };
+    }
+
+    private static Table1Cell FromResult(TrainingConfig config, string dir, string status)
+    {
+        string path = Path.Combine(dir, RunDirectory.ResultFile);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            double error = doc.RootElement.GetProperty("test_error_rate").GetDouble();
+            return new Table1Cell(config.Model, config.Hidden, config.Seed, dir, error * 100, Seconds(dir), status);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"{path}: not a result file ({e.Message})", e);
+        }
+    }
+
+    // Training wall time of a run: the seconds of its last metrics record.
+    private static double Seconds(string dir)
+    {
+        string path = Path.Combine(dir, RunDirectory.MetricsFile);
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+        double seconds = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length > 0)
+            {
+                using var doc = JsonDocument.Parse(line);
+                seconds = doc.RootElement.GetProperty("seconds").GetDouble();
+            }
+        }
+        return seconds;
+    }
+
+    /// <summary>Summarises the cells per (model, R) over seeds, in the order of the settings' sizes and models.</summary>
+    public static IReadOnlyList<Table1Row> Summarise(Table1Settings settings, IReadOnlyList<Table1Cell> cells)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(cells);
+        var rows = new List<Table1Row>();
+        foreach (string m in settings.Models)
+        {
+            foreach (int r in settings.Sizes)
+            {
+                var errors = cells.Where(c => c.Model == m && c.Hidden == r && c.TestErrorPercent is not null).Select(c => c.TestErrorPercent!.Value).ToArray();
+                double? mean = errors.Length > 0 ? errors.Average() : null;
+                double? std = errors.Length switch
+                {
+                    0 => null,
+                    1 => 0,
+                    _ => Math.Sqrt(errors.Sum(e => (e - mean!.Value) * (e - mean!.Value)) / (errors.Length - 1)),
+                };
+                rows.Add(new Table1Row(m, r, PaperTable1.ErrorPercent(m, r), mean, std,
+                    errors.Length > 0 ? errors.Min() : null, errors.Length > 0 ? errors.Max() : null, errors.Length, settings.Seeds));
+            }
+        }
+        return rows;
+    }
+
+    private static string Describe(TrainingConfig c) => Invariant($"{c.Model} R={c.Hidden} seed {c.Seed}");
+
+    private static string Summary(Table1Cell c) => c.Status switch
+    {
+        "completed" => Invariant($"test error {c.TestErrorPercent:F2}% in {c.Seconds:F0} s"),
+        "skipped" => Invariant($"already finished (test error {c.TestErrorPercent:F2}%), skipped"),
+        "diverged" => "diverged (no test error)",
+        _ => "interrupted; start the command again to continue",
+    };
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
