@@ -116,7 +116,7 @@ public static partial class Ops
                 {
                     return;
                 }
-                var tmp = new float[g.Length];
+                var tmp = TensorArena.Allocate(g.Length);
                 TensorPrimitives.Divide(g.Span, a.Span, tmp); // ∂log x/∂x = 1/x
                 var ga = a.EnsureGrad().Span;
                 TensorPrimitives.Add(ga, tmp, ga);

@@ -12,7 +12,7 @@ public static partial class Ops
     public static Tensor Add(Tensor a, Tensor b)
     {
         var (x, y, shape) = Operands(a, b);
-        var r = new Tensor(new float[ShapeUtil.Product(shape)], 0, shape);
+        var r = new Tensor(TensorArena.Allocate(ShapeUtil.Product(shape)), 0, shape);
         TensorPrimitives.Add(x, y, r.Span);
         if (Tape.ShouldRecord(a, b))
         {
@@ -33,7 +33,7 @@ public static partial class Ops
     public static Tensor Sub(Tensor a, Tensor b)
     {
         var (x, y, shape) = Operands(a, b);
-        var r = new Tensor(new float[ShapeUtil.Product(shape)], 0, shape);
+        var r = new Tensor(TensorArena.Allocate(ShapeUtil.Product(shape)), 0, shape);
         TensorPrimitives.Subtract(x, y, r.Span);
         if (Tape.ShouldRecord(a, b))
         {
@@ -46,7 +46,7 @@ public static partial class Ops
                 AccumulateIfNeeded(a, g.Span, shape);
                 if (b.RequiresGrad)
                 {
-                    var neg = new float[g.Length];
+                    var neg = TensorArena.Allocate(g.Length);
                     TensorPrimitives.Negate(g.Span, neg);
                     Broadcast.AccumulateReduced(neg, shape, b);
                 }
@@ -59,7 +59,7 @@ public static partial class Ops
     public static Tensor Mul(Tensor a, Tensor b)
     {
         var (x, y, shape) = Operands(a, b);
-        var r = new Tensor(new float[ShapeUtil.Product(shape)], 0, shape);
+        var r = new Tensor(TensorArena.Allocate(ShapeUtil.Product(shape)), 0, shape);
         TensorPrimitives.Multiply(x, y, r.Span);
         if (Tape.ShouldRecord(a, b))
         {
@@ -69,7 +69,7 @@ public static partial class Ops
                 {
                     return;
                 }
-                var tmp = new float[g.Length];
+                var tmp = TensorArena.Allocate(g.Length);
                 if (a.RequiresGrad)
                 {
                     TensorPrimitives.Multiply(g.Span, y, tmp); // ∂(xy)/∂x = y
@@ -89,7 +89,7 @@ public static partial class Ops
     public static Tensor Div(Tensor a, Tensor b)
     {
         var (x, y, shape) = Operands(a, b);
-        var r = new Tensor(new float[ShapeUtil.Product(shape)], 0, shape);
+        var r = new Tensor(TensorArena.Allocate(ShapeUtil.Product(shape)), 0, shape);
         TensorPrimitives.Divide(x, y, r.Span);
         if (Tape.ShouldRecord(a, b))
         {
@@ -99,7 +99,7 @@ public static partial class Ops
                 {
                     return;
                 }
-                var tmp = new float[g.Length];
+                var tmp = TensorArena.Allocate(g.Length);
                 if (a.RequiresGrad)
                 {
                     TensorPrimitives.Divide(g.Span, y, tmp); // ∂(x/y)/∂x = 1/y
@@ -170,7 +170,7 @@ public static partial class Ops
         {
             return t.Storage;
         }
-        var buf = new float[n];
+        var buf = TensorArena.Allocate(n);
         Broadcast.Expand(t, shape, buf);
         return buf;
     }

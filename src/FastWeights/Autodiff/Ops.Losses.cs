@@ -20,8 +20,8 @@ public static partial class Ops
         {
             throw new ArgumentException($"CrossEntropy has {rows} rows of logits but {targets.Length} targets.");
         }
-        var tgt = targets.ToArray();
-        var logp = new float[logits.Length];
+        var tgt = TensorArena.Copy(targets);
+        var logp = TensorArena.Allocate(logits.Length);
         var xs = logits.Span;
         double total = 0;
         int counted = 0;

@@ -38,7 +38,7 @@ public static partial class Ops
             outShape = a.ShapeArray();
             outShape[^1] = n;
         }
-        var r = new Tensor(new float[m * n], 0, outShape);
+        var r = new Tensor(TensorArena.Allocate(m * n), 0, outShape);
         int lda = a.Dim(-1), ldb = b.Dim(1);
         Gemm.Multiply(transA, transB, m, n, k, 1f, a.Span, lda, b.Span, ldb, 0f, r.Span, n);
         if (Tape.ShouldRecord(a, b))
@@ -105,7 +105,7 @@ public static partial class Ops
         var outShape = a.ShapeArray();
         outShape[^2] = m;
         outShape[^1] = n;
-        var r = new Tensor(new float[batch * m * n], 0, outShape);
+        var r = new Tensor(TensorArena.Allocate(batch * m * n), 0, outShape);
         int lda = a.Dim(-1), ldb = b.Dim(-1);
         int sa = a.Dim(-2) * lda, sb = b.Dim(-2) * ldb, sc = m * n;
         Gemm.MultiplyBatched(batch, transA, transB, m, n, k, 1f, a.Span, lda, sa, b.Span, ldb, sb, 0f, r.Span, n, sc);

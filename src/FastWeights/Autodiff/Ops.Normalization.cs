@@ -17,8 +17,8 @@ public static partial class Ops
         }
         int rows = n == 0 ? 0 : x.Length / n;
         var r = Tensor.ZerosLike(x);
-        var xhat = new float[x.Length];
-        var rstd = new float[rows];
+        var xhat = TensorArena.Allocate(x.Length);
+        var rstd = TensorArena.Allocate(rows);
         var xs = x.Span;
         var ys = r.Span;
         for (int row = 0; row < rows; row++)
@@ -55,7 +55,7 @@ public static partial class Ops
                     return;
                 }
                 var gs = g.Span;
-                var dxhat = new float[n];
+                var dxhat = TensorArena.Allocate(n);
                 for (int row = 0; row < rows; row++)
                 {
                     var gr = gs.Slice(row * n, n);
@@ -114,10 +114,10 @@ public static partial class Ops
         var outShape = new int[idsShape.Length + 1];
         idsShape.CopyTo(outShape, 0);
         outShape[^1] = d;
-        var r = new Tensor(new float[ids.Length * d], 0, outShape);
+        var r = new Tensor(TensorArena.Allocate(ids.Length * d), 0, outShape);
         var ws = weight.Span;
         var rs = r.Span;
-        var idCopy = ids.ToArray();
+        var idCopy = TensorArena.Copy(ids);
         for (int i = 0; i < idCopy.Length; i++)
         {
             int id = idCopy[i];

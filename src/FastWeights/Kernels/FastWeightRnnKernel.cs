@@ -293,17 +293,14 @@ public static class FastWeightRnnKernel
                 }
                 else
                 {
-                    // A(t) h_s = η Σ_{j<t} λ^{t−1−j} H_j (H_j · h_s), with H_j = h(j+1).
+                    // A(t) h_s = Σ_{j<t} c_j H_j (H_j · h_s), c_j = η λ^{t−1−j}, H_j = h(j+1): attention over the t
+                    // stored states as two small matrix-vector products, scores = c ⊙ (H[0..t) h_s), z = a + H[0..t)ᵀ scores.
+                    var past = h[..(t * r)];
+                    var scores = scratch.Scores.AsSpan(0, t);
+                    FastWeightRnnMath.MatVec(past, t, r, hs, default, scores);
+                    TensorPrimitives.Multiply(scores, ws.AttentionCoefficients.AsSpan(steps - t, t), scores);
                     a.CopyTo(z);
-                    for (int j = 0; j < t; j++)
-                    {
-                        var hj = h.Slice(j * r, r);
-                        float score = eta * powers[t - 1 - j] * FastWeightRnnMath.Dot(hj, hs);
-                        if (score != 0f)
-                        {
-                            FastWeightRnnMath.Axpy(score, hj, z);
-                        }
-                    }
+                    FastWeightRnnMath.AddMatTVec(past, t, r, scores, 1f, z);
                 }
                 Activate(z, ln, gain, bias, norm, rstd, ts, hNext, r);
             }
@@ -437,24 +434,18 @@ public static class FastWeightRnnKernel
                         }
                         else
                         {
-                            // term = Σ_j c_j H_j (H_j·h_s): dh_s += c_j (H_j·dz) H_j; dH_j += c_j [(H_j·h_s) dz + (H_j·dz) h_s].
-                            for (int j = 0; j < t; j++)
-                            {
-                                var hj = h.Slice(j * r, r);
-                                float c = eta * powers[t - 1 - j];
-                                float p = c * FastWeightRnnMath.Dot(hj, hs);
-                                float q = c * FastWeightRnnMath.Dot(hj, dz);
-                                var mj = memoryGrad.Slice(j * r, r);
-                                if (q != 0f)
-                                {
-                                    FastWeightRnnMath.Axpy(q, hj, dPrev);
-                                    FastWeightRnnMath.Axpy(q, hs, mj);
-                                }
-                                if (p != 0f)
-                                {
-                                    FastWeightRnnMath.Axpy(p, dz, mj);
-                                }
-                            }
+                            // term = Σ_j c_j H_j (H_j·h_s): with p_j = c_j (H_j·h_s), q_j = c_j (H_j·dz):
+                            // dh_s += Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. As matrix-vector products over H[0..t).
+                            var past = h[..(t * r)];
+                            var coefficients = ws.AttentionCoefficients.AsSpan(steps - t, t);
+                            var p = scratch.Scores.AsSpan(0, t);
+                            var q = scratch.Scores.AsSpan(steps, t);
+                            FastWeightRnnMath.MatVec(past, t, r, hs, default, p);
+                            TensorPrimitives.Multiply(p, coefficients, p);
+                            FastWeightRnnMath.MatVec(past, t, r, dz, default, q);
+                            TensorPrimitives.Multiply(q, coefficients, q);
+                            FastWeightRnnMath.AddMatTVec(past, t, r, q, 1f, dPrev);
+                            FastWeightRnnMath.AddOuterPair(memoryGrad[..(t * r)], t, r, q, hs, p, dz);
                         }
                     }
                     // dPrev is dL/dh_s; continue the inner loop with it.
@@ -524,6 +515,11 @@ public static class FastWeightRnnKernel
 
     private static void RunChunks(int chunkCount, int maxDegreeOfParallelism, Action<int> body)
     {
+        // No explicit limit: the library-wide thread limit of the matrix products.
+        if (maxDegreeOfParallelism < 0)
+        {
+            maxDegreeOfParallelism = Gemm.MaxThreads;
+        }
         if (chunkCount <= 1 || maxDegreeOfParallelism == 1)
         {
             for (int c = 0; c < chunkCount; c++)

@@ -92,7 +92,9 @@ internal static class FastWeightRnnMath
         {
             throw new ArgumentException("AddMatTVec: span too short.");
         }
-        Span<int> nonZero = rows <= 512 ? stackalloc int[rows] : new int[rows];
+        // Indices of the non-zero rows: on the stack up to 1024 rows, else from the shared pool (no allocation per call).
+        int[]? pooled = rows <= 1024 ? null : System.Buffers.ArrayPool<int>.Shared.Rent(rows);
+        Span<int> nonZero = pooled is null ? stackalloc int[rows] : pooled.AsSpan(0, rows);
         int count = 0;
         for (int i = 0; i < rows; i++)
         {
@@ -143,6 +145,10 @@ internal static class FastWeightRnnMath
             int i0 = nonZero[p];
             Axpy(alpha * Unsafe.Add(ref xr, i0), m.Slice(i0 * cols, cols), y);
         }
+        if (pooled is not null)
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(pooled);
+        }
     }
 
     /// <summary>m[i,k] += alpha·x[i]·y[k] (rank-1 update), skipping rows where x[i] = 0.</summary>
@@ -158,6 +164,34 @@ internal static class FastWeightRnnMath
             if (xi != 0f)
             {
                 Axpy(alpha * xi, y, m.Slice(i * cols, cols));
+            }
+        }
+    }
+
+    /// <summary>m[i,k] += x1[i]·y1[k] + x2[i]·y2[k] (two rank-1 updates in one pass over m), m is rows×cols.</summary>
+    public static void AddOuterPair(Span<float> m, int rows, int cols, ReadOnlySpan<float> x1, ReadOnlySpan<float> y1, ReadOnlySpan<float> x2, ReadOnlySpan<float> y2)
+    {
+        if (m.Length < rows * cols || x1.Length < rows || x2.Length < rows || y1.Length < cols || y2.Length < cols)
+        {
+            throw new ArgumentException("AddOuterPair: span too short.");
+        }
+        ref float y1r = ref MemoryMarshal.GetReference(y1);
+        ref float y2r = ref MemoryMarshal.GetReference(y2);
+        for (int i = 0; i < rows; i++)
+        {
+            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
+            float c1 = x1[i], c2 = x2[i];
+            var v1 = Vector256.Create(c1);
+            var v2 = Vector256.Create(c2);
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y1r, (nuint)k), v1, Vector256.LoadUnsafe(ref row, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y2r, (nuint)k), v2, acc).StoreUnsafe(ref row, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                Unsafe.Add(ref row, k) += (c1 * Unsafe.Add(ref y1r, k)) + (c2 * Unsafe.Add(ref y2r, k));
             }
         }
     }
@@ -288,65 +322,151 @@ internal static class FastWeightRnnMath
 
     /// <summary>
     /// Layer normalization of one example followed by ReLU: n = (z − mean)/sqrt(var + eps), h = max(0, g⊙n + β)
-    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps).
+    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps). Three fused passes over z.
     /// </summary>
     public static float LayerNormRelu(ReadOnlySpan<float> z, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float epsilon, Span<float> normalized, Span<float> h)
     {
         int n = z.Length;
-        float mean = TensorPrimitives.Sum(z) / n;
-        TensorPrimitives.Subtract(z, mean, normalized);
-        float variance = TensorPrimitives.SumOfSquares(normalized) / n;
-        float rstd = 1f / MathF.Sqrt(variance + epsilon);
-        TensorPrimitives.Multiply(normalized, rstd, normalized);
-        if (!gain.IsEmpty && !bias.IsEmpty)
+        if (normalized.Length < n || h.Length < n || (!gain.IsEmpty && gain.Length < n) || (!bias.IsEmpty && bias.Length < n))
         {
-            TensorPrimitives.FusedMultiplyAdd(normalized, gain, bias, h);
+            throw new ArgumentException("LayerNormRelu: span too short.");
         }
-        else if (!gain.IsEmpty)
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        ref float nr = ref MemoryMarshal.GetReference(normalized);
+        ref float hr = ref MemoryMarshal.GetReference(h);
+        int k = 0;
+        var acc = Vector256<float>.Zero;
+        for (; k + 8 <= n; k += 8)
         {
-            TensorPrimitives.Multiply(normalized, gain, h);
+            acc += Vector256.LoadUnsafe(ref zr, (nuint)k);
         }
-        else if (!bias.IsEmpty)
+        float sum = Vector256.Sum(acc);
+        for (; k < n; k++)
         {
-            TensorPrimitives.Add(normalized, bias, h);
+            sum += Unsafe.Add(ref zr, k);
         }
-        else
+        float mean = sum / n;
+        var meanV = Vector256.Create(mean);
+        acc = Vector256<float>.Zero;
+        k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            normalized.CopyTo(h);
+            var d = Vector256.LoadUnsafe(ref zr, (nuint)k) - meanV;
+            d.StoreUnsafe(ref nr, (nuint)k);
+            acc = Vector256.FusedMultiplyAdd(d, d, acc);
         }
-        TensorPrimitives.Max(h, 0f, h);
+        float squares = Vector256.Sum(acc);
+        for (; k < n; k++)
+        {
+            float d = Unsafe.Add(ref zr, k) - mean;
+            Unsafe.Add(ref nr, k) = d;
+            squares += d * d;
+        }
+        float rstd = 1f / MathF.Sqrt((squares / n) + epsilon);
+        bool hasGain = !gain.IsEmpty, hasBias = !bias.IsEmpty;
+        ref float gr = ref MemoryMarshal.GetReference(gain);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        var rstdV = Vector256.Create(rstd);
+        k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref nr, (nuint)k) * rstdV;
+            v.StoreUnsafe(ref nr, (nuint)k);
+            var y = hasGain ? v * Vector256.LoadUnsafe(ref gr, (nuint)k) : v;
+            if (hasBias)
+            {
+                y += Vector256.LoadUnsafe(ref br, (nuint)k);
+            }
+            Vector256.Max(y, Vector256<float>.Zero).StoreUnsafe(ref hr, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            float v = Unsafe.Add(ref nr, k) * rstd;
+            Unsafe.Add(ref nr, k) = v;
+            float y = hasGain ? v * Unsafe.Add(ref gr, k) : v;
+            if (hasBias)
+            {
+                y += Unsafe.Add(ref br, k);
+            }
+            Unsafe.Add(ref hr, k) = MathF.Max(y, 0f);
+        }
         return rstd;
     }
 
     /// <summary>
     /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
     /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
-    /// may alias <paramref name="dy"/>.
+    /// may alias <paramref name="dy"/>. Two fused passes.
     /// </summary>
     public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
         int n = dy.Length;
-        if (!dGain.IsEmpty)
+        if (normalized.Length < n || dz.Length < n || (!gain.IsEmpty && gain.Length < n) || (!dGain.IsEmpty && dGain.Length < n) || (!dBias.IsEmpty && dBias.Length < n))
         {
-            TensorPrimitives.FusedMultiplyAdd(dy, normalized, dGain, dGain);
+            throw new ArgumentException("LayerNormBackward: span too short.");
         }
-        if (!dBias.IsEmpty)
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float nr = ref MemoryMarshal.GetReference(normalized);
+        ref float gr = ref MemoryMarshal.GetReference(gain);
+        ref float dgr = ref MemoryMarshal.GetReference(dGain);
+        ref float dbr = ref MemoryMarshal.GetReference(dBias);
+        ref float dzr = ref MemoryMarshal.GetReference(dz);
+        bool hasGain = !gain.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
+        // Pass 1: parameter gradients, dn = g⊙dy (into dz), Σ dn and Σ dn⊙n.
+        var sumV = Vector256<float>.Zero;
+        var dotV = Vector256<float>.Zero;
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            TensorPrimitives.Add(dy, dBias, dBias);
+            var d = Vector256.LoadUnsafe(ref dyr, (nuint)k);
+            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
+            if (wantG)
+            {
+                Vector256.FusedMultiplyAdd(d, x, Vector256.LoadUnsafe(ref dgr, (nuint)k)).StoreUnsafe(ref dgr, (nuint)k);
+            }
+            if (wantB)
+            {
+                (Vector256.LoadUnsafe(ref dbr, (nuint)k) + d).StoreUnsafe(ref dbr, (nuint)k);
+            }
+            var dn = hasGain ? d * Vector256.LoadUnsafe(ref gr, (nuint)k) : d;
+            dn.StoreUnsafe(ref dzr, (nuint)k);
+            sumV += dn;
+            dotV = Vector256.FusedMultiplyAdd(dn, x, dotV);
         }
-        if (!gain.IsEmpty)
+        float sum = Vector256.Sum(sumV), dot = Vector256.Sum(dotV);
+        for (; k < n; k++)
         {
-            TensorPrimitives.Multiply(dy, gain, dz);
+            float d = Unsafe.Add(ref dyr, k);
+            float x = Unsafe.Add(ref nr, k);
+            if (wantG)
+            {
+                Unsafe.Add(ref dgr, k) += d * x;
+            }
+            if (wantB)
+            {
+                Unsafe.Add(ref dbr, k) += d;
+            }
+            float dn = hasGain ? d * Unsafe.Add(ref gr, k) : d;
+            Unsafe.Add(ref dzr, k) = dn;
+            sum += dn;
+            dot += dn * x;
         }
-        else if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dz)))
+        float meanDn = sum / n, meanDnN = dot / n;
+        // Pass 2: dz = rstd·(dn − meanDn − n·meanDnN).
+        var meanV = Vector256.Create(meanDn);
+        var meanNV = Vector256.Create(meanDnN);
+        var rstdV = Vector256.Create(rstd);
+        k = 0;
+        for (; k + 8 <= n; k += 8)
         {
-            dy.CopyTo(dz);
+            var dn = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
+            ((dn - meanV - (x * meanNV)) * rstdV).StoreUnsafe(ref dzr, (nuint)k);
         }
-        float meanDn = TensorPrimitives.Sum(dz) / n;
-        float meanDnN = TensorPrimitives.Dot(dz, normalized) / n;
-        // dz = rstd·(dn − meanDn − n·meanDnN)
-        TensorPrimitives.FusedMultiplyAdd(normalized, -meanDnN, dz, dz);
-        TensorPrimitives.Add(dz, -meanDn, dz);
-        TensorPrimitives.Multiply(dz, rstd, dz);
+        for (; k < n; k++)
+        {
+            float dn = Unsafe.Add(ref dzr, k);
+            Unsafe.Add(ref dzr, k) = (dn - meanDn - (Unsafe.Add(ref nr, k) * meanDnN)) * rstd;
+        }
     }
 }

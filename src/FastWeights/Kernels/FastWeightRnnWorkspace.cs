@@ -56,6 +56,9 @@ public sealed class FastWeightRnnWorkspace
     /// <summary>λ^k for k = 0..T.</summary>
     internal float[] DecayPowers { get; private set; } = [];
 
+    /// <summary>η λ^{T−1−k} for k = 0..T−1: the attention coefficients η λ^{t−1−j} (j &lt; t) of step t are elements T−t.. of it.</summary>
+    internal float[] AttentionCoefficients { get; private set; } = [];
+
     /// <summary>Per-chunk partial dW (R·R each).</summary>
     internal float[] PartialWeightGrad { get; private set; } = [];
 
@@ -97,6 +100,11 @@ public sealed class FastWeightRnnWorkspace
             DecayPowers[k] = (float)power;
             power *= Lambda;
         }
+        AttentionCoefficients = Grow(AttentionCoefficients, steps);
+        for (int k = 0; k < steps; k++)
+        {
+            AttentionCoefficients[k] = Eta * DecayPowers[steps - 1 - k];
+        }
         PartialWeightGrad = Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
         PartialGainGrad = Grow(PartialGainGrad, (long)chunkCount * hidden);
         PartialBiasGrad = Grow(PartialBiasGrad, (long)chunkCount * hidden);
@@ -136,6 +144,7 @@ public sealed class FastWeightRnnWorkspace
             Hidden = hidden;
             Vectors = new float[VectorCount * hidden];
             MemoryGrad = new float[steps * hidden];
+            Scores = new float[2 * steps];
             RowGrad = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
             RowInput = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
             if (explicitForm)
@@ -161,6 +170,9 @@ public sealed class FastWeightRnnWorkspace
 
         /// <summary>Efficient form: dL/dh(τ) through the attention of later steps, T·R.</summary>
         public float[] MemoryGrad { get; }
+
+        /// <summary>Efficient form: attention scores over the past states, two vectors of length T.</summary>
+        public float[] Scores { get; }
 
         /// <summary>dL/da of every (example, t ≥ 1) of the chunk, one row each: the left factor of dW = Σ da h(t)ᵀ.</summary>
         public float[] RowGrad { get; }

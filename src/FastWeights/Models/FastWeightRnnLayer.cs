@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
 namespace FastWeights.Models;
@@ -66,4 +67,74 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
 
     /// <inheritdoc />
     public override Tensor Recur(Tensor u) => FastWeightRnnOp.Forward(u, RecurrentWeight, Gain, Bias, Options);
+
+    /// <summary>A zero state for step-by-step inference over <paramref name="batch"/> streams.</summary>
+    public FastWeightRnnState CreateState(int batch = 1) => new(batch, HiddenSize, Options.UseFastWeights);
+
+    /// <summary>
+    /// One step of the recurrence without gradients (streaming inference): from the projected inputs
+    /// u(t) = C x(t) + b of every stream ([B, R], see <see cref="Project"/>) computes h(t+1) into
+    /// <paramref name="output"/> ([B, R]) and updates <paramref name="state"/> (h and A) in place. Running it over a
+    /// sequence gives the rows of <see cref="Recur"/> (up to float rounding).
+    /// </summary>
+    public void Step(FastWeightRnnState state, ReadOnlySpan<float> projectedInput, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int r = HiddenSize, batch = state.Batch;
+        if (state.Hidden != r || projectedInput.Length < batch * r || output.Length < batch * r)
+        {
+            throw new ArgumentException($"Step needs a state of {r} units and [{batch}, {r}] inputs and outputs.");
+        }
+        bool fast = Options.UseFastWeights, ln = Options.UseLayerNorm;
+        if (fast && state.FastWeights.Length == 0)
+        {
+            throw new ArgumentException("The state was created without fast weights.", nameof(state));
+        }
+        ReadOnlySpan<float> w = RecurrentWeight.Span;
+        ReadOnlySpan<float> gain = ln && Gain is not null ? Gain.Span : default;
+        ReadOnlySpan<float> bias = ln && Bias is not null ? Bias.Span : default;
+        var scratch = state.Scratch.AsSpan();
+        var a = scratch[..r];
+        var hs = scratch.Slice(r, r);
+        var z = scratch.Slice(2 * r, r);
+        var norm = scratch.Slice(3 * r, r);
+        for (int b = 0; b < batch; b++)
+        {
+            var h = state.HiddenState.AsSpan(b * r, r);
+            var hOut = output.Slice(b * r, r);
+            // a = W h(t) + u(t)
+            FastWeightRnnMath.MatVec(w, r, r, h, projectedInput.Slice(b * r, r), a);
+            if (!fast)
+            {
+                Activate(a, ln, gain, bias, norm, hOut);
+            }
+            else
+            {
+                var fastWeights = state.FastWeights.AsSpan(b * r * r, r * r);
+                // h_0 = f(a); h_{s+1} = f(LN[a + A(t) h_s])
+                TensorPrimitives.Max(a, 0f, hs);
+                for (int s = 0; s < Options.InnerSteps; s++)
+                {
+                    FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
+                    Activate(z, ln, gain, bias, norm, s == Options.InnerSteps - 1 ? hOut : hs);
+                }
+                // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ
+                FastWeightRnnMath.DecayAddOuter(fastWeights, r, Options.Lambda, Options.Eta, hOut);
+            }
+            hOut.CopyTo(h);
+        }
+        state.Position++;
+    }
+
+    private static void Activate(ReadOnlySpan<float> z, bool ln, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, Span<float> norm, Span<float> h)
+    {
+        if (ln)
+        {
+            FastWeightRnnMath.LayerNormRelu(z, gain, bias, FastWeightRnnKernel.LayerNormEpsilon, norm, h);
+        }
+        else
+        {
+            TensorPrimitives.Max(z, 0f, h);
+        }
+    }
 }

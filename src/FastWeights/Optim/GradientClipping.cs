@@ -21,19 +21,26 @@ public static class GradientClipping
         {
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive and finite.");
         }
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        // A list is walked twice in place (no allocation in the training loop); other sequences are materialised once.
+        var list = parameters as IReadOnlyList<Tensor> ?? parameters.ToList();
         double sumOfSquares = 0;
-        foreach (var g in grads)
+        for (int i = 0; i < list.Count; i++)
         {
-            sumOfSquares += SumOfSquares(g.Span);
+            if (list[i].Grad is { } g)
+            {
+                sumOfSquares += SumOfSquares(g.Span);
+            }
         }
         double norm = Math.Sqrt(sumOfSquares);
         if (double.IsFinite(norm) && norm > maxNorm)
         {
             float scale = (float)(maxNorm / norm);
-            foreach (var g in grads)
+            for (int i = 0; i < list.Count; i++)
             {
-                TensorPrimitives.Multiply(g.Span, scale, g.Span);
+                if (list[i].Grad is { } g)
+                {
+                    TensorPrimitives.Multiply(g.Span, scale, g.Span);
+                }
             }
         }
         return (float)norm;

@@ -73,7 +73,7 @@ public sealed class Tensor
     public int[] ShapeArray() => (int[])shape.Clone();
 
     /// <summary>A new tensor of zeros.</summary>
-    public static Tensor Zeros(params int[] shape) => new(new float[ShapeUtil.Product(shape)], 0, shape);
+    public static Tensor Zeros(params int[] shape) => new(TensorArena.Allocate(ShapeUtil.Product(shape)), 0, shape);
 
     /// <summary>A new tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(float value, params int[] shape)
@@ -84,7 +84,7 @@ public sealed class Tensor
     }
 
     /// <summary>A new tensor of zeros with the shape of <paramref name="like"/>.</summary>
-    public static Tensor ZerosLike(Tensor like) => new(new float[like.Length], 0, like.shape);
+    public static Tensor ZerosLike(Tensor like) => new(TensorArena.Allocate(like.Length), 0, like.shape);
 
     /// <summary>A tensor over <paramref name="data"/> (no copy) with the given shape.</summary>
     public static Tensor FromArray(float[] data, params int[] shape) => new(data, 0, shape);

@@ -88,7 +88,8 @@ public static class Trainer
         var indices = new int[batch];
         var inputs = new int[batch * length];
         var targets = new int[batch];
-        var parameters = network.Parameters();
+        // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
+        var trainingStep = new TrainingStep(network, optimizer, config.ClipNorm);
         double lossSum = 0, accSum = 0;
         int since = 0;
         var clock = Stopwatch.StartNew();
@@ -100,22 +101,16 @@ public static class Trainer
             splits.Train.Gather(indices, inputs, targets);
             optimizer.LearningRate = schedule.At(step);
 
-            var logits = network.Forward(inputs, batch, length);
-            var loss = Ops.CrossEntropy(logits, targets);
-            float lossValue = loss.Item();
-            if (!float.IsFinite(lossValue))
+            var outcome = trainingStep.Run(inputs, targets, batch, length);
+            float lossValue = outcome.Loss;
+            if (!outcome.Updated)
             {
-                Tape.Reset();
                 string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
                 return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
             }
-            Tape.Backward(loss);
-            GradientClipping.ClipGlobalNorm(parameters, config.ClipNorm);
-            optimizer.Step();
-            optimizer.ZeroGrad();
             step++;
 
-            double acc = (double)Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1)) / batch;
+            double acc = (double)outcome.Correct / batch;
             lossSum += lossValue;
             accSum += acc;
             since++;

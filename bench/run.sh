@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Benchmarks against PyTorch on this machine, in one run (see docs/benchmarks.md). Installs the peer
+# (Debian's python3-torch, CPU) when missing, builds the runner, and writes docs/bench/report.md,
+# docs/bench/results.jsonl and docs/bench/fwrnn-scaling.png. Extra arguments go to the runner, e.g.
+#   bench/run.sh --threads 1 --repeats 5          (defaults)
+#   bench/run.sh --quick --out /tmp/bench          (one round, tiny scaling sweep)
+#   bench/run.sh --only fwrnn-train,fwrnn-stream
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+    echo "installing the PyTorch peer (python3-torch, CPU) with apt" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+fi
+dotnet build bench/FastWeights.Bench -c Release -v quiet -nologo >/dev/null
+exec dotnet bench/FastWeights.Bench/bin/Release/net10.0/FastWeights.Bench.dll report "$@"

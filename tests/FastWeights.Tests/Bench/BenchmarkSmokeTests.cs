@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FastWeights.Bench;
+
+namespace FastWeights.Tests.Bench;
+
+/// <summary>
+/// Runs each benchmark workload once at a tiny size (not a timing test: it checks that the workloads run and
+/// report well-formed results). The PyTorch peer is exercised only when <c>/usr/bin/python3</c> can import torch.
+/// </summary>
+public class BenchmarkSmokeTests
+{
+    private static JsonElement RunOurs(Func<string[], TextWriter, int> workload, params string[] args)
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, workload(args, output));
+        string line = output.ToString().Trim();
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData("efficient")]
+    [InlineData("explicit")]
+    public void TrainingStepWorkloadRunsAtATinySize(string form)
+    {
+        var e = RunOurs(FwRnnWorkloads.Train, "--hidden", "8", "--batch", "4", "--form", form, "--samples", "2", "--sample-ms", "0", "--warmup", "1", "--threads", "1");
+        Assert.Equal("ours", e.GetProperty("impl").GetString());
+        Assert.Equal(form, e.GetProperty("variant").GetString());
+        Assert.True(e.GetProperty("ms").GetDouble() > 0);
+        Assert.True(e.GetProperty("cpu_ms").GetDouble() >= 0);
+        Assert.True(double.IsFinite(e.GetProperty("loss").GetDouble()));
+        Assert.True(e.GetProperty("peak_rss_mib").GetDouble() > 1);
+    }
+
+    [Fact]
+    public void StreamingWorkloadRunsAtATinySize()
+    {
+        var e = RunOurs(FwRnnWorkloads.Stream, "--hidden", "8", "--length", "16", "--samples", "1", "--sample-ms", "0", "--threads", "1");
+        Assert.Equal("fwrnn-stream", e.GetProperty("workload").GetString());
+        Assert.True(e.GetProperty("us").GetDouble() > 0);
+        Assert.Equal(0, e.GetProperty("alloc_bytes_per_token").GetDouble());
+        Assert.True(float.IsFinite(e.GetProperty("logit0").GetSingle()));
+    }
+
+    [Fact]
+    public void PeerRunsAtATinySizeWhenPyTorchIsInstalled()
+    {
+        const string Python = "/usr/bin/python3";
+        string script = Path.Combine(RepoRoot(), "bench", "peers", "fwrnn.py");
+        Assert.True(File.Exists(script));
+        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+        {
+            return; // no PyTorch on this machine: the peer is not part of the test suite's requirements
+        }
+        // One process runs the peer's workloads (both formulations) once at a tiny size.
+        var (code, stdout) = Run(Python, script, "smoke", "--threads", "1");
+        Assert.Equal(0, code);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(4, lines.Count);
+        Assert.All(lines, e => Assert.Equal("torch", e.GetProperty("impl").GetString()));
+        Assert.Equal(2, lines.Count(e => e.GetProperty("workload").GetString() == "fwrnn-stream" && e.GetProperty("us").GetDouble() > 0));
+        Assert.Equal(2, lines.Count(e => e.GetProperty("workload").GetString() == "fwrnn-train" && e.GetProperty("ms").GetDouble() > 0));
+    }
+
+    private static (int ExitCode, string Stdout) Run(string exe, params string[] args)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        _ = err.Result;
+        return (p.ExitCode, stdout);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FastWeights.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("repository root not found");
+    }
+}
