@@ -1,32 +1,17 @@
 using System.Text.Json;
-using FastWeights.Cli;
 
 namespace FastWeights.Tests.Cli;
 
 /// <summary>End-to-end runs of the command-line tool, in-process.</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTests() : CliTestBase("fw-cli-")
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-cli-" + Guid.NewGuid().ToString("N"));
-
-    public CliTests() => Directory.CreateDirectory(root);
-
-    public void Dispose() => Directory.Delete(root, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static readonly string[] TinyTrain =
         ["train", "--hidden", "12", "--pairs", "2", "--steps", "20", "--batch", "16", "--train-size", "500", "--validation-size", "50", "--test-size", "60", "--eval-every", "10", "--save-every", "10"];
 
     [Fact]
     public void TrainTestPredictPlotInspectWorkTogether()
     {
-        string run = Path.Combine(root, "run");
+        string run = Path.Combine(Root, "run");
         var train = Run([.. TinyTrain, "--out", run]);
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains("test accuracy", train.Out);
@@ -57,17 +42,17 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1.0, probs.Sum(), 4);
         Assert.Equal(Array.IndexOf(probs, probs.Max()), p[0].GetProperty("answer").GetInt32());
 
-        string png = Path.Combine(root, "curves.png");
+        string png = Path.Combine(Root, "curves.png");
         Assert.Equal(0, Run("plot", run, "--out", png).Code);
         AssertPng(png);
 
-        string inspectDir = Path.Combine(root, "inspect");
+        string inspectDir = Path.Combine(Root, "inspect");
         var inspect = Run("inspect", "--run", run, "c9k8??c", "--out", inspectDir);
         Assert.True(inspect.Code == 0, inspect.Err);
         AssertPng(Path.Combine(inspectDir, "attention.png"));
         AssertPng(Path.Combine(inspectDir, "fast-weights-07.png"));
 
-        string data = Path.Combine(root, "data");
+        string data = Path.Combine(Root, "data");
         Assert.Equal(0, Run("data", "export", "--run", run, "--out", data).Code);
         Assert.Equal(60, File.ReadAllLines(Path.Combine(data, "test.txt")).Length);
         var fromFile = Run("test", "--run", run, "--data", Path.Combine(data, "test.txt"), "--json");
@@ -105,14 +90,14 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void CorruptRunsAndUnknownSymbolsAreReportedClearly()
     {
-        string run = Path.Combine(root, "run");
+        string run = Path.Combine(Root, "run");
         Assert.Equal(0, Run([.. TinyTrain, "--out", run]).Code);
 
         var bad = Run("predict", "--run", run, "c9k8??C");
         Assert.Equal(2, bad.Code);
         Assert.Contains("symbol 'C' at position 7", bad.Err);
 
-        string notRun = Path.Combine(root, "empty");
+        string notRun = Path.Combine(Root, "empty");
         Directory.CreateDirectory(notRun);
         var none = Run("test", "--run", notRun);
         Assert.Equal(2, none.Code);
@@ -133,9 +118,9 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void InspectRefusesModelsWithoutFastWeights()
     {
-        string run = Path.Combine(root, "lstm");
+        string run = Path.Combine(Root, "lstm");
         Assert.Equal(0, Run([.. TinyTrain, "--model", "lstm", "--out", run]).Code);
-        var r = Run("inspect", "--run", run, "a1b2??a", "--out", Path.Combine(root, "x"));
+        var r = Run("inspect", "--run", run, "a1b2??a", "--out", Path.Combine(Root, "x"));
         Assert.Equal(2, r.Code);
         Assert.Contains("no fast weights", r.Err);
     }

@@ -1,25 +1,10 @@
 using System.Text.Json;
-using FastWeights.Cli;
 
 namespace FastWeights.Tests.Cli;
 
 /// <summary><c>fastweights reproduce table1</c> on a tiny budget, in-process.</summary>
-public sealed class ReproduceCommandTests : IDisposable
+public sealed class ReproduceCommandTests() : CliTestBase("fw-repro-")
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-repro-" + Guid.NewGuid().ToString("N"));
-
-    public ReproduceCommandTests() => Directory.CreateDirectory(root);
-
-    public void Dispose() => Directory.Delete(root, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string[] Tiny(string outDir) =>
         ["reproduce", "table1", "--steps", "4", "--sizes", "20", "--models", "fw-rnn,lstm", "--batch", "8",
          "--train-size", "200", "--validation-size", "20", "--test-size", "30", "--out", outDir];
@@ -27,7 +12,7 @@ public sealed class ReproduceCommandTests : IDisposable
     [Fact]
     public void WritesTableJsonAndFigureThenSkipsFinishedCells()
     {
-        string dir = Path.Combine(root, "grid");
+        string dir = Path.Combine(Root, "grid");
         var first = Run(Tiny(dir));
         Assert.True(first.Code == 0, first.Err);
         Assert.Contains("[1/2] fw-rnn R=20 seed 1: test error", first.Out);
@@ -82,7 +67,7 @@ public sealed class ReproduceCommandTests : IDisposable
     [InlineData("--steps", "0", "--steps must be at least 1")]
     public void BadInputGivesOneLineAndExitCode2(string option, string value, string expected)
     {
-        var (code, _, err) = Run("reproduce", "table1", option, value, "--out", Path.Combine(root, "bad"));
+        var (code, _, err) = Run("reproduce", "table1", option, value, "--out", Path.Combine(Root, "bad"));
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
         Assert.Single(err.TrimEnd('\n').Split('\n'));

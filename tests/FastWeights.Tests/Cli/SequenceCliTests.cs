@@ -1,29 +1,14 @@
 using System.Text.Json;
-using FastWeights.Cli;
 
 namespace FastWeights.Tests.Cli;
 
 /// <summary>The command-line options of the sequence models, the mqar task and the capacity command.</summary>
-public sealed class SequenceCliTests : IDisposable
+public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-seqcli-" + Guid.NewGuid().ToString("N"));
-
-    public SequenceCliTests() => Directory.CreateDirectory(root);
-
-    public void Dispose() => Directory.Delete(root, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void TrainsDeltaNetOnMqarAndExplainsWhatDoesNotApply()
     {
-        string run = Path.Combine(root, "run");
+        string run = Path.Combine(Root, "run");
         var train = Run("train", "--model", "deltanet", "--task", "mqar", "--vocab", "16", "--length", "12", "--kv-pairs", "2", "--layers", "1",
             "--d-model", "8", "--heads", "2", "--steps", "2", "--batch", "4", "--train-size", "20", "--validation-size", "4", "--test-size", "4", "--out", run, "-q");
         Assert.True(train.Code == 0, train.Err);
@@ -44,7 +29,7 @@ public sealed class SequenceCliTests : IDisposable
     [Fact]
     public void BadSequenceOptionsFailWithOneLine()
     {
-        var r = Run("train", "--model", "deltanet", "--task", "mqar", "--kv-pairs", "40", "--length", "64", "--out", Path.Combine(root, "x"));
+        var r = Run("train", "--model", "deltanet", "--task", "mqar", "--kv-pairs", "40", "--length", "64", "--out", Path.Combine(Root, "x"));
         Assert.Equal(2, r.Code);
         Assert.Contains("--length", r.Err);
         r = Run("train", "--model", "mamba", "--task", "mqar");
@@ -58,7 +43,7 @@ public sealed class SequenceCliTests : IDisposable
     [Fact]
     public void CapacityWritesTableJsonAndPlot()
     {
-        string dir = Path.Combine(root, "cap");
+        string dir = Path.Combine(Root, "cap");
         var r = Run("capacity", "--rule", "linear,delta", "--setting", "2", "--dk", "8", "--keys", "3,5", "--values", "4", "--steps", "2", "--batch", "2", "--out", dir);
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("S=   5", r.Out);
