@@ -36,22 +36,12 @@ public static class AssociativeLstmOp
         if (Tape.ShouldRecord(u, wh))
         {
             var ws = workspace;
-            long generation = ws.Generation;
-            Tape.Record(h, () =>
+            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
             {
-                var g = h.Grad;
-                if (g is null)
-                {
-                    return;
-                }
-                if (ws.Generation != generation)
-                {
-                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
-                }
                 AssociativeLstmKernel.Backward(
                     ws, wh.Span, perms, g.Span,
-                    u.RequiresGrad ? u.EnsureGrad().Span : default,
-                    wh.RequiresGrad ? wh.EnsureGrad().Span : default);
+                    RecurrentShapes.GradOrEmpty(u),
+                    RecurrentShapes.GradOrEmpty(wh));
             });
         }
         return h;

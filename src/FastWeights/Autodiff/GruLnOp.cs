@@ -39,24 +39,14 @@ public static class GruLnOp
         if (Tape.ShouldRecord([u, wh, lnGain, lnBias]))
         {
             var ws = workspace;
-            long generation = ws.Generation;
-            Tape.Record(h, () =>
+            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
             {
-                var g = h.Grad;
-                if (g is null)
-                {
-                    return;
-                }
-                if (ws.Generation != generation)
-                {
-                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
-                }
                 GruLnKernel.Backward(
                     ws, wh.Span, lnGain.Span, g.Span,
-                    u.RequiresGrad ? u.EnsureGrad().Span : default,
-                    wh.RequiresGrad ? wh.EnsureGrad().Span : default,
-                    lnGain.RequiresGrad ? lnGain.EnsureGrad().Span : default,
-                    lnBias.RequiresGrad ? lnBias.EnsureGrad().Span : default);
+                    RecurrentShapes.GradOrEmpty(u),
+                    RecurrentShapes.GradOrEmpty(wh),
+                    RecurrentShapes.GradOrEmpty(lnGain),
+                    RecurrentShapes.GradOrEmpty(lnBias));
             });
         }
         return h;

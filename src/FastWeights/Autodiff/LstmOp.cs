@@ -32,22 +32,12 @@ public static class LstmOp
         if (Tape.ShouldRecord(u, wh))
         {
             var ws = workspace;
-            long generation = ws.Generation;
-            Tape.Record(h, () =>
+            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
             {
-                var g = h.Grad;
-                if (g is null)
-                {
-                    return;
-                }
-                if (ws.Generation != generation)
-                {
-                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
-                }
                 LstmKernel.Backward(
                     ws, wh.Span, g.Span,
-                    u.RequiresGrad ? u.EnsureGrad().Span : default,
-                    wh.RequiresGrad ? wh.EnsureGrad().Span : default);
+                    RecurrentShapes.GradOrEmpty(u),
+                    RecurrentShapes.GradOrEmpty(wh));
             });
         }
         return h;

@@ -2,9 +2,33 @@ using FastWeights.Tensors;
 
 namespace FastWeights.Autodiff;
 
-/// <summary>Shape checks shared by the fused recurrent ops.</summary>
+/// <summary>Shape checks and tape plumbing shared by the fused recurrent ops.</summary>
 internal static class RecurrentShapes
 {
+    /// <summary>
+    /// Records <paramref name="backward"/> for <paramref name="output"/>, run with the output's gradient when one
+    /// flows; throws if the op's workspace ran again (its <paramref name="generation"/> moved) before the backward pass.
+    /// </summary>
+    public static void RecordGuarded(Tensor output, Func<long> generation, Action<Tensor> backward)
+    {
+        long recorded = generation();
+        Tape.Record(output, () =>
+        {
+            if (output.Grad is not { } g)
+            {
+                return;
+            }
+            if (generation() != recorded)
+            {
+                throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
+            }
+            backward(g);
+        });
+    }
+
+    /// <summary>The span to accumulate <paramref name="t"/>'s gradient into, or empty when it needs none.</summary>
+    public static Span<float> GradOrEmpty(Tensor t) => t.RequiresGrad ? t.EnsureGrad().Span : default;
+
     /// <summary>
     /// Checks U [B, T, W] and Wh [W, R] with W = <paramref name="widthOf"/>(R); returns (B, T, R).
     /// </summary>
