@@ -25,24 +25,10 @@ internal static class SequenceTrainer
         var splits = SequenceTasks.Generate(config, dataSeed);
         var model = SequenceTasks.CreateModel(config, rng);
         var optimizer = new Adam(model.NamedParameters(), config.LearningRate);
-        var schedule = new CosineSchedule(config.LearningRate, config.Steps, Math.Min(config.WarmupSteps, config.Steps - 1), config.LearningRate * config.MinLearningRateFraction);
+        var schedule = Trainer.Schedule(config);
 
-        string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        int step = 0;
-        double secondsBefore = 0;
-        if (resume)
-        {
-            var meta = ModuleCheckpoint.Load(model, checkpointPath, optimizer);
-            step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
-            secondsBefore = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
-            Trainer.TruncateMetrics(metricsPath, step);
-            observer?.OnMessage($"resumed from step {step} of {config.Steps}");
-        }
-        else
-        {
-            Trainer.TruncateMetrics(metricsPath, 0); // a run that died before its first checkpoint starts over
-        }
+        var (step, secondsBefore) = Trainer.Restore(dir, model, optimizer, resume, config.Steps, observer);
         if (step >= config.Steps)
         {
             return Finish(config, dir, model, splits, step);

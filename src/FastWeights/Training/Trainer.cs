@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastWeights.Autodiff;
+using FastWeights.Nn;
 using FastWeights.Optim;
 using FastWeights.Serialization;
 using FastWeights.Tasks;
@@ -57,25 +58,10 @@ public static class Trainer
         var splits = task.Generate(dataSeed, config.TrainSize, config.ValidationSize, config.TestSize);
         var network = RunDirectory.CreateNetwork(config, rng);
         var optimizer = new Adam(network.NamedParameters(), config.LearningRate);
-        // Warm-up is capped below the run length so short runs still decay.
-        var schedule = new CosineSchedule(config.LearningRate, config.Steps, Math.Min(config.WarmupSteps, config.Steps - 1), config.LearningRate * config.MinLearningRateFraction);
+        var schedule = Schedule(config);
 
-        string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        int step = 0;
-        double secondsBefore = 0;
-        if (resume)
-        {
-            var meta = ModuleCheckpoint.Load(network, checkpointPath, optimizer);
-            step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
-            secondsBefore = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
-            TruncateMetrics(metricsPath, step);
-            observer?.OnMessage($"resumed from step {step} of {config.Steps}");
-        }
-        else
-        {
-            TruncateMetrics(metricsPath, 0); // a run that died before its first checkpoint starts over
-        }
+        var (step, secondsBefore) = Restore(dir, network, optimizer, resume, config.Steps, observer);
 
         if (step >= config.Steps)
         {
@@ -162,6 +148,31 @@ public static class Trainer
         // The resumable checkpoint first: model.safetensors is never newer than it.
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.ModelFile), meta);
+    }
+
+    /// <summary>The learning-rate schedule of a run: linear warm-up (capped below the run length so short runs still decay), then cosine decay to the floor.</summary>
+    internal static CosineSchedule Schedule(TrainingConfig config) =>
+        new(config.LearningRate, config.Steps, Math.Min(config.WarmupSteps, config.Steps - 1), config.LearningRate * config.MinLearningRateFraction);
+
+    /// <summary>
+    /// Loads the run's checkpoint into <paramref name="model"/> and <paramref name="optimizer"/> when resuming and drops
+    /// metrics lines after it; a fresh start (or a run that died before its first checkpoint) starts its metrics over.
+    /// Returns the step and training seconds to continue from.
+    /// </summary>
+    internal static (int Step, double Seconds) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer)
+    {
+        string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
+        if (!resume)
+        {
+            TruncateMetrics(metricsPath, 0);
+            return (0, 0);
+        }
+        var meta = ModuleCheckpoint.Load(model, Path.Combine(dir, RunDirectory.CheckpointFile), optimizer);
+        int step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
+        double seconds = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
+        TruncateMetrics(metricsPath, step);
+        observer?.OnMessage($"resumed from step {step} of {totalSteps}");
+        return (step, seconds);
     }
 
     // Drops metrics lines written after the checkpoint a resumed run restarts from.
