@@ -6,10 +6,10 @@ namespace FastWeights.Experiments;
 public sealed record Table1Settings
 {
     /// <summary>
-    /// Default optimiser steps per cell. Chosen so the 21-cell grid with one seed finishes in about an hour on a
+    /// Default optimiser steps per cell. Chosen so the 21-cell grid with one seed finishes within a few hours on a
     /// 2-core machine (docs/results/table1.md gives the measurements); the paper trained far longer.
     /// </summary>
-    public const int DefaultSteps = 8000;
+    public const int DefaultSteps = 20000;
 
     /// <summary>Output directory: runs go to <c>runs/</c> under it, the report next to them.</summary>
     public required string OutputDirectory { get; init; }
