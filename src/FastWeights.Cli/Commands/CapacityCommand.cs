@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Training;
@@ -27,10 +28,12 @@ internal static class CapacityCommand
         var batch = new Option<int>("--batch") { Description = "Sequences per step", DefaultValueFactory = _ => d.Batch };
         var lr = new Option<float>("--lr") { Description = "Peak Adam learning rate", DefaultValueFactory = _ => d.LearningRate };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data and initialisation", DefaultValueFactory = _ => d.Seed };
+        var featureMap = new Option<string>("--feature-map") { Description = "Feature map φ of keys and queries: identity, elu+1, relu, dpfp (ν = 1)", DefaultValueFactory = _ => "elu+1" };
+        var norm = new Option<string>("--norm") { Description = "Normalisation of φ(k), φ(q): sum, l2, none", DefaultValueFactory = _ => "sum" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for capacity.md, capacity.json and capacity.png", Required = true };
         var cmd = new Command("capacity", "Associative retrieval capacity (Schlag et al. 2021, §6.1): query loss against the number of keys, per update rule.")
         {
-            rules, setting, dk, keys, values, steps, batch, lr, seed, output,
+            rules, setting, dk, keys, values, steps, batch, lr, seed, featureMap, norm, output,
         };
         cmd.SetAction(p =>
         {
@@ -60,6 +63,8 @@ internal static class CapacityCommand
                 Batch = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 Seed = p.GetValue(seed),
+                FeatureMap = ParseFeatureMap(p.GetValue(featureMap)!),
+                Normalization = ParseNormalization(p.GetValue(norm)!),
             };
             var cancel = CancellationToken.None;
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -105,6 +110,23 @@ internal static class CapacityCommand
         _ => throw new CliException($"unknown rule '{s}'; valid rules: linear, delta, decay, gated-delta"),
     };
 
+    private static FeatureMap ParseFeatureMap(string s) => s.ToLowerInvariant() switch
+    {
+        "identity" => FeatureMap.Identity,
+        "elu+1" or "elu" => FeatureMap.EluPlusOne,
+        "relu" => FeatureMap.Relu,
+        "dpfp" => FeatureMap.Dpfp,
+        _ => throw new CliException($"unknown feature map '{s}'; valid: identity, elu+1, relu, dpfp"),
+    };
+
+    private static KeyNormalization ParseNormalization(string s) => s.ToLowerInvariant() switch
+    {
+        "sum" => KeyNormalization.Sum,
+        "l2" => KeyNormalization.L2,
+        "none" => KeyNormalization.None,
+        _ => throw new CliException($"unknown normalisation '{s}'; valid: sum, l2, none"),
+    };
+
     private static string RuleName(FastWeightRule r) => r switch
     {
         FastWeightRule.Linear => "linear",
@@ -116,7 +138,7 @@ internal static class CapacityCommand
     private static void Write(string dir, CapacityExperiment e, FastWeightRule[] rules, int[] keys, List<(FastWeightRule Rule, CapacityPoint Point)> results, double seconds)
     {
         var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"Setting {(int)e.Setting}, d_k = {e.KeyDim}, V = {e.Values}, {e.Steps} steps × {e.Batch} sequences per point, seed {e.Seed}, {seconds:F0} s in all.\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"Setting {(int)e.Setting}, d_k = {e.KeyDim}, V = {e.Values}, φ = {e.FeatureMap} with {e.Normalization} normalisation, {e.Steps} steps × {e.Batch} sequences per point, seed {e.Seed}, {seconds:F0} s in all.\n\n");
         md.Append("Query loss (accuracy) against the number of keys S:\n\n| S |");
         foreach (var r in rules)
         {

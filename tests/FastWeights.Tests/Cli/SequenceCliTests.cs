@@ -59,6 +59,24 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
     }
 
     [Fact]
+    public void CapacityTakesTheFeatureMapAndNormalisation()
+    {
+        string dir = Path.Combine(Root, "cap-l2");
+        var r = Run("capacity", "--rule", "delta", "--setting", "1", "--dk", "8", "--keys", "3", "--values", "4", "--steps", "2", "--batch", "2", "--feature-map", "identity", "--norm", "l2", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement;
+        Assert.Equal("Identity", json.GetProperty("feature_map").GetString());
+        Assert.Equal("L2", json.GetProperty("normalization").GetString());
+        Assert.Contains("Identity with L2", File.ReadAllText(Path.Combine(dir, "capacity.md")));
+        var badMap = Run("capacity", "--feature-map", "softmax", "--out", dir);
+        Assert.Equal(2, badMap.Code);
+        Assert.Contains("valid: identity, elu+1, relu, dpfp", badMap.Err);
+        var badNorm = Run("capacity", "--norm", "max", "--out", dir);
+        Assert.Equal(2, badNorm.Code);
+        Assert.Contains("valid: sum, l2, none", badNorm.Err);
+    }
+
+    [Fact]
     public void ModelsListsTheSequenceModels()
     {
         var r = Run("models");
