@@ -81,6 +81,6 @@ public sealed class SequenceModelStreamingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Step(state, [1, 9]));
         model.Step(state, [1, 2]);
         model.Step(state, [3, 4]);
-        Assert.Contains("learned positions", Assert.Throws<ArgumentException>(() => model.Step(state, [1, 2])).Message);
+        Assert.Contains("cannot read token 3", Assert.Throws<ArgumentException>(() => model.Step(state, [1, 2])).Message);
     }
 }

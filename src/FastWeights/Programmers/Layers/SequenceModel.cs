@@ -103,7 +103,7 @@ public sealed class SequenceModel : Module
         {
             if (state.Position >= positions.Dim(0))
             {
-                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens, not {state.Position + 1}");
+                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens and cannot read token {state.Position + 1}");
             }
             x = TapeOps.Add(x, TapeOps.Slice(positions, 0, state.Position, 1));
         }
