@@ -82,5 +82,11 @@ public sealed class SequenceModelStreamingTests
         model.Step(state, [1, 2]);
         model.Step(state, [3, 4]);
         Assert.Contains("cannot read token 3", Assert.Throws<ArgumentException>(() => model.Step(state, [1, 2])).Message);
+
+        // A state belongs to the model (and mixer kind) that created it.
+        var delta = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1 });
+        Assert.Contains("expected the state of a FastWeightProgrammerLayer", Assert.Throws<ArgumentException>(() => delta.Step(model.CreateState(2), [1, 2])).Message);
+        var deeper = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 2 });
+        Assert.Contains("2 blocks", Assert.Throws<ArgumentException>(() => delta.Step(deeper.CreateState(2), [1, 2])).Message);
     }
 }

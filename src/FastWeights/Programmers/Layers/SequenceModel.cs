@@ -97,6 +97,10 @@ public sealed class SequenceModel : Module
         {
             throw new ArgumentException($"Step takes one token per sequence: {b} ids, got {ids.Length}.", nameof(ids));
         }
+        if (state.Mixers.Count != blocks.Length)
+        {
+            throw new ArgumentException($"the state has {state.Mixers.Count} blocks, the model {blocks.Length}", nameof(state));
+        }
         using var _ = Autodiff.Tape.NoGrad();
         var x = embedding.Forward(ids, b);
         if (positions is not null)
