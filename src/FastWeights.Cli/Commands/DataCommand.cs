@@ -4,7 +4,7 @@ using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
 
-/// <summary><c>fastweights data export</c>: writes the splits of the associative retrieval task as text files.</summary>
+/// <summary><c>fastweights data export</c>: writes the splits of a task (assoc, or an mqar run's) as text files.</summary>
 internal static class DataCommand
 {
     public static Command Create(TextWriter stdout)
@@ -14,17 +14,24 @@ internal static class DataCommand
         var pairs = new Option<int>("--pairs", "-K") { Description = "Key-value pairs per sequence K", DefaultValueFactory = _ => d.Pairs };
         var seed = new Option<ulong>("--seed") { Description = "Seed (as given to 'train')", DefaultValueFactory = _ => d.Seed };
         var output = new Option<string>("--out", "-o") { Description = "Directory for train.txt, validation.txt and test.txt", Required = true };
-        var export = new Command("export", "Write the train/validation/test splits as text, one 'sequence<TAB>answer' per line.") { run, pairs, seed, output };
+        var export = new Command("export", "Write the train/validation/test splits as text: one 'sequence<TAB>answer' per line (assoc), or one sequence of token ids per line (an mqar run).") { run, pairs, seed, output };
         export.SetAction(p =>
         {
             var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : new TrainingConfig { Pairs = p.GetValue(pairs), Seed = p.GetValue(seed) };
             config.Validate();
-            if (!string.Equals(config.Task, "assoc", StringComparison.OrdinalIgnoreCase))
+            string dir = p.GetValue(output)!;
+            if (RunData.IsMqar(config))
             {
-                throw new CliException($"data export writes the assoc task only; this run's task is {config.Task}");
+                // MQAR: one sequence of space-separated token ids per line; the targets follow from the ids.
+                var seq = RunData.SequenceSplits(config);
+                Directory.CreateDirectory(dir);
+                MultiQueryAssociativeRecallText.WriteFile(seq.Train, Path.Combine(dir, "train.txt"));
+                MultiQueryAssociativeRecallText.WriteFile(seq.Validation, Path.Combine(dir, "validation.txt"));
+                MultiQueryAssociativeRecallText.WriteFile(seq.Test, Path.Combine(dir, "test.txt"));
+                stdout.WriteLine($"wrote {seq.Train.Count} + {seq.Validation.Count} + {seq.Test.Count} sequences to {dir}");
+                return ExitCodes.Ok;
             }
             var splits = RunData.Splits(config);
-            string dir = p.GetValue(output)!;
             Directory.CreateDirectory(dir);
             AssociativeRetrievalTask.WriteTextFile(splits.Train, Path.Combine(dir, "train.txt"));
             AssociativeRetrievalTask.WriteTextFile(splits.Validation, Path.Combine(dir, "validation.txt"));

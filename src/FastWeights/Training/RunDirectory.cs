@@ -1,4 +1,5 @@
 using FastWeights.Models;
+using FastWeights.Programmers.Layers;
 using FastWeights.Serialization;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
@@ -69,7 +70,7 @@ public static class RunDirectory
         var config = ReadConfig(dir);
         if (config.IsSequenceRun())
         {
-            throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only (its test result is in {ResultFile})");
+            throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only");
         }
         var network = CreateNetwork(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
@@ -79,5 +80,23 @@ public static class RunDirectory
         }
         ModuleCheckpoint.Load(network, path);
         return (config, network);
+    }
+
+    /// <summary>Loads the trained per-position model of a sequence run (see <see cref="TrainingConfig.IsSequenceRun"/>).</summary>
+    public static (TrainingConfig Config, SequenceModel Model) LoadSequenceModel(string dir)
+    {
+        var config = ReadConfig(dir);
+        if (!config.IsSequenceRun())
+        {
+            throw new ArgumentException($"run '{dir}' trains the recurrent model {config.Model} on assoc, not a per-position model");
+        }
+        var model = SequenceTasks.CreateModel(config, new Rng(config.Seed));
+        string path = Path.Combine(dir, ModelFile);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"run '{dir}' has no {ModelFile} yet");
+        }
+        ModuleCheckpoint.Load(model, path);
+        return (config, model);
     }
 }

@@ -6,7 +6,7 @@ namespace FastWeights.Programmers.Layers;
 /// The streaming state of a <see cref="FastWeightProgrammerLayer"/> for a batch: the fast weights S [B, H, d_v, d_k] and,
 /// with the short convolution, the last K − 1 projected q, k, v inputs [B, K − 1, H·d]. Its size does not grow with time.
 /// </summary>
-public sealed class FastWeightLayerState
+public sealed class FastWeightLayerState : SequenceMixerState
 {
     internal FastWeightLayerState(Tensor fastWeights, Tensor? queryHistory, Tensor? keyHistory, Tensor? valueHistory)
     {
@@ -27,7 +27,4 @@ public sealed class FastWeightLayerState
 
     /// <summary>The last K − 1 value projections before the convolution, or null without it.</summary>
     public Tensor? ValueHistory { get; internal set; }
-
-    /// <summary>Tokens consumed so far.</summary>
-    public int Position { get; internal set; }
 }

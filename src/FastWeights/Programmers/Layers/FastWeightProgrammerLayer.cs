@@ -125,8 +125,11 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         return (Readout(perToken, b, t), final);
     }
 
+    /// <inheritdoc/>
+    public override bool SupportsStreaming => true;
+
     /// <summary>A fresh streaming state (zero fast weights, zero convolution history) for <paramref name="batch"/> sequences.</summary>
-    public FastWeightLayerState CreateState(int batch)
+    public override FastWeightLayerState CreateState(int batch)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         int hist = Options.ConvKernel - 1;
@@ -136,6 +139,10 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             kConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
             vConv is null ? null : Tensor.Zeros(batch, hist, Heads * ValueDim));
     }
+
+    /// <inheritdoc/>
+    public override Tensor Step(SequenceMixerState state, Tensor x) =>
+        Step(state as FastWeightLayerState ?? throw new ArgumentException($"expected the state of a {nameof(FastWeightProgrammerLayer)}, got {state?.GetType().Name ?? "null"}", nameof(state)), x);
 
     /// <summary>
     /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place with the rule's raw

@@ -27,6 +27,35 @@ public sealed class RecurrentMixer : SequenceMixer
     /// <inheritdoc/>
     public override int ModelDim { get; }
 
+    /// <summary>Whether the wrapped layer has a step-by-step form (the fast-weights RNN family, <see cref="FastWeightRnnLayer"/>).</summary>
+    public override bool SupportsStreaming => Recurrent is FastWeightRnnLayer;
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => outProj.Forward(Recurrent.Forward(x));
+
+    /// <summary>A zero state (h = 0, A = 0) for <paramref name="batch"/> sequences.</summary>
+    /// <exception cref="NotSupportedException">The wrapped layer has no step-by-step form.</exception>
+    public override SequenceMixerState CreateState(int batch) => new RecurrentMixerState(StreamingLayer().CreateState(batch));
+
+    /// <summary>Consumes x_t [B, D] through the layer's <see cref="FastWeightRnnLayer.Step"/>; returns W_o h(t) [B, D].</summary>
+    public override Tensor Step(SequenceMixerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(x);
+        var layer = StreamingLayer();
+        var s = state as RecurrentMixerState ?? throw new ArgumentException($"expected the state of a {nameof(RecurrentMixer)}, got {state.GetType().Name}", nameof(state));
+        int b = s.Inner.Batch;
+        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
+        {
+            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        using var _ = Autodiff.Tape.NoGrad();
+        var h = Tensor.Zeros(b, layer.HiddenSize);
+        layer.Step(s.Inner, layer.Project(x).Span, h.Span);
+        s.Position++;
+        return outProj.Forward(h);
+    }
+
+    private FastWeightRnnLayer StreamingLayer() =>
+        Recurrent as FastWeightRnnLayer ?? throw new NotSupportedException($"{Recurrent.GetType().Name} cannot run one token at a time (only the fast-weights RNN family can)");
 }

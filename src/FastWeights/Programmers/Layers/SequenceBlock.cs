@@ -38,4 +38,12 @@ public sealed class SequenceBlock : Module
         var h = TapeOps.Add(x, Mixer.Forward(mixerNorm.Forward(x)));
         return mlp is null ? h : TapeOps.Add(h, mlp.Forward(mlpNorm!.Forward(h)));
     }
+
+    /// <summary>The same block for one token per sequence, x_t [B, D], through the mixer's <see cref="SequenceMixer.Step"/>.</summary>
+    public Tensor Step(SequenceMixerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var h = TapeOps.Add(x, Mixer.Step(state, mixerNorm.Forward(x)));
+        return mlp is null ? h : TapeOps.Add(h, mlp.Forward(mlpNorm!.Forward(h)));
+    }
 }

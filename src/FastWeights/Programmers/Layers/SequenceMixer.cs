@@ -9,6 +9,22 @@ public abstract class SequenceMixer : Module
     /// <summary>Model size D (input and output).</summary>
     public abstract int ModelDim { get; }
 
+    /// <summary>Whether the mixer can run one token at a time (<see cref="CreateState"/>, <see cref="Step"/>).</summary>
+    public virtual bool SupportsStreaming => false;
+
     /// <summary>Mixes a whole sequence x [B, T, D] into y [B, T, D].</summary>
     public abstract Tensor Forward(Tensor x);
+
+    /// <summary>A fresh streaming state for <paramref name="batch"/> sequences (nothing consumed yet).</summary>
+    /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
+    public virtual SequenceMixerState CreateState(int batch) => throw NotStreaming();
+
+    /// <summary>
+    /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place without recording
+    /// gradients; returns y_t [B, D], the row t of <see cref="Forward"/> over the tokens so far (up to float rounding).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
+    public virtual Tensor Step(SequenceMixerState state, Tensor x) => throw NotStreaming();
+
+    private NotSupportedException NotStreaming() => new($"{GetType().Name} cannot run one token at a time");
 }

@@ -52,6 +52,9 @@ public sealed class SequenceModel : Module
     /// <summary>The blocks in order.</summary>
     public IReadOnlyList<SequenceBlock> Blocks => blocks;
 
+    /// <summary>Whether every block's mixer can run one token at a time (<see cref="CreateState"/>, <see cref="Step"/>).</summary>
+    public bool SupportsStreaming => blocks.All(b => b.Mixer.SupportsStreaming);
+
     /// <summary>Logits [B, T, classes] for token ids laid out [B, T].</summary>
     public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
     {
@@ -68,6 +71,51 @@ public sealed class SequenceModel : Module
         {
             x = block.Forward(x);
         }
+        return head.Forward(finalNorm.Forward(x));
+    }
+
+    /// <summary>A fresh streaming state for <paramref name="batch"/> sequences: one per block (nothing consumed yet).</summary>
+    /// <exception cref="NotSupportedException">A mixer has no streaming form (see <see cref="SupportsStreaming"/>).</exception>
+    public SequenceModelState CreateState(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        return new SequenceModelState(batch, [.. blocks.Select(b => b.Mixer.CreateState(batch))]);
+    }
+
+    /// <summary>
+    /// Consumes the next token of every sequence, <paramref name="ids"/> [B], and returns its logits [B, classes]: the
+    /// embedding (plus the learned position of this token), each block's <see cref="SequenceBlock.Step"/>, the final
+    /// norm and the head, without recording gradients. Stepping through a sequence gives the rows of <see cref="Forward"/>
+    /// (up to float rounding). Fast-weight and recurrent states have a fixed size; softmax attention keeps a key–value
+    /// cache that grows with every token.
+    /// </summary>
+    public Tensor Step(SequenceModelState state, ReadOnlySpan<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int b = state.Batch;
+        if (ids.Length != b)
+        {
+            throw new ArgumentException($"Step takes one token per sequence: {b} ids, got {ids.Length}.", nameof(ids));
+        }
+        if (state.Mixers.Count != blocks.Length)
+        {
+            throw new ArgumentException($"the state has {state.Mixers.Count} blocks, the model {blocks.Length}", nameof(state));
+        }
+        using var _ = Autodiff.Tape.NoGrad();
+        var x = embedding.Forward(ids, b);
+        if (positions is not null)
+        {
+            if (state.Position >= positions.Dim(0))
+            {
+                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens and cannot read token {state.Position + 1}");
+            }
+            x = TapeOps.Add(x, TapeOps.Slice(positions, 0, state.Position, 1));
+        }
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            x = blocks[i].Step(state.Mixers[i], x);
+        }
+        state.Position++;
         return head.Forward(finalNorm.Forward(x));
     }
 }

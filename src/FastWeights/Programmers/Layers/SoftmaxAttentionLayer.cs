@@ -68,5 +68,58 @@ public sealed class SoftmaxAttentionLayer : SequenceMixer
         return outProj.Forward(TapeOps.Reshape(o, b, t, ModelDim));
     }
 
+    /// <inheritdoc/>
+    public override bool SupportsStreaming => true;
+
+    /// <summary>An empty key–value cache for <paramref name="batch"/> sequences; it grows by H·d keys and values per token and sequence.</summary>
+    public override SequenceMixerState CreateState(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        return new KeyValueCache(batch, ModelDim);
+    }
+
+    /// <summary>
+    /// Consumes x_t [B, D]: appends k_t, v_t to the cache and attends with q_t over positions 1 … t,
+    /// o_t = Σ_j softmax_j(q_t·k_j / √d) v_j per head (the causal mask of <see cref="Forward"/> made implicit); returns y_t [B, D].
+    /// </summary>
+    public override Tensor Step(SequenceMixerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(x);
+        var cache = state as KeyValueCache ?? throw new ArgumentException($"expected the state of a {nameof(SoftmaxAttentionLayer)}, got {state.GetType().Name}", nameof(state));
+        int b = cache.Batch;
+        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
+        {
+            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        using var _ = Autodiff.Tape.NoGrad();
+        var q = qProj.Forward(x).Span;
+        cache.Append(kProj.Forward(x).Span, vProj.Forward(x).Span);
+        int t = cache.Position, d = HeadDim, block = b * ModelDim;
+        float scale = 1f / MathF.Sqrt(d);
+        var o = Tensor.Zeros(b, ModelDim);
+        var os = o.Span;
+        var scores = new float[t];
+        for (int bi = 0; bi < b; bi++)
+        {
+            for (int h = 0; h < Heads; h++)
+            {
+                int at = (bi * ModelDim) + (h * d);
+                var qh = q.Slice(at, d);
+                for (int j = 0; j < t; j++)
+                {
+                    scores[j] = TensorPrimitives.Dot(qh, cache.Keys.AsSpan((j * block) + at, d)) * scale;
+                }
+                TensorPrimitives.SoftMax(scores, scores);
+                var oh = os.Slice(at, d);
+                for (int j = 0; j < t; j++)
+                {
+                    TensorPrimitives.MultiplyAdd(cache.Values.AsSpan((j * block) + at, d), scores[j], oh, oh);
+                }
+            }
+        }
+        return outProj.Forward(o);
+    }
+
     private Tensor Split(Tensor x, int b, int t) => TapeOps.Transpose(TapeOps.Reshape(x, b, t, Heads, HeadDim), 1, 2);
 }

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text;
+
+namespace FastWeights.Tasks;
+
+/// <summary>
+/// The text form of MQAR sequences (<see cref="MultiQueryAssociativeRecallTask"/>): one sequence per line, its input
+/// token ids separated by spaces (commas also accepted), for example <c>3 9 5 12 0 0 3 0 5</c> with V = 16. The targets
+/// are not written: they follow from the ids (<see cref="Targets"/>) — a query is a key token (1 … V/2 − 1) that
+/// already occurred, and its answer is the token that followed the key's first occurrence. For generated sequences
+/// this gives exactly the task's targets.
+/// </summary>
+public static class MultiQueryAssociativeRecallText
+{
+    private static readonly char[] Separators = [' ', '\t', ','];
+
+    /// <summary>Parses one sequence of token ids in [0, <paramref name="vocabulary"/>); throws <see cref="FormatException"/> naming the first bad token.</summary>
+    public static int[] Parse(string text, int vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(Separators, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            throw new FormatException("empty sequence: give token ids separated by spaces, for example \"3 9 5 12 0 3\"");
+        }
+        var ids = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]) || ids[i] >= vocabulary)
+            {
+                throw new FormatException($"token '{parts[i]}' at position {i + 1} is not a token id between 0 and {vocabulary - 1}");
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>The ids as text, separated by single spaces.</summary>
+    public static string Format(ReadOnlySpan<int> ids)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(' ');
+            }
+            sb.Append(ids[i].ToString(CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes the targets of <paramref name="ids"/> into <paramref name="targets"/>: at a position holding a key
+    /// (1 ≤ id &lt; V/2) seen before, the token after the key's first occurrence; elsewhere
+    /// <see cref="PositionalDataset.IgnoreIndex"/>. Returns the number of queries.
+    /// </summary>
+    public static int Targets(ReadOnlySpan<int> ids, int vocabulary, Span<int> targets)
+    {
+        if (targets.Length != ids.Length)
+        {
+            throw new ArgumentException($"{ids.Length} ids need {ids.Length} targets, got {targets.Length}", nameof(targets));
+        }
+        var first = new Dictionary<int, int>();
+        int queries = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int id = ids[i];
+            targets[i] = PositionalDataset.IgnoreIndex;
+            if (id < 1 || id >= vocabulary / 2)
+            {
+                continue;
+            }
+            if (first.TryGetValue(id, out int at))
+            {
+                targets[i] = ids[at + 1];
+                queries++;
+            }
+            else if (i + 1 < ids.Length)
+            {
+                first[id] = i;
+            }
+        }
+        return queries;
+    }
+
+    /// <summary>Writes a dataset's input sequences, one line each ('\n' line ends).</summary>
+    public static void Write(PositionalDataset data, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(writer);
+        for (int i = 0; i < data.Count; i++)
+        {
+            writer.Write(Format(data.Sequence(i)));
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>
+    /// Reads sequences written by <see cref="Write"/> (all of one length; blank lines skipped) with their targets from
+    /// <see cref="Targets"/>. A malformed line throws <see cref="FormatException"/> giving <paramref name="source"/> and the line number.
+    /// </summary>
+    public static PositionalDataset Read(TextReader reader, int vocabulary, string source = "input")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var inputs = new List<int>();
+        var targets = new List<int>();
+        int length = -1, lineNo = 0, queries = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            int[] ids;
+            try
+            {
+                ids = Parse(line, vocabulary);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{source}:{lineNo}: {e.Message}", e);
+            }
+            if (length >= 0 && ids.Length != length)
+            {
+                throw new FormatException($"{source}:{lineNo}: sequence has {ids.Length} tokens, earlier lines have {length}");
+            }
+            length = ids.Length;
+            var t = new int[ids.Length];
+            queries += Targets(ids, vocabulary, t);
+            inputs.AddRange(ids);
+            targets.AddRange(t);
+        }
+        if (length < 0)
+        {
+            throw new FormatException($"{source}: no sequences");
+        }
+        if (queries == 0)
+        {
+            throw new FormatException($"{source}: no queries (a query is a key token 1 … {(vocabulary / 2) - 1} that appeared earlier in its sequence)");
+        }
+        return new PositionalDataset([.. inputs], [.. targets], length);
+    }
+
+    /// <summary>Writes a dataset to a text file (UTF-8).</summary>
+    public static void WriteFile(PositionalDataset data, string path)
+    {
+        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
+        Write(data, w);
+    }
+
+    /// <summary>Reads a text file written by <see cref="WriteFile"/>.</summary>
+    public static PositionalDataset ReadFile(string path, int vocabulary)
+    {
+        using var r = new StreamReader(path, Encoding.UTF8);
+        return Read(r, vocabulary, path);
+    }
+}
