@@ -30,8 +30,9 @@ internal static class DeltaNetWorkloads
 
     /// <summary>
     /// <c>deltanet-op [--gated] [--batch 4] [--heads 4] [--length 2048] [--dk 64] [--dv 64] [--chunk 64] [--samples 7]
-    /// [--sample-ms 300] [--warmup 2] [--dump FILE]</c>: <see cref="DeltaRuleOp.Forward"/> or
-    /// <see cref="GatedDeltaRuleOp.Forward"/> (chunkwise) on leaf tensors, then backward of Σ o ⊙ G for a fixed random G.
+    /// [--sample-ms 300] [--warmup 2] [--dump FILE] [--forward-only]</c>: <see cref="DeltaRuleOp.Forward"/> or
+    /// <see cref="GatedDeltaRuleOp.Forward"/> (chunkwise) on leaf tensors, then backward of Σ o ⊙ G for a fixed random G
+    /// (<c>--forward-only</c>: the forward pass alone, inputs not requiring gradients).
     /// </summary>
     public static int Op(string[] args) => Op(args, Console.Out);
 
@@ -45,6 +46,7 @@ internal static class DeltaNetWorkloads
         int samples = Sampling.IntOption(args, "--samples", 7), warmup = Sampling.IntOption(args, "--warmup", 2);
         double sampleSeconds = Sampling.DoubleOption(args, "--sample-ms", 300) / 1000;
         string dump = Sampling.Option(args, "--dump", "");
+        bool forwardOnly = args.Contains("--forward-only");
         int threads = ApplyThreads(args);
 
         var rng = new Rng(1);
@@ -61,14 +63,17 @@ internal static class DeltaNetWorkloads
         {
             foreach (var t in leaves)
             {
-                t.RequiresGrad = true;
+                t.RequiresGrad = !forwardOnly;
                 t.Grad = null;
             }
             var (o, _) = gated
                 ? GatedDeltaRuleOp.Forward(q, k, v, alpha, beta, null, FastWeightComputeMode.Chunkwise, chunk)
                 : DeltaRuleOp.Forward(q, k, v, beta, null, FastWeightComputeMode.Chunkwise, chunk);
             // ∂o = G: the gradient of Σ o ⊙ G.
-            Tape.Backward(Ops.Sum(Ops.Mul(o, upstream)));
+            if (!forwardOnly)
+            {
+                Tape.Backward(Ops.Sum(Ops.Mul(o, upstream)));
+            }
             output0 = o;
         }
         var ms = Sampling.MillisecondsPerCall(Step, warmup, samples, sampleSeconds, out double cpuMs);
@@ -81,7 +86,7 @@ internal static class DeltaNetWorkloads
             ("workload", "deltanet-op"), ("impl", "ours"), ("variant", gated ? "gated" : "delta"), ("batch", batch), ("heads", heads),
             ("length", length), ("dk", dk), ("dv", dv), ("chunk", chunk), ("threads", threads), ("ms", Sampling.Median(ms)),
             ("cpu_ms", cpuMs), ("samples", ms), ("gflop", gflop), ("peak_rss_mib", Sampling.PeakResidentMiB()),
-            ("checksum", q.Grad!.Span.ToArray().Sum(x => (double)x)),
+            ("forward_only", forwardOnly), ("checksum", forwardOnly ? 0.0 : q.Grad!.Span.ToArray().Sum(x => (double)x)),
         ]));
         return 0;
     }
