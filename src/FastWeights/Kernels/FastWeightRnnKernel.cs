@@ -18,18 +18,22 @@ namespace FastWeights.Kernels;
 /// <para>
 /// The batch is split into fixed chunks of <see cref="ChunkSize"/> examples processed in parallel; partial
 /// weight gradients are summed in chunk order, so results are bit-identical for any number of threads.
+/// Within a chunk the efficient form (and the variants without fast weights) runs its examples in lockstep over
+/// time, so the slow-weight products are one [chunk×R]·[R×R] matrix product per step (W h(t) forward, Wᵀ da
+/// backward) instead of one matrix-vector product per example; the explicit form, whose per-example state is an
+/// R×R matrix, runs example by example.
 /// </para>
 /// </summary>
 public static class FastWeightRnnKernel
 {
     /// <summary>Examples per parallel work item (fixed, independent of the thread count).</summary>
-    public const int ChunkSize = 8;
+    public const int ChunkSize = 12;
 
     /// <summary>The ε of the layer normalization.</summary>
     public const float LayerNormEpsilon = 1e-5f;
 
     // Indices of the scratch vectors.
-    private const int VecZ = 0, VecDh = 1, VecCur = 2, VecPrev = 3, VecDa = 4, VecRec = 5, VecTmp = 6;
+    private const int VecZ = 0, VecDh = 1, VecPrev = 2, VecDa = 3, VecRec = 4, VecTmp = 5;
 
     /// <summary>
     /// Runs the recurrence over a batch and saves what <see cref="Backward"/> needs in <paramref name="workspace"/>.
@@ -74,13 +78,25 @@ public static class FastWeightRnnKernel
             gain = default;
             bias = default;
         }
+        if (!workspace.Explicit)
+        {
+            // Right factor of a(t) = h(t) Wᵀ + U(t) (rows).
+            PackedPanelProduct.Pack(w.Span, hidden, hidden, true, workspace.PackedWeights);
+        }
         RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
-            int end = Math.Min(batch, (chunk + 1) * ChunkSize);
-            for (int b = chunk * ChunkSize; b < end; b++)
+            int start = chunk * ChunkSize, end = Math.Min(batch, start + ChunkSize);
+            if (workspace.Explicit)
             {
-                ForwardExample(workspace, scratch, b, u.Span, w.Span, gain.Span, bias.Span, h.Span);
+                for (int b = start; b < end; b++)
+                {
+                    ForwardExample(workspace, scratch, b, u.Span, w.Span, gain.Span, bias.Span, h.Span);
+                }
+            }
+            else
+            {
+                ForwardChunk(workspace, scratch, start, end - start, u.Span, gain.Span, bias.Span, h.Span);
             }
             workspace.ReturnScratch(scratch);
         });
@@ -146,6 +162,11 @@ public static class FastWeightRnnKernel
         }
         bool wantW = !dW.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
         int chunkCount = (batch + ChunkSize - 1) / ChunkSize;
+        if (!workspace.Explicit)
+        {
+            // Right factor of dh(t) = da(t) W (rows).
+            PackedPanelProduct.Pack(w.Span, hidden, hidden, false, workspace.PackedWeights);
+        }
         RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
@@ -154,16 +175,25 @@ public static class FastWeightRnnKernel
             var partialB = wantB ? workspace.PartialBiasGrad.AsSpan(chunk * hidden, hidden) : default;
             partialG.Clear();
             partialB.Clear();
-            int start = chunk * ChunkSize, end = Math.Min(batch, (chunk + 1) * ChunkSize);
-            for (int b = start; b < end; b++)
+            int start = chunk * ChunkSize, count = Math.Min(batch, start + ChunkSize) - start;
+            // Row (i, j) of G holds da(start + i, j + 1) for j < T−1 and zeros for j = T−1, so that row (i, j) of
+            // G pairs with row (i, j) of the chunk's H (h(j+1); h(t) for the da of step t).
+            var rowGrad = scratch.RowGrad.AsSpan(0, count * steps * hidden);
+            if (workspace.Explicit)
             {
-                BackwardExample(workspace, scratch, b, (b - start) * Math.Max(0, steps - 1), wantW, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
+                for (int b = start; b < start + count; b++)
+                {
+                    BackwardExample(workspace, scratch, b, rowGrad.Slice((b - start) * steps * hidden, steps * hidden), w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
+                }
+            }
+            else
+            {
+                BackwardChunk(workspace, scratch, start, count, rowGrad, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
             }
             if (wantW)
             {
-                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ as one product over the chunk's rows.
-                int rows = (end - start) * Math.Max(0, steps - 1);
-                Gemm.Multiply(true, false, hidden, hidden, rows, 1f, scratch.RowGrad, hidden, scratch.RowInput, hidden, 0f, partialW, hidden);
+                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H_chunk, one product over the chunk's B_c·T rows.
+                Gemm.Multiply(true, false, hidden, hidden, count * steps, 1f, rowGrad, hidden, h.Span[(start * steps * hidden)..], hidden, 0f, partialW, hidden, 1);
             }
             workspace.ReturnScratch(scratch);
         });
@@ -237,29 +267,51 @@ public static class FastWeightRnnKernel
         return new FastWeightRnnTrace(steps, hidden, h, fastWeights, attention);
     }
 
+    /// <summary>
+    /// Efficient form and the variants without fast weights: the examples start..start+count−1 in lockstep over time.
+    /// </summary>
+    private static void ForwardChunk(
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int start, int count,
+        ReadOnlySpan<float> u, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, Span<float> h)
+    {
+        int steps = ws.Steps, r = ws.Hidden, ld = steps * r;
+        var pre = ws.PreActivation.AsSpan();
+        for (int t = 0; t < steps; t++)
+        {
+            // a(t) = W h(t) + U(t) for the chunk's examples at once: A_t = U_t + H_t Wᵀ, one [count×R]·[R×R]
+            // product against Wᵀ packed once per call (the rows of one step are T·R apart); h(0) = 0.
+            int row0 = ((start * steps) + t) * r;
+            for (int i = 0; i < count; i++)
+            {
+                u.Slice(row0 + (i * ld), r).CopyTo(pre.Slice(row0 + (i * ld), r));
+            }
+            if (t > 0)
+            {
+                PackedPanelProduct.Multiply(count, r, r, h[(row0 - r)..], ld, ws.PackedWeights, true, pre[row0..], ld);
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ForwardStep(ws, scratch, start + i, t, default, gain, bias, h);
+            }
+        }
+    }
+
+    /// <summary>Explicit form: one example, carrying its R×R fast-weight matrix A(t) through time.</summary>
     private static void ForwardExample(
         FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b,
         ReadOnlySpan<float> uAll, ReadOnlySpan<float> w, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, Span<float> hAll)
     {
-        int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
-        bool fast = ws.UseFastWeights, ln = ws.UseLayerNorm, explicitForm = ws.Explicit;
-        float eta = ws.Eta, lambda = ws.Lambda;
+        int steps = ws.Steps, r = ws.Hidden;
         var u = uAll.Slice(b * steps * r, steps * r);
         var h = hAll.Slice(b * steps * r, steps * r);
         var pre = ws.PreActivation.AsSpan(b * steps * r, steps * r);
-        var inner = fast ? ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
-        var norm = ln ? ws.Normalized.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
-        var rstd = ln ? ws.InverseStd.AsSpan(b * steps * innerSteps, steps * innerSteps) : default;
-        var powers = ws.DecayPowers;
-        var z = scratch.Vector(VecZ);
-        var fastWeights = explicitForm ? scratch.FastWeights.AsSpan(0, r * r) : default;
+        var fastWeights = scratch.FastWeights.AsSpan(0, r * r);
         fastWeights.Clear();
-
         for (int t = 0; t < steps; t++)
         {
+            // a = W h(t) + U(t); h(0) = 0.
             var a = pre.Slice(t * r, r);
             var ut = u.Slice(t * r, r);
-            // a = W h(t) + U(t); h(0) = 0.
             if (t == 0)
             {
                 ut.CopyTo(a);
@@ -268,46 +320,66 @@ public static class FastWeightRnnKernel
             {
                 FastWeightRnnMath.MatVec(w, r, r, h.Slice((t - 1) * r, r), ut, a);
             }
-            var ht = h.Slice(t * r, r);
-            if (!fast)
+            ForwardStep(ws, scratch, b, t, fastWeights, gain, bias, hAll);
+            if (t < steps - 1)
             {
-                Activate(a, ln, gain, bias, norm, rstd, t, ht, r);
+                // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ
+                FastWeightRnnMath.DecayAddOuter(fastWeights, r, ws.Lambda, ws.Eta, h.Slice(t * r, r));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Step t of example b from its saved pre-activation a: the inner loop h_0 = f(a), h_{s+1} = f(LN[a + A(t) h_s]),
+    /// writing h(t+1) and saving h_s, n_s and 1/σ_s. <paramref name="fastWeights"/> is A(t) in the explicit form.
+    /// </summary>
+    private static void ForwardStep(
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int t, ReadOnlySpan<float> fastWeights,
+        ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, Span<float> hAll)
+    {
+        int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
+        bool ln = ws.UseLayerNorm;
+        var h = hAll.Slice(b * steps * r, steps * r);
+        var a = ws.PreActivation.AsSpan(((b * steps) + t) * r, r);
+        var ht = h.Slice(t * r, r);
+        var norm = ln ? ws.Normalized.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
+        var rstd = ln ? ws.InverseStd.AsSpan(b * steps * innerSteps, steps * innerSteps) : default;
+        if (!ws.UseFastWeights)
+        {
+            Activate(a, ln, gain, bias, norm, rstd, t, ht, r);
+            return;
+        }
+        var inner = ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r);
+        var z = scratch.Vector(VecZ);
+        // h_0 = f(a)
+        TensorPrimitives.Max(a, 0f, inner.Slice(t * innerSteps * r, r));
+        for (int s = 0; s < innerSteps; s++)
+        {
+            int ts = (t * innerSteps) + s;
+            var hs = inner.Slice(ts * r, r);
+            var hNext = s == innerSteps - 1 ? ht : inner.Slice((ts + 1) * r, r);
+            // z = a + A(t) h_s (A(0) = 0: z = a).
+            if (t == 0)
+            {
+                Activate(a, ln, gain, bias, norm, rstd, ts, hNext, r);
                 continue;
             }
-            // h_0 = f(a)
-            var h0 = inner.Slice(t * innerSteps * r, r);
-            TensorPrimitives.Max(a, 0f, h0);
-            for (int s = 0; s < innerSteps; s++)
+            if (ws.Explicit)
             {
-                int ts = (t * innerSteps) + s;
-                var hs = inner.Slice(ts * r, r);
-                var hNext = s == innerSteps - 1 ? ht : inner.Slice((ts + 1) * r, r);
-                // z = a + A(t) h_s
-                if (t == 0)
-                {
-                    a.CopyTo(z);
-                }
-                else if (explicitForm)
-                {
-                    FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
-                }
-                else
-                {
-                    // A(t) h_s = Σ_{j<t} c_j H_j (H_j · h_s), c_j = η λ^{t−1−j}, H_j = h(j+1): attention over the t
-                    // stored states as two small matrix-vector products, scores = c ⊙ (H[0..t) h_s), z = a + H[0..t)ᵀ scores.
-                    var past = h[..(t * r)];
-                    var scores = scratch.Scores.AsSpan(0, t);
-                    FastWeightRnnMath.MatVec(past, t, r, hs, default, scores);
-                    TensorPrimitives.Multiply(scores, ws.AttentionCoefficients.AsSpan(steps - t, t), scores);
-                    a.CopyTo(z);
-                    FastWeightRnnMath.AddMatTVec(past, t, r, scores, 1f, z);
-                }
-                Activate(z, ln, gain, bias, norm, rstd, ts, hNext, r);
+                FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
             }
-            if (explicitForm && t < steps - 1)
+            else
             {
-                FastWeightRnnMath.DecayAddOuter(fastWeights, r, lambda, eta, ht);
+                // A(t) h_s = Σ_{j<t} c_j H_j (H_j · h_s), c_j = η λ^{t−1−j}, H_j = h(j+1): attention over the t
+                // stored states as two small matrix-vector products, scores = c ⊙ (H[0..t) h_s), z = a + H[0..t)ᵀ scores.
+                var past = h[..(t * r)];
+                var scores = scratch.Scores.AsSpan(0, t);
+                FastWeightRnnMath.MatVec(past, t, r, hs, default, scores);
+                TensorPrimitives.Multiply(scores, ws.AttentionCoefficients.AsSpan(steps - t, t), scores);
+                a.CopyTo(z);
+                FastWeightRnnMath.AddMatTVec(past, t, r, scores, 1f, z);
             }
+            Activate(z, ln, gain, bias, norm, rstd, ts, hNext, r);
         }
     }
 
@@ -339,123 +411,104 @@ public static class FastWeightRnnKernel
         }
     }
 
+    /// <summary>
+    /// Efficient form and the variants without fast weights: backward of the examples start..start+count−1 in
+    /// lockstep, t = T−1..0. Writes da(b, t) for t ≥ 1 into row (b − start, t − 1) of <paramref name="rowGrad"/>
+    /// (count·T rows; row (i, T−1) is zeroed) and accumulates dU, dg, dβ.
+    /// </summary>
+    private static void BackwardChunk(
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int start, int count, Span<float> rowGrad,
+        ReadOnlySpan<float> w, ReadOnlySpan<float> gain, ReadOnlySpan<float> h, ReadOnlySpan<float> dH,
+        Span<float> dU, Span<float> dGain, Span<float> dBias)
+    {
+        int steps = ws.Steps, r = ws.Hidden, ld = steps * r;
+        bool fast = ws.UseFastWeights;
+        // dRec(i) = Wᵀ da(start + i, t+1): the gradient reaching h(t+1) through the next step's W h(t+1).
+        var dRec = scratch.Recurrent.AsSpan(0, count * r);
+        dRec.Clear();
+        // memory(i) = dL/dh(τ) of example start + i through the attention of later steps, T·R each.
+        var memory = fast ? scratch.MemoryGrad.AsSpan(0, count * ld) : default;
+        memory.Clear();
+        for (int i = 0; i < count && steps > 0; i++)
+        {
+            rowGrad.Slice(((i * steps) + steps - 1) * r, r).Clear();
+        }
+        var dh = scratch.Vector(VecDh);
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                int b = start + i, row = ((b * steps) + t) * r;
+                // dL/dh(t+1) = dH(t) + Wᵀ da(t+1) (+ the memory of later steps).
+                FastWeightRnnMath.Add3(dH.Slice(row, r), dRec.Slice(i * r, r), fast ? memory.Slice((i * ld) + (t * r), r) : default, dh);
+                var da = t > 0 ? rowGrad.Slice(((i * steps) + t - 1) * r, r) : scratch.Vector(VecDa);
+                BackwardStep(ws, scratch, b, t, dh, default, default, fast ? memory.Slice(i * ld, ld) : default, gain, h, dGain, dBias, da);
+                if (!dU.IsEmpty)
+                {
+                    var dUt = dU.Slice(row, r);
+                    TensorPrimitives.Add(dUt, da, dUt);
+                }
+            }
+            if (t > 0)
+            {
+                // a(t) = W h(t) + U(t): dh(t) = Wᵀ da(t) for the whole chunk, dRec[count×R] = da_t[count×R]·W.
+                PackedPanelProduct.Multiply(count, r, r, rowGrad[((t - 1) * r)..], ld, ws.PackedWeights, false, dRec, r);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Explicit form: backward of one example, rebuilding A(t) from checkpoints. Writes da(t) for t ≥ 1 into row
+    /// t − 1 of <paramref name="rowGrad"/> (T rows; row T−1 is zeroed) and accumulates dU, dg, dβ.
+    /// </summary>
     private static void BackwardExample(
-        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int rowBase, bool saveRows,
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, Span<float> rowGrad,
         ReadOnlySpan<float> w, ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, ReadOnlySpan<float> dHAll,
         Span<float> dUAll, Span<float> dGain, Span<float> dBias)
     {
-        int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
-        bool fast = ws.UseFastWeights, ln = ws.UseLayerNorm, explicitForm = ws.Explicit;
+        int steps = ws.Steps, r = ws.Hidden;
         float eta = ws.Eta, lambda = ws.Lambda;
         var h = hAll.Slice(b * steps * r, steps * r);
         var dH = dHAll.Slice(b * steps * r, steps * r);
         var dU = dUAll.IsEmpty ? default : dUAll.Slice(b * steps * r, steps * r);
-        var pre = ws.PreActivation.AsSpan(b * steps * r, steps * r);
-        var inner = fast ? ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
-        var norm = ln ? ws.Normalized.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
-        var rstd = ln ? ws.InverseStd.AsSpan(b * steps * innerSteps, steps * innerSteps) : default;
-        var powers = ws.DecayPowers;
-
         var dh = scratch.Vector(VecDh);
-        var dCur = scratch.Vector(VecCur);
-        var dPrev = scratch.Vector(VecPrev);
-        var da = scratch.Vector(VecDa);
         var dRec = scratch.Vector(VecRec);
         var tmp = scratch.Vector(VecTmp);
-        var dz = scratch.Vector(VecZ);
         dRec.Clear();
-        var memoryGrad = fast && !explicitForm ? scratch.MemoryGrad.AsSpan(0, steps * r) : default;
-        memoryGrad.Clear();
+        if (steps > 0)
+        {
+            rowGrad.Slice((steps - 1) * r, r).Clear();
+        }
 
-        // Explicit form: A(t) is rebuilt from checkpoints A(kK) every K steps (K ≈ √T).
-        int segLen = explicitForm ? scratch.SegmentLength : 0;
-        var dA = explicitForm ? scratch.FastWeightsGrad.AsSpan(0, r * r) : default;
+        // A(t) is rebuilt from checkpoints A(kK) every K steps (K ≈ √T).
+        int segLen = scratch.SegmentLength;
+        var dA = scratch.FastWeightsGrad.AsSpan(0, r * r);
         dA.Clear();
         int loadedSegment = -1;
-        if (explicitForm)
-        {
-            BuildCheckpoints(scratch, h, steps, r, lambda, eta);
-        }
+        BuildCheckpoints(scratch, h, steps, r, lambda, eta);
 
         for (int t = steps - 1; t >= 0; t--)
         {
             var ht = h.Slice(t * r, r);
-            // dL/dh(t+1): output gradient + recurrence through W h(t+1) (+ memory of later steps).
+            // dL/dh(t+1): output gradient + recurrence through W h(t+1).
             TensorPrimitives.Add(dH.Slice(t * r, r), dRec, dh);
-            if (fast && !explicitForm)
+            if (t < steps - 1)
             {
-                TensorPrimitives.Add(dh, memoryGrad.Slice(t * r, r), dh);
+                // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ: dh(t+1) += η (dA + dAᵀ) h(t+1); dA(t) = λ dA(t+1).
+                FastWeightRnnMath.MatVec(dA, r, r, ht, default, tmp);
+                FastWeightRnnMath.AddMatTVec(dA, r, r, ht, 1f, tmp);
+                FastWeightRnnMath.Axpy(eta, tmp, dh);
+                TensorPrimitives.Multiply(dA, lambda, dA);
             }
-            Span<float> fastWeights = default;
-            if (explicitForm)
+            int segment = t / segLen;
+            if (segment != loadedSegment)
             {
-                if (t < steps - 1)
-                {
-                    // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ: dh(t+1) += η (dA + dAᵀ) h(t+1); dA(t) = λ dA(t+1).
-                    FastWeightRnnMath.MatVec(dA, r, r, ht, default, tmp);
-                    FastWeightRnnMath.AddMatTVec(dA, r, r, ht, 1f, tmp);
-                    FastWeightRnnMath.Axpy(eta, tmp, dh);
-                    TensorPrimitives.Multiply(dA, lambda, dA);
-                }
-                int segment = t / segLen;
-                if (segment != loadedSegment)
-                {
-                    LoadSegment(scratch, h, segment, steps, r, lambda, eta);
-                    loadedSegment = segment;
-                }
-                fastWeights = scratch.Segment.AsSpan((t - (segment * segLen)) * r * r, r * r);
+                LoadSegment(scratch, h, segment, steps, r, lambda, eta);
+                loadedSegment = segment;
             }
-
-            var a = pre.Slice(t * r, r);
-            if (!fast)
-            {
-                ActivateBackward(dh, ht, ln, gain, norm, rstd, t, r, dGain, dBias, da);
-            }
-            else
-            {
-                da.Clear();
-                dh.CopyTo(dCur);
-                for (int s = innerSteps - 1; s >= 0; s--)
-                {
-                    int ts = (t * innerSteps) + s;
-                    var hs = inner.Slice(ts * r, r);
-                    var hOut = s == innerSteps - 1 ? ht : inner.Slice((ts + 1) * r, r);
-                    // dz through f and LN; z = a + A(t) h_s.
-                    ActivateBackward(dCur, hOut, ln, gain, norm, rstd, ts, r, dGain, dBias, dz);
-                    TensorPrimitives.Add(da, dz, da);
-                    dPrev.Clear();
-                    if (t > 0)
-                    {
-                        if (explicitForm)
-                        {
-                            // dh_s = A(t)ᵀ dz = A(t) dz (A symmetric); dA(t) += dz h_sᵀ.
-                            FastWeightRnnMath.MatVec(fastWeights, r, r, dz, default, dPrev);
-                            FastWeightRnnMath.AddOuter(dA, r, r, dz, 1f, hs);
-                        }
-                        else
-                        {
-                            // term = Σ_j c_j H_j (H_j·h_s): with p_j = c_j (H_j·h_s), q_j = c_j (H_j·dz):
-                            // dh_s += Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. As matrix-vector products over H[0..t).
-                            var past = h[..(t * r)];
-                            var coefficients = ws.AttentionCoefficients.AsSpan(steps - t, t);
-                            var p = scratch.Scores.AsSpan(0, t);
-                            var q = scratch.Scores.AsSpan(steps, t);
-                            FastWeightRnnMath.MatVec(past, t, r, hs, default, p);
-                            TensorPrimitives.Multiply(p, coefficients, p);
-                            FastWeightRnnMath.MatVec(past, t, r, dz, default, q);
-                            TensorPrimitives.Multiply(q, coefficients, q);
-                            FastWeightRnnMath.AddMatTVec(past, t, r, q, 1f, dPrev);
-                            FastWeightRnnMath.AddOuterPair(memoryGrad[..(t * r)], t, r, q, hs, p, dz);
-                        }
-                    }
-                    // dPrev is dL/dh_s; continue the inner loop with it.
-                    var swap = dCur;
-                    dCur = dPrev;
-                    dPrev = swap;
-                }
-                // h_0 = f(a).
-                FastWeightRnnMath.AddMaskedByPositive(dCur, a, da);
-            }
+            var fastWeights = scratch.Segment.AsSpan((t - (segment * segLen)) * r * r, r * r);
+            var da = t > 0 ? rowGrad.Slice((t - 1) * r, r) : scratch.Vector(VecDa);
+            BackwardStep(ws, scratch, b, t, dh, fastWeights, dA, default, gain, hAll, dGain, dBias, da);
             if (!dU.IsEmpty)
             {
                 var dUt = dU.Slice(t * r, r);
@@ -463,18 +516,82 @@ public static class FastWeightRnnKernel
             }
             if (t > 0)
             {
-                var hPrev = h.Slice((t - 1) * r, r);
-                // a = W h(t) + U(t): dW += da h(t)ᵀ (rows saved for one product per chunk), dh(t) = Wᵀ da.
-                if (saveRows)
-                {
-                    int row = rowBase + t - 1;
-                    da.CopyTo(scratch.RowGrad.AsSpan(row * r, r));
-                    hPrev.CopyTo(scratch.RowInput.AsSpan(row * r, r));
-                }
+                // a = W h(t) + U(t): dh(t) = Wᵀ da (dW from the rows of G after the loop).
                 dRec.Clear();
                 FastWeightRnnMath.AddMatTVec(w, r, r, da, 1f, dRec);
             }
         }
+    }
+
+    /// <summary>
+    /// Backward of step t of example b given dh = dL/dh(t+1) (used as scratch): writes da = dL/da(t), accumulates
+    /// dg, dβ, and, with fast weights, dA(t) (explicit form: <paramref name="fastWeights"/> = A(t)) or the memory
+    /// gradient dL/dh(τ), τ ≤ t (efficient form, <paramref name="memoryGrad"/>, T·R).
+    /// </summary>
+    private static void BackwardStep(
+        FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int t, Span<float> dh,
+        ReadOnlySpan<float> fastWeights, Span<float> dA, Span<float> memoryGrad,
+        ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, Span<float> dGain, Span<float> dBias, Span<float> da)
+    {
+        int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
+        bool ln = ws.UseLayerNorm;
+        var h = hAll.Slice(b * steps * r, steps * r);
+        var ht = h.Slice(t * r, r);
+        var norm = ln ? ws.Normalized.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r) : default;
+        var rstd = ln ? ws.InverseStd.AsSpan(b * steps * innerSteps, steps * innerSteps) : default;
+        if (!ws.UseFastWeights)
+        {
+            ActivateBackward(dh, ht, ln, gain, norm, rstd, t, r, dGain, dBias, da);
+            return;
+        }
+        var a = ws.PreActivation.AsSpan(((b * steps) + t) * r, r);
+        var inner = ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r);
+        var dzInner = scratch.Vector(VecZ);
+        var dCur = dh;
+        var dPrev = scratch.Vector(VecPrev);
+        for (int s = innerSteps - 1; s >= 0; s--)
+        {
+            int ts = (t * innerSteps) + s;
+            var hs = inner.Slice(ts * r, r);
+            var hOut = s == innerSteps - 1 ? ht : inner.Slice((ts + 1) * r, r);
+            // dz through f and LN; z = a + A(t) h_s, so da = Σ_s dz_s (+ the path through h_0 = f(a) below).
+            var dz = s == innerSteps - 1 ? da : dzInner;
+            ActivateBackward(dCur, hOut, ln, gain, norm, rstd, ts, r, dGain, dBias, dz);
+            if (s != innerSteps - 1)
+            {
+                TensorPrimitives.Add(da, dz, da);
+            }
+            if (t == 0)
+            {
+                // A(0) = 0: z = a at every inner step, so h_0..h_{S−1} receive no gradient.
+                return;
+            }
+            if (ws.Explicit)
+            {
+                // dh_s = A(t)ᵀ dz = A(t) dz (A symmetric); dA(t) += dz h_sᵀ.
+                FastWeightRnnMath.MatVec(fastWeights, r, r, dz, default, dPrev);
+                FastWeightRnnMath.AddOuter(dA, r, r, dz, 1f, hs);
+            }
+            else
+            {
+                // term = Σ_j c_j H_j (H_j·h_s): with p_j = c_j (H_j·h_s), q_j = c_j (H_j·dz):
+                // dh_s = Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. As matrix-vector products over H[0..t).
+                var past = h[..(t * r)];
+                var coefficients = ws.AttentionCoefficients.AsSpan(steps - t, t);
+                var p = scratch.Scores.AsSpan(0, t);
+                var q = scratch.Scores.AsSpan(steps, t);
+                FastWeightRnnMath.ScaledMatVecPair(past, t, r, coefficients, hs, dz, p, q);
+                dPrev.Clear();
+                FastWeightRnnMath.AddMatTVec(past, t, r, q, 1f, dPrev);
+                FastWeightRnnMath.AddOuterPair(memoryGrad[..(t * r)], t, r, q, hs, p, dz);
+            }
+            // dPrev is dL/dh_s; continue the inner loop with it.
+            var swap = dCur;
+            dCur = dPrev;
+            dPrev = swap;
+        }
+        // h_0 = f(a).
+        FastWeightRnnMath.AddMaskedByPositive(dCur, a, da);
     }
 
     /// <summary>Checkpoints[k] = A(k·K) for the explicit-form backward, from the stored hidden states.</summary>

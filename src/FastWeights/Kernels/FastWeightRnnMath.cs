@@ -84,6 +84,70 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>
+    /// y1[i] = c[i]·Σ_k m[i,k]·x1[k] and y2[i] = c[i]·Σ_k m[i,k]·x2[k]: two scaled products with one pass over m
+    /// (rows×cols row-major), each with the summation order of <see cref="MatVec"/>'s single-row path.
+    /// </summary>
+    public static void ScaledMatVecPair(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, Span<float> y1, Span<float> y2)
+    {
+        if (m.Length < rows * cols || c.Length < rows || x1.Length < cols || x2.Length < cols || y1.Length < rows || y2.Length < rows)
+        {
+            throw new ArgumentException("ScaledMatVecPair: span too short.");
+        }
+        ref float x1r = ref MemoryMarshal.GetReference(x1);
+        ref float x2r = ref MemoryMarshal.GetReference(x2);
+        for (int i = 0; i < rows; i++)
+        {
+            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
+            var a1 = Vector256<float>.Zero;
+            var a2 = Vector256<float>.Zero;
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var mv = Vector256.LoadUnsafe(ref row, (nuint)k);
+                a1 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x1r, (nuint)k), a1);
+                a2 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x2r, (nuint)k), a2);
+            }
+            float s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2);
+            for (; k < cols; k++)
+            {
+                float mk = Unsafe.Add(ref row, k);
+                s1 += mk * Unsafe.Add(ref x1r, k);
+                s2 += mk * Unsafe.Add(ref x2r, k);
+            }
+            y1[i] = c[i] * s1;
+            y2[i] = c[i] * s2;
+        }
+    }
+
+    /// <summary>dest = x + y + z (z may be empty for dest = x + y).</summary>
+    public static void Add3(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z, Span<float> dest)
+    {
+        int n = dest.Length;
+        if (x.Length < n || y.Length < n || (!z.IsEmpty && z.Length < n))
+        {
+            throw new ArgumentException("Add3: span too short.");
+        }
+        if (z.IsEmpty)
+        {
+            TensorPrimitives.Add(x[..n], y[..n], dest);
+            return;
+        }
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        ref float dr = ref MemoryMarshal.GetReference(dest);
+        int k = 0;
+        for (; k + 8 <= n; k += 8)
+        {
+            (Vector256.LoadUnsafe(ref xr, (nuint)k) + Vector256.LoadUnsafe(ref yr, (nuint)k) + Vector256.LoadUnsafe(ref zr, (nuint)k)).StoreUnsafe(ref dr, (nuint)k);
+        }
+        for (; k < n; k++)
+        {
+            Unsafe.Add(ref dr, k) = Unsafe.Add(ref xr, k) + Unsafe.Add(ref yr, k) + Unsafe.Add(ref zr, k);
+        }
+    }
+
+    /// <summary>
     /// y[k] += alpha · Σ_i x[i]·m[i,k] (y += alpha·mᵀx), skipping the rows where x[i] = 0 (ReLU outputs are sparse).
     /// </summary>
     public static void AddMatTVec(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> x, float alpha, Span<float> y)

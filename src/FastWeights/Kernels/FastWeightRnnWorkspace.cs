@@ -59,6 +59,9 @@ public sealed class FastWeightRnnWorkspace
     /// <summary>η λ^{T−1−k} for k = 0..T−1: the attention coefficients η λ^{t−1−j} (j &lt; t) of step t are elements T−t.. of it.</summary>
     internal float[] AttentionCoefficients { get; private set; } = [];
 
+    /// <summary>Lockstep chunks: the slow weights packed as the right factor of their per-step products (Wᵀ forward, W backward).</summary>
+    internal float[] PackedWeights { get; private set; } = [];
+
     /// <summary>Per-chunk partial dW (R·R each).</summary>
     internal float[] PartialWeightGrad { get; private set; } = [];
 
@@ -105,6 +108,7 @@ public sealed class FastWeightRnnWorkspace
         {
             AttentionCoefficients[k] = Eta * DecayPowers[steps - 1 - k];
         }
+        PackedWeights = Grow(PackedWeights, PackedPanelProduct.PackedLength(hidden, hidden));
         PartialWeightGrad = Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
         PartialGainGrad = Grow(PartialGainGrad, (long)chunkCount * hidden);
         PartialBiasGrad = Grow(PartialBiasGrad, (long)chunkCount * hidden);
@@ -135,18 +139,22 @@ public sealed class FastWeightRnnWorkspace
         return buffer.Length >= length ? buffer : new float[length];
     }
 
-    /// <summary>Per-worker scratch: vectors of length R, the per-sequence memory gradient and the explicit-form matrices.</summary>
+    /// <summary>Per-worker scratch: vectors of length R, the lockstep chunk's gradient rows and memory gradients, and the explicit-form matrices.</summary>
     internal sealed class Scratch
     {
         public Scratch(int steps, int hidden, bool explicitForm)
         {
             Steps = steps;
             Hidden = hidden;
+            int chunk = FastWeightRnnKernel.ChunkSize;
             Vectors = new float[VectorCount * hidden];
-            MemoryGrad = new float[steps * hidden];
             Scores = new float[2 * steps];
-            RowGrad = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
-            RowInput = new float[FastWeightRnnKernel.ChunkSize * steps * hidden];
+            RowGrad = new float[chunk * steps * hidden];
+            if (!explicitForm)
+            {
+                Recurrent = new float[chunk * hidden];
+                MemoryGrad = new float[chunk * steps * hidden];
+            }
             if (explicitForm)
             {
                 SegmentLength = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(steps)));
@@ -159,26 +167,29 @@ public sealed class FastWeightRnnWorkspace
         }
 
         /// <summary>Number of length-R vectors in <see cref="Vectors"/>.</summary>
-        public const int VectorCount = 8;
+        public const int VectorCount = 6;
 
         public int Steps { get; }
 
         public int Hidden { get; }
 
-        /// <summary>Length-R work vectors (z, dh, dcur, dprev, da, dhRec, temp, spare).</summary>
+        /// <summary>Length-R work vectors (dz, dh, dprev, da, dhRec, temp).</summary>
         public float[] Vectors { get; }
 
-        /// <summary>Efficient form: dL/dh(τ) through the attention of later steps, T·R.</summary>
-        public float[] MemoryGrad { get; }
+        /// <summary>Lockstep backward: Wᵀ da(t+1) of every example of the chunk, one row of R each.</summary>
+        public float[] Recurrent { get; } = [];
+
+        /// <summary>Lockstep backward (efficient form): dL/dh(τ) through the attention of later steps, T·R per example of the chunk.</summary>
+        public float[] MemoryGrad { get; } = [];
 
         /// <summary>Efficient form: attention scores over the past states, two vectors of length T.</summary>
         public float[] Scores { get; }
 
-        /// <summary>dL/da of every (example, t ≥ 1) of the chunk, one row each: the left factor of dW = Σ da h(t)ᵀ.</summary>
+        /// <summary>
+        /// G: dL/da(t) of every (example, t ≥ 1) of the chunk at row (example, t − 1), zeros at row (example, T − 1):
+        /// the left factor of dW = Σ da(t) h(t)ᵀ = Gᵀ H (H: the chunk's rows of the output, h(t) at row t − 1).
+        /// </summary>
         public float[] RowGrad { get; }
-
-        /// <summary>h(t) of every (example, t ≥ 1) of the chunk, the right factor of dW.</summary>
-        public float[] RowInput { get; }
 
         /// <summary>Explicit form: the running A (R·R).</summary>
         public float[] FastWeights { get; } = [];
@@ -196,7 +207,7 @@ public sealed class FastWeightRnnWorkspace
         public int SegmentLength { get; }
 
         public bool Fits(int steps, int hidden, bool explicitForm) =>
-            Steps == steps && Hidden == hidden && (!explicitForm || FastWeights.Length != 0);
+            Steps == steps && Hidden == hidden && (explicitForm ? FastWeights.Length != 0 : Recurrent.Length != 0);
 
         public Span<float> Vector(int index) => Vectors.AsSpan(index * Hidden, Hidden);
     }

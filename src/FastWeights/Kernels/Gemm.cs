@@ -34,7 +34,17 @@ public static unsafe class Gemm
     public static void Multiply(
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc)
+        float beta, Span<float> c, int ldc) =>
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
+
+    /// <summary>
+    /// As the public overload, using at most <paramref name="threads"/> threads (1 inside code that is already
+    /// parallel over its own work items). The result does not depend on it.
+    /// </summary>
+    internal static void Multiply(
+        bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -61,7 +71,7 @@ public static unsafe class Gemm
             // op(A)[i, p] = a[i·ars + p·acs]; op(B)[p, j] = b[p·brs + j·bcs].
             nint ars = transA ? 1 : lda, acs = transA ? lda : 1;
             nint brs = transB ? 1 : ldb, bcs = transB ? ldb : 1;
-            GemmDriver.Run(pa, ars, acs, pb, brs, bcs, pc, ldc, m, n, k, alpha, beta, maxThreads);
+            GemmDriver.Run(pa, ars, acs, pb, brs, bcs, pc, ldc, m, n, k, alpha, beta, threads);
         }
     }
 

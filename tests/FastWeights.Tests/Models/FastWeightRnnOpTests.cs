@@ -309,6 +309,41 @@ public class FastWeightRnnOpTests
         Assert.Equal(one.DBias, two.DBias);
     }
 
+    [Theory]
+    [InlineData(FastWeightsForm.Efficient, true, true)]
+    [InlineData(FastWeightsForm.Efficient, true, false)]
+    [InlineData(FastWeightsForm.Auto, false, true)]
+    [InlineData(FastWeightsForm.Explicit, true, true)]
+    public void LockstepChunks_MatchEachExampleRunAlone(FastWeightsForm form, bool fast, bool ln)
+    {
+        // 2·ChunkSize + 5 examples: two full lockstep chunks and a short last one; each example alone is a
+        // chunk of one (its products take the single-row path), so a mixed-up row or stride would show here.
+        int b = (2 * FastWeightRnnKernel.ChunkSize) + 5, t = 6, r = 9;
+        var p = MakeProblem(21, b, t, r, ln ? 1f : 0.3f);
+        var o = new FastWeightRnnOptions { InnerSteps = 2, UseFastWeights = fast, UseLayerNorm = ln, Eta = ln ? 0.5f : 0.05f, Form = form };
+        var batched = RunFused(p, o);
+        var dW = new double[r * r];
+        int n = t * r;
+        for (int e = 0; e < b; e++)
+        {
+            var single = p with
+            {
+                B = 1,
+                U = p.U.AsSpan(e * n, n).ToArray(),
+                LossWeights = p.LossWeights.AsSpan(e * n, n).ToArray(),
+            };
+            var alone = RunFused(single, o);
+            Assert.True(RelativeRms(batched.H.AsSpan(e * n, n).ToArray(), alone.H) < 1e-6, $"H of example {e}");
+            Assert.True(RelativeRms(batched.DU.AsSpan(e * n, n).ToArray(), alone.DU) < 1e-5, $"dU of example {e}");
+            for (int i = 0; i < dW.Length; i++)
+            {
+                dW[i] += alone.DW[i];
+            }
+        }
+        Assert.True(batched.H.Any(v => v > 0), "degenerate test: all hidden units are off");
+        Assert.True(RelativeRms(batched.DW, dW) < 1e-5, "dW differs from the sum over single examples");
+    }
+
     [Fact]
     public void Backward_AccumulatesIntoExistingGradients()
     {
