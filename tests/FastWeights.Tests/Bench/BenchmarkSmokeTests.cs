@@ -45,47 +45,19 @@ public class BenchmarkSmokeTests
     [Fact]
     public void PeerRunsAtATinySizeWhenPyTorchIsInstalled()
     {
-        const string Python = "/usr/bin/python3";
-        string script = Path.Combine(RepoRoot(), "bench", "peers", "fwrnn.py");
+        string script = PeerProcess.Script("fwrnn.py");
         Assert.True(File.Exists(script));
-        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+        if (!PeerProcess.TorchAvailable())
         {
             return; // no PyTorch on this machine: the peer is not part of the test suite's requirements
         }
         // One process runs the peer's workloads (both formulations) once at a tiny size.
-        var (code, stdout) = Run(Python, script, "smoke", "--threads", "1");
+        var (code, stdout) = PeerProcess.Run(PeerProcess.Python, script, "smoke", "--threads", "1");
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(4, lines.Count);
         Assert.All(lines, e => Assert.Equal("torch", e.GetProperty("impl").GetString()));
         Assert.Equal(2, lines.Count(e => e.GetProperty("workload").GetString() == "fwrnn-stream" && e.GetProperty("us").GetDouble() > 0));
         Assert.Equal(2, lines.Count(e => e.GetProperty("workload").GetString() == "fwrnn-train" && e.GetProperty("ms").GetDouble() > 0));
-    }
-
-    private static (int ExitCode, string Stdout) Run(string exe, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        _ = err.Result;
-        return (p.ExitCode, stdout);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FastWeights.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("repository root not found");
     }
 }

@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Bench;
 /// </summary>
 public class DeltaNetBenchmarkSmokeTests
 {
-    private const string Python = "/usr/bin/python3";
 
     private static JsonElement RunOurs(Func<string[], TextWriter, int> workload, params string[] args)
     {
@@ -64,9 +63,9 @@ public class DeltaNetBenchmarkSmokeTests
     [InlineData(true)]
     public void PeerMatchesItsReferenceAndOurOpWhenPyTorchIsInstalled(bool gated)
     {
-        string script = Path.Combine(RepoRoot(), "bench", "peers", "deltanet.py");
+        string script = PeerProcess.Script("deltanet.py");
         Assert.True(File.Exists(script));
-        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+        if (!PeerProcess.TorchAvailable())
         {
             return; // no PyTorch on this machine: the peer is not part of the test suite's requirements
         }
@@ -75,7 +74,7 @@ public class DeltaNetBenchmarkSmokeTests
         {
             RunOurs(DeltaNetWorkloads.Op, ["--batch", "2", "--heads", "2", "--length", "48", "--dk", "16", "--dv", "8", "--chunk", "16",
                 "--samples", "1", "--sample-ms", "0", "--warmup", "0", "--threads", "1", "--dump", dump, .. (gated ? new[] { "--gated" } : [])]);
-            var (code, stdout) = Run(Python, script, "check", "--threads", "1", "--compare", dump);
+            var (code, stdout) = PeerProcess.Run(PeerProcess.Python, script, "check", "--threads", "1", "--compare", dump);
             Assert.Equal(0, code);
             Assert.Contains("ours and the peer agree", stdout, StringComparison.Ordinal);
         }
@@ -88,44 +87,17 @@ public class DeltaNetBenchmarkSmokeTests
     [Fact]
     public void PeerWorkloadsRunAtATinySizeWhenPyTorchIsInstalled()
     {
-        string script = Path.Combine(RepoRoot(), "bench", "peers", "deltanet.py");
-        if (!File.Exists(Python) || Run(Python, "-c", "import torch").ExitCode != 0)
+        string script = PeerProcess.Script("deltanet.py");
+        if (!PeerProcess.TorchAvailable())
         {
             return;
         }
-        var (code, stdout) = Run(Python, script, "smoke", "--threads", "1");
+        var (code, stdout) = PeerProcess.Run(PeerProcess.Python, script, "smoke", "--threads", "1");
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(4, lines.Count);
         Assert.Equal(2, lines.Count(e => e.GetProperty("workload").GetString() == "deltanet-op" && e.GetProperty("ms").GetDouble() > 0));
         Assert.Single(lines, e => e.GetProperty("workload").GetString() == "deltanet-scaling");
         Assert.Single(lines, e => e.GetProperty("workload").GetString() == "deltanet-stream" && e.GetProperty("us").GetDouble() > 0);
-    }
-
-    private static (int ExitCode, string Stdout) Run(string exe, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        _ = err.Result;
-        return (p.ExitCode, stdout);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FastWeights.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("repository root not found");
     }
 }
