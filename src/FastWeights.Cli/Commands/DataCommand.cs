@@ -24,21 +24,25 @@ internal static class DataCommand
             {
                 // MQAR: one sequence of space-separated token ids per line; the targets follow from the ids.
                 var seq = RunData.SequenceSplits(config);
-                Directory.CreateDirectory(dir);
-                MultiQueryAssociativeRecallText.WriteFile(seq.Train, Path.Combine(dir, "train.txt"));
-                MultiQueryAssociativeRecallText.WriteFile(seq.Validation, Path.Combine(dir, "validation.txt"));
-                MultiQueryAssociativeRecallText.WriteFile(seq.Test, Path.Combine(dir, "test.txt"));
-                stdout.WriteLine($"wrote {seq.Train.Count} + {seq.Validation.Count} + {seq.Test.Count} sequences to {dir}");
+                WriteSplits(stdout, dir, "sequences", [seq.Train, seq.Validation, seq.Test], MultiQueryAssociativeRecallText.WriteFile, d => d.Count);
                 return ExitCodes.Ok;
             }
             var splits = RunData.Splits(config);
-            Directory.CreateDirectory(dir);
-            AssociativeRetrievalTask.WriteTextFile(splits.Train, Path.Combine(dir, "train.txt"));
-            AssociativeRetrievalTask.WriteTextFile(splits.Validation, Path.Combine(dir, "validation.txt"));
-            AssociativeRetrievalTask.WriteTextFile(splits.Test, Path.Combine(dir, "test.txt"));
-            stdout.WriteLine($"wrote {splits.Train.Count} + {splits.Validation.Count} + {splits.Test.Count} examples to {dir}");
+            WriteSplits(stdout, dir, "examples", [splits.Train, splits.Validation, splits.Test], AssociativeRetrievalTask.WriteTextFile, d => d.Count);
             return ExitCodes.Ok;
         });
         return new Command("data", "Task data.") { export };
+    }
+
+    /// <summary>Writes train.txt, validation.txt and test.txt into <paramref name="dir"/> and says how many items each holds.</summary>
+    private static void WriteSplits<TSplit>(TextWriter stdout, string dir, string items, TSplit[] trainValidationTest, Action<TSplit, string> write, Func<TSplit, int> count)
+    {
+        Directory.CreateDirectory(dir);
+        string[] names = ["train.txt", "validation.txt", "test.txt"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            write(trainValidationTest[i], Path.Combine(dir, names[i]));
+        }
+        stdout.WriteLine($"wrote {string.Join(" + ", trainValidationTest.Select(count))} {items} to {dir}");
     }
 }
