@@ -41,7 +41,7 @@ internal static unsafe class StreamingKernels
                 float* w0 = w + ((nint)r * cols);
                 for (int b = 0; b < batch; b++)
                 {
-                    Dot4(w0, cols, xp + ((nint)b * cols), out float s0, out float s1, out float s2, out float s3);
+                    Dot4(w0, cols, xp + ((nint)b * cols), b == 0, out float s0, out float s1, out float s2, out float s3);
                     float* yr = yp + ((nint)b * rows) + r;
                     if (bp is not null)
                     {
@@ -122,7 +122,7 @@ internal static unsafe class StreamingKernels
                 }
                 else
                 {
-                    Dot4(row, dk, qp, out p0, out p1, out p2, out p3);
+                    Dot4(row, dk, qp, false, out p0, out p1, out p2, out p3);
                 }
                 Read(delta, alpha, beta, kq, vp[r], u0, p0, wp + r, op + r);
                 Read(delta, alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
@@ -259,14 +259,25 @@ internal static unsafe class StreamingKernels
         TensorPrimitives.Multiply(y, u, y);
     }
 
-    // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row.
-    private static void Dot4(float* w0, int cols, float* x, out float s0, out float s1, out float s2, out float s3)
+    // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row
+    // (stream: prefetch the following four rows past the caches).
+    private static void Dot4(float* w0, int cols, float* x, bool stream, out float s0, out float s1, out float s2, out float s3)
     {
         float* w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
         int p = 0;
         for (; p + 16 <= cols; p += 16)
         {
+            if (stream)
+            {
+                // The next four rows, non-temporal: each weight is read once per token, and streaming megabytes of them
+                // through the caches would evict the state and activations (prefetches never fault past the end).
+                float* ahead = w0 + (4 * (nint)cols) + p;
+                Sse.PrefetchNonTemporal(ahead);
+                Sse.PrefetchNonTemporal(ahead + cols);
+                Sse.PrefetchNonTemporal(ahead + (2 * cols));
+                Sse.PrefetchNonTemporal(ahead + (3 * cols));
+            }
             var x0 = Avx.LoadVector256(x + p);
             var x1 = Avx.LoadVector256(x + p + 8);
             a0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + p), x0, a0);
