@@ -79,10 +79,10 @@ internal static unsafe class StreamingKernels
 
     /// <summary>
     /// One head's fast-weight step on its state S (d_v × d_k row-major), per row r (see <c>RecurrentKernel</c>):
-    /// u_r = S_r·k (delta rules), w_r = β(v_r − α u_r) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q. Two passes without
-    /// serial dependencies: first u = S k and p = S q with the old S, four rows at a time, giving
-    /// o_r = α p_r + w_r (k·q) (the same value, S_r·q expanded); then the rank-one update S ← α S + w kᵀ.
-    /// <paramref name="work"/> (≥ d_v floats) holds w between the passes.
+    /// u_r = S_r·k (delta rules), w_r = β(v_r − α u_r) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q. Four rows at a time
+    /// (eight independent dot products in flight): u_r and p_r = S_r·q on the old rows give o_r = α p_r + w_r (k·q)
+    /// (the same value, S_r·q expanded), then the rows take the update while still in L1.
+    /// <paramref name="work"/> (≥ d_v floats) receives w.
     /// </summary>
     public static void FastWeightStep(bool delta, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         float alpha, float beta, Span<float> output, Span<float> work)
@@ -110,7 +110,9 @@ internal static unsafe class StreamingKernels
         fixed (float* s = state, qp = q, kp = k, vp = v, op = output, wp = work)
         {
             float kq = Dot(kp, qp, dk);
-            // Pass 1: p = S q and (delta rules) u = S k on the old S; w_r, then o_r = α p_r + w_r (k·q).
+            var a = Vector256.Create(alpha);
+            // Four rows at a time, while they are in L1: p = S q and (delta rules) u = S k on the old rows; w_r, then
+            // o_r = α p_r + w_r (k·q); then S_r ← α S_r + w_r k.
             int r = 0;
             float u0 = 0f, u1 = 0f, u2 = 0f, u3 = 0f, p0, p1, p2, p3;
             for (; r + 4 <= dv; r += 4)
@@ -128,30 +130,32 @@ internal static unsafe class StreamingKernels
                 Read(delta, alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
                 Read(delta, alpha, beta, kq, vp[r + 2], u2, p2, wp + r + 2, op + r + 2);
                 Read(delta, alpha, beta, kq, vp[r + 3], u3, p3, wp + r + 3, op + r + 3);
+                Update(row, kp, dk, a, alpha, wp[r]);
+                Update(row + dk, kp, dk, a, alpha, wp[r + 1]);
+                Update(row + (2 * dk), kp, dk, a, alpha, wp[r + 2]);
+                Update(row + (3 * dk), kp, dk, a, alpha, wp[r + 3]);
             }
             for (; r < dv; r++)
             {
                 float* row = s + ((nint)r * dk);
                 Read(delta, alpha, beta, kq, vp[r], delta ? Dot(row, kp, dk) : 0f, Dot(row, qp, dk), wp + r, op + r);
+                Update(row, kp, dk, a, alpha, wp[r]);
             }
-            // Pass 2: S_r ← α S_r + w_r k.
-            var a = Vector256.Create(alpha);
-            int vec = dk & ~7;
-            for (r = 0; r < dv; r++)
-            {
-                float* row = s + ((nint)r * dk);
-                float w = wp[r];
-                var wv = Vector256.Create(w);
-                int p = 0;
-                for (; p < vec; p += 8)
-                {
-                    Avx.Store(row + p, Fma.MultiplyAdd(Avx.LoadVector256(kp + p), wv, Avx.Multiply(Avx.LoadVector256(row + p), a)));
-                }
-                for (; p < dk; p++)
-                {
-                    row[p] = MathF.FusedMultiplyAdd(kp[p], w, row[p] * alpha);
-                }
-            }
+        }
+    }
+
+    // row ← α row + w k.
+    private static void Update(float* row, float* k, int n, Vector256<float> alphaV, float alpha, float w)
+    {
+        var wv = Vector256.Create(w);
+        int p = 0;
+        for (; p + 8 <= n; p += 8)
+        {
+            Avx.Store(row + p, Fma.MultiplyAdd(Avx.LoadVector256(k + p), wv, Avx.Multiply(Avx.LoadVector256(row + p), alphaV)));
+        }
+        for (; p < n; p++)
+        {
+            row[p] = MathF.FusedMultiplyAdd(k[p], w, row[p] * alpha);
         }
     }
 
