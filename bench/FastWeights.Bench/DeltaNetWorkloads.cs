@@ -134,10 +134,9 @@ internal static class DeltaNetWorkloads
 
     /// <summary>
     /// <c>deltanet-stream [--model-dim 256] [--heads 4] [--layers 2] [--vocab 256] [--length 256]</c>: the catalog's
-    /// <c>deltanet</c> <see cref="SequenceModel"/>, batch 1, one token at a time, logits after every token. The model has
-    /// no step API of its own, so this drives its blocks: x += mixer.Step(LN₁ x) (<see cref="FastWeightProgrammerLayer.Step"/>),
-    /// x += MLP(LN₂ x), then the final LayerNorm and the head, with the model's own parameters; the state is reset every
-    /// <c>--length</c> tokens.
+    /// <c>deltanet</c> <see cref="SequenceModel"/>, batch 1, one token at a time through its public streaming API
+    /// (<see cref="SequenceModel.CreateState"/>, <see cref="SequenceModel.Step(SequenceModelState, ReadOnlySpan{int})"/>),
+    /// logits after every token; a fresh state every <c>--length</c> tokens.
     /// </summary>
     public static int Stream(string[] args) => Stream(args, Console.Out);
 
@@ -151,37 +150,19 @@ internal static class DeltaNetWorkloads
         int threads = ApplyThreads(args);
         var options = new SequenceModelOptions { ModelDim = dim, Heads = heads, Layers = layers };
         var model = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), vocab, vocab, options);
-        var p = model.NamedParameters().ToDictionary(x => x.Key, x => x.Value);
-        var mixers = model.Blocks.Select(b => (FastWeightProgrammerLayer)b.Mixer).ToArray();
-        var states = mixers.Select(m => m.CreateState(1)).ToArray();
         var rng = new Rng(2);
         var tokens = new int[length];
         for (int i = 0; i < length; i++)
         {
             tokens[i] = rng.NextInt(vocab);
         }
-        var table = p["embedding.weight"];
         Tensor logits = null!;
-        Tensor Norm(Tensor x, string name) => Ops.LayerNorm(x, p[name + ".weight"], p[name + ".bias"]);
-        Tensor Linear(Tensor x, string name) => Ops.Linear(x, p[name + ".weight"], p.GetValueOrDefault(name + ".bias"));
         void RunStream()
         {
-            for (int l = 0; l < states.Length; l++)
-            {
-                states[l] = mixers[l].CreateState(1);
-            }
-            using var _ = Tape.NoGrad();
+            var state = model.CreateState(1);
             foreach (int token in tokens)
             {
-                var x = Tensor.Zeros(1, dim);
-                table.Span.Slice(token * dim, dim).CopyTo(x.Span);
-                for (int l = 0; l < mixers.Length; l++)
-                {
-                    string b = $"blocks{l}";
-                    x = Ops.Add(x, mixers[l].Step(states[l], Norm(x, b + ".mixer_norm")));
-                    x = Ops.Add(x, Linear(Ops.Relu(Linear(Norm(x, b + ".mlp_norm"), b + ".mlp.layers0")), b + ".mlp.layers1"));
-                }
-                logits = Linear(Norm(x, "final_norm"), "head");
+                logits = model.Step(state, [token]);
             }
         }
         var ms = Sampling.MillisecondsPerCall(RunStream, 2, samples, sampleSeconds, out double cpuMs);

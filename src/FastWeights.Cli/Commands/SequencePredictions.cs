@@ -83,7 +83,7 @@ internal static class SequencePredictions
     }
 
     /// <summary>
-    /// The logits [T, classes] of one sequence, row after row: token by token through <see cref="SequenceModel.Step"/>
+    /// The logits [T, classes] of one sequence, row after row: token by token through <see cref="SequenceModel.Step(SequenceModelState, ReadOnlySpan{int})"/>
     /// when every mixer can stream (constant memory for the fast-weight models), otherwise the full forward pass.
     /// </summary>
     public static float[] Logits(SequenceModel model, int[] ids)

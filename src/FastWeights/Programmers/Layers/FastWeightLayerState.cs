@@ -27,4 +27,7 @@ public sealed class FastWeightLayerState : SequenceMixerState
 
     /// <summary>The last K − 1 value projections before the convolution, or null without it.</summary>
     public Tensor? ValueHistory { get; internal set; }
+
+    // Working buffers of the layer's fast step (made with the state, or on the first step).
+    internal FastWeightStepScratch? Scratch { get; set; }
 }

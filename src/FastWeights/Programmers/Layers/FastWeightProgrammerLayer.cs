@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Nn;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Decay;
@@ -137,18 +138,103 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             Tensor.Zeros(batch, Heads, ValueDim, FeatureDim),
             qConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
             kConv is null ? null : Tensor.Zeros(batch, hist, Heads * KeyDim),
-            vConv is null ? null : Tensor.Zeros(batch, hist, Heads * ValueDim));
+            vConv is null ? null : Tensor.Zeros(batch, hist, Heads * ValueDim))
+        {
+            Scratch = NewScratch(batch),
+        };
     }
 
     /// <inheritdoc/>
-    public override Tensor Step(SequenceMixerState state, Tensor x) =>
-        Step(state as FastWeightLayerState ?? throw new ArgumentException($"expected the state of a {nameof(FastWeightProgrammerLayer)}, got {state?.GetType().Name ?? "null"}", nameof(state)), x);
+    public override Tensor Step(SequenceMixerState state, Tensor x) => Step(AsState(state), x);
 
     /// <summary>
-    /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place with the rule's raw
-    /// recurrent step (constant memory per token, no tape); returns y_t [B, D].
+    /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place with the rule's
+    /// recurrent step (constant memory per token, no tape); returns y_t [B, D]. Runs as fused vector passes over
+    /// buffers kept in the state: matrix–vector projections, the convolution and SiLU, φ and its normalisation,
+    /// the gates, the per-head update and read of S, the per-head LayerNorm and W_o. Only y_t is allocated.
     /// </summary>
     public Tensor Step(FastWeightLayerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(x);
+        int b = state.FastWeights.Dim(0);
+        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
+        {
+            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        var y = Tensor.Zeros(b, ModelDim);
+        StepInto(state, x.Span, y.Span);
+        return y;
+    }
+
+    internal static FastWeightLayerState AsState(SequenceMixerState? state) =>
+        state as FastWeightLayerState ?? throw new ArgumentException($"expected the state of a {nameof(FastWeightProgrammerLayer)}, got {state?.GetType().Name ?? "null"}", nameof(state));
+
+    /// <summary>
+    /// The fast step: reads x_t [B, D] from <paramref name="x"/> and writes y_t [B, D] into <paramref name="y"/>
+    /// (which must not overlap x), updating <paramref name="state"/>; allocates nothing once the state has its buffers.
+    /// </summary>
+    internal void StepInto(FastWeightLayerState state, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int b = CheckState(state);
+        int d = ModelDim, ck = Heads * KeyDim, cv = Heads * ValueDim, f = FeatureDim;
+        if (x.Length != b * d || y.Length < b * d)
+        {
+            throw new ArgumentException($"x_t and y_t must hold [{b}, {d}]: got {x.Length} and {y.Length} floats.");
+        }
+        if (state.Scratch is not { } s || s.Batch != b || s.PhiQ.Length != b * Heads * f || s.Q.Length != b * ck || s.V.Length != b * cv || (s.QConv is null) != (qConv is null))
+        {
+            s = state.Scratch = NewScratch(b);
+        }
+
+        // q, k, v = W_q x, W_k x, W_v x; with the short convolution, then SiLU.
+        StreamingKernels.MatVec(qProj.Weight.Span, default, x, s.Q, b, ck, d);
+        StreamingKernels.MatVec(kProj.Weight.Span, default, x, s.K, b, ck, d);
+        StreamingKernels.MatVec(vProj.Weight.Span, default, x, s.V, b, cv, d);
+        float[] q = s.Q, k = s.K, v = s.V;
+        if (qConv is not null)
+        {
+            q = ConvolveSilu(qConv, state.QueryHistory!, s.Q, s.QConv!, b);
+            k = ConvolveSilu(kConv!, state.KeyHistory!, s.K, s.KConv!, b);
+            v = ConvolveSilu(vConv!, state.ValueHistory!, s.V, s.VConv!, b);
+        }
+
+        // φ and its normalisation per (batch, head); β = σ(w_β·x + b_β), α = σ(w_α·x + b_α).
+        for (int r = 0; r < b * Heads; r++)
+        {
+            Features(q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
+            Features(k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
+        }
+        if (betaProj is not null)
+        {
+            StreamingKernels.MatVec(betaProj.Weight.Span, betaProj.Bias!.Span, x, s.Beta, b, Heads, d);
+            TensorPrimitives.Sigmoid(s.Beta, s.Beta);
+        }
+        if (alphaProj is not null)
+        {
+            StreamingKernels.MatVec(alphaProj.Weight.Span, alphaProj.Bias!.Span, x, s.Alpha, b, Heads, d);
+            TensorPrimitives.Sigmoid(s.Alpha, s.Alpha);
+        }
+
+        // Per head: the rule's update of S and o = S q, then LayerNorm_head(o).
+        var fast = state.FastWeights.Span;
+        int size = ValueDim * f;
+        for (int r = 0; r < b * Heads; r++)
+        {
+            var o = s.O.AsSpan(r * ValueDim, ValueDim);
+            StreamingKernels.FastWeightStep(IsDelta, fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
+                v.AsSpan(r * ValueDim, ValueDim), IsGated ? s.Alpha[r] : 1f, IsDelta ? s.Beta[r] : 1f, o, s.Work);
+            if (outNorm is not null)
+            {
+                StreamingKernels.LayerNorm(o, outNorm.Weight.Span, outNorm.Bias.Span, outNorm.Eps, o);
+            }
+        }
+        StreamingKernels.MatVec(outProj.Weight.Span, default, s.O, y, b, d, cv);
+        state.Position++;
+    }
+
+    /// <summary>The step through the generic tape ops (under no-grad), the reference the fast step is tested against.</summary>
+    internal Tensor StepGeneric(FastWeightLayerState state, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(x);
@@ -172,6 +258,96 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         };
         state.Position++;
         return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+    }
+
+    private FastWeightStepScratch NewScratch(int batch) => new(batch, Heads, KeyDim, ValueDim, FeatureDim, qConv is not null);
+
+    // The state's batch size, after checking that its tensors fit this layer.
+    private int CheckState(FastWeightLayerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var s = state.FastWeights;
+        if (s.Rank != 4 || s.Dim(1) != Heads || s.Dim(2) != ValueDim || s.Dim(3) != FeatureDim)
+        {
+            throw new ArgumentException($"The state must be [B, {Heads}, {ValueDim}, {FeatureDim}], got {ShapeUtil.Format(s.Shape)}.", nameof(state));
+        }
+        int b = s.Dim(0), hist = Options.ConvKernel - 1;
+        if (qConv is not null)
+        {
+            CheckHistory(state.QueryHistory, b, hist, Heads * KeyDim);
+            CheckHistory(state.KeyHistory, b, hist, Heads * KeyDim);
+            CheckHistory(state.ValueHistory, b, hist, Heads * ValueDim);
+        }
+        return b;
+    }
+
+    private static void CheckHistory(Tensor? history, int b, int hist, int c)
+    {
+        if (history is null || history.Rank != 3 || history.Dim(0) != b || history.Dim(1) != hist || history.Dim(2) != c)
+        {
+            throw new ArgumentException($"The convolution history must be [{b}, {hist}, {c}], got {(history is null ? "none" : ShapeUtil.Format(history.Shape))}.", "state");
+        }
+    }
+
+    // y = SiLU(conv(u)) per sequence with its history [K − 1, C], which then takes u; u is overwritten. Returns y.
+    private static float[] ConvolveSilu(ShortConv conv, Tensor history, float[] u, float[] y, int b)
+    {
+        int kernel = conv.Weight.Dim(1), c = conv.Weight.Dim(0);
+        var h = history.Span;
+        for (int bi = 0; bi < b; bi++)
+        {
+            StreamingKernels.ConvolveSilu(conv.Weight.Span, conv.Bias.Span, h.Slice(bi * (kernel - 1) * c, (kernel - 1) * c),
+                u.AsSpan(bi * c, c), y.AsSpan(bi * c, c), kernel);
+        }
+        return y;
+    }
+
+    // dst = norm(φ(src)) for one head: the feature map and normalisation of FeatureMaps, without the tape.
+    private void Features(ReadOnlySpan<float> src, Span<float> dst, Span<float> rectified)
+    {
+        switch (Options.FeatureMap)
+        {
+            case FeatureMap.Identity:
+                src.CopyTo(dst);
+                break;
+            case FeatureMap.Relu:
+                TensorPrimitives.Max(src, 0f, dst);
+                break;
+            case FeatureMap.EluPlusOne:
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[i] = src[i] > 0f ? src[i] + 1f : MathF.Exp(src[i]);
+                }
+                break;
+            default:
+                // DPFP-ν: r = [relu(x), relu(−x)], φ_{(j−1)·2d + i} = r_i · r_{(i−j) mod 2d}.
+                int d = src.Length, d2 = 2 * d;
+                var r = rectified[..d2];
+                for (int c = 0; c < d; c++)
+                {
+                    r[c] = Math.Max(src[c], 0f);
+                    r[d + c] = Math.Max(-src[c], 0f);
+                }
+                for (int j = 1; j <= Options.DpfpNu; j++)
+                {
+                    for (int i = 0; i < d2; i++)
+                    {
+                        dst[((j - 1) * d2) + i] = r[i] * r[(i - j + d2) % d2];
+                    }
+                }
+                break;
+        }
+        switch (Options.Normalization)
+        {
+            case KeyNormalization.Sum:
+                TensorPrimitives.Divide(dst, TensorPrimitives.Sum(dst) + FeatureMaps.NormalizationEpsilon, dst);
+                break;
+            case KeyNormalization.L2:
+                TensorPrimitives.Divide(dst, MathF.Sqrt(TensorPrimitives.Dot(dst, dst) + FeatureMaps.NormalizationEpsilon), dst);
+                break;
+            default:
+                break;
+        }
     }
 
     // Projections, convolution, feature map, normalisation and gates, all per token: q, k [B, T, H, d_k], v [B, T, H, d_v],

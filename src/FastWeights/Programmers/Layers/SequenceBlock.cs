@@ -1,3 +1,4 @@
+using FastWeights.Kernels;
 using FastWeights.Nn;
 using FastWeights.Tensors;
 using TapeOps = FastWeights.Autodiff.Ops;
@@ -45,5 +46,59 @@ public sealed class SequenceBlock : Module
         ArgumentNullException.ThrowIfNull(x);
         var h = TapeOps.Add(x, Mixer.Step(state, mixerNorm.Forward(x)));
         return mlp is null ? h : TapeOps.Add(h, mlp.Forward(mlpNorm!.Forward(h)));
+    }
+
+    /// <summary>Widest MLP layer output (0 without an MLP), for the step buffers.</summary>
+    internal int MlpWidth => mlp is null ? 0 : mlp.Layers.Max(l => l.Weight.Dim(0));
+
+    /// <summary>
+    /// <see cref="Step"/> as vector passes on <paramref name="s"/>.X [B, D], in place: LayerNorm rows, the mixer (the
+    /// fast step of a <see cref="FastWeightProgrammerLayer"/>; other mixers through their tensor <see cref="SequenceMixer.Step"/>),
+    /// the residual add, and the MLP as matrix–vector products with ReLU.
+    /// </summary>
+    internal void StepInto(SequenceMixerState state, SequenceModelStepScratch s, int batch)
+    {
+        int d = Mixer.ModelDim;
+        var x = s.X.AsSpan(0, batch * d);
+        var n = s.Normalized.AsSpan(0, batch * d);
+        var m = s.Mixed.AsSpan(0, batch * d);
+        for (int b = 0; b < batch; b++)
+        {
+            StreamingKernels.LayerNorm(x.Slice(b * d, d), mixerNorm.Weight.Span, mixerNorm.Bias.Span, mixerNorm.Eps, n.Slice(b * d, d));
+        }
+        if (Mixer is FastWeightProgrammerLayer fwp)
+        {
+            fwp.StepInto(FastWeightProgrammerLayer.AsState(state), n, m);
+        }
+        else
+        {
+            Mixer.Step(state, Tensor.FromArray(n.ToArray(), batch, d)).Span.CopyTo(m);
+        }
+        TensorPrimitives.Add(x, m, x);
+        if (mlp is null)
+        {
+            return;
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            StreamingKernels.LayerNorm(x.Slice(b * d, d), mlpNorm!.Weight.Span, mlpNorm.Bias.Span, mlpNorm.Eps, n.Slice(b * d, d));
+        }
+        // MLP: h ← relu(W_i h + b_i) between layers; the last layer's output is added to x.
+        ReadOnlySpan<float> input = n;
+        var layers = mlp.Layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            int rows = layer.Weight.Dim(0), cols = layer.Weight.Dim(1);
+            bool last = i == layers.Count - 1;
+            var output = last ? m : ((i % 2 == 0) ? s.HiddenA : s.HiddenB).AsSpan(0, batch * rows);
+            StreamingKernels.MatVec(layer.Weight.Span, layer.Bias is null ? default : layer.Bias.Span, input, output, batch, rows, cols);
+            if (!last)
+            {
+                TensorPrimitives.Max(output, 0f, output);
+            }
+            input = output;
+        }
+        TensorPrimitives.Add(x, m, x);
     }
 }

@@ -1,3 +1,4 @@
+using FastWeights.Kernels;
 using FastWeights.Nn;
 using FastWeights.Tensors;
 using TapeOps = FastWeights.Autodiff.Ops;
@@ -52,7 +53,7 @@ public sealed class SequenceModel : Module
     /// <summary>The blocks in order.</summary>
     public IReadOnlyList<SequenceBlock> Blocks => blocks;
 
-    /// <summary>Whether every block's mixer can run one token at a time (<see cref="CreateState"/>, <see cref="Step"/>).</summary>
+    /// <summary>Whether every block's mixer can run one token at a time (<see cref="CreateState"/>, <see cref="Step(SequenceModelState, ReadOnlySpan{int})"/>).</summary>
     public bool SupportsStreaming => blocks.All(b => b.Mixer.SupportsStreaming);
 
     /// <summary>Logits [B, T, classes] for token ids laid out [B, T].</summary>
@@ -79,7 +80,7 @@ public sealed class SequenceModel : Module
     public SequenceModelState CreateState(int batch)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        return new SequenceModelState(batch, [.. blocks.Select(b => b.Mixer.CreateState(batch))]);
+        return new SequenceModelState(batch, [.. blocks.Select(b => b.Mixer.CreateState(batch))]) { Scratch = NewScratch(batch) };
     }
 
     /// <summary>
@@ -87,12 +88,26 @@ public sealed class SequenceModel : Module
     /// embedding (plus the learned position of this token), each block's <see cref="SequenceBlock.Step"/>, the final
     /// norm and the head, without recording gradients. Stepping through a sequence gives the rows of <see cref="Forward"/>
     /// (up to float rounding). Fast-weight and recurrent states have a fixed size; softmax attention keeps a key–value
-    /// cache that grows with every token.
+    /// cache that grows with every token. Runs as fused vector passes over buffers kept in the state (see
+    /// <see cref="FastWeightProgrammerLayer.Step(FastWeightLayerState, Tensor)"/>); with fast-weight mixers only the returned
+    /// logits are allocated.
     /// </summary>
     public Tensor Step(SequenceModelState state, ReadOnlySpan<int> ids)
     {
         ArgumentNullException.ThrowIfNull(state);
-        int b = state.Batch;
+        var logits = Tensor.Zeros(state.Batch, Classes);
+        Step(state, ids, logits.Span);
+        return logits;
+    }
+
+    /// <summary>
+    /// As <see cref="Step(SequenceModelState, ReadOnlySpan{int})"/>, writing the logits [B, classes] into
+    /// <paramref name="logits"/>; with fast-weight mixers this allocates nothing.
+    /// </summary>
+    public void Step(SequenceModelState state, ReadOnlySpan<int> ids, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int b = state.Batch, d = Options.ModelDim;
         if (ids.Length != b)
         {
             throw new ArgumentException($"Step takes one token per sequence: {b} ids, got {ids.Length}.", nameof(ids));
@@ -101,21 +116,46 @@ public sealed class SequenceModel : Module
         {
             throw new ArgumentException($"the state has {state.Mixers.Count} blocks, the model {blocks.Length}", nameof(state));
         }
-        using var _ = Autodiff.Tape.NoGrad();
-        var x = embedding.Forward(ids, b);
-        if (positions is not null)
+        if (logits.Length != b * Classes)
         {
-            if (state.Position >= positions.Dim(0))
+            throw new ArgumentException($"the logits must hold [{b}, {Classes}], got {logits.Length} floats", nameof(logits));
+        }
+        if (positions is not null && state.Position >= positions.Dim(0))
+        {
+            throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens and cannot read token {state.Position + 1}");
+        }
+        var table = embedding.Weight.Span;
+        for (int i = 0; i < b; i++)
+        {
+            if ((uint)ids[i] >= (uint)Vocabulary)
             {
-                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens and cannot read token {state.Position + 1}");
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {ids[i]} is outside the vocabulary [0, {Vocabulary}).");
             }
-            x = TapeOps.Add(x, TapeOps.Slice(positions, 0, state.Position, 1));
+        }
+        using var _ = Autodiff.Tape.NoGrad();
+        var s = state.Scratch ??= NewScratch(b);
+        var x = s.X.AsSpan(0, b * d);
+        for (int i = 0; i < b; i++)
+        {
+            var row = x.Slice(i * d, d);
+            table.Slice(ids[i] * d, d).CopyTo(row);
+            if (positions is not null)
+            {
+                TensorPrimitives.Add(row, positions.Span.Slice(state.Position * d, d), row);
+            }
         }
         for (int i = 0; i < blocks.Length; i++)
         {
-            x = blocks[i].Step(state.Mixers[i], x);
+            blocks[i].StepInto(state.Mixers[i], s, b);
         }
         state.Position++;
-        return head.Forward(finalNorm.Forward(x));
+        var n = s.Normalized.AsSpan(0, b * d);
+        for (int i = 0; i < b; i++)
+        {
+            StreamingKernels.LayerNorm(x.Slice(i * d, d), finalNorm.Weight.Span, finalNorm.Bias.Span, finalNorm.Eps, n.Slice(i * d, d));
+        }
+        StreamingKernels.MatVec(head.Weight.Span, head.Bias is null ? default : head.Bias.Span, n, logits, b, Classes, d);
     }
+
+    private SequenceModelStepScratch NewScratch(int batch) => new(batch, Options.ModelDim, blocks.Max(b => b.MlpWidth));
 }

@@ -20,4 +20,7 @@ public sealed class SequenceModelState
 
     /// <summary>The state of each block's mixer, in block order.</summary>
     public IReadOnlyList<SequenceMixerState> Mixers { get; }
+
+    // Working buffers of the model's fast step (made with the state).
+    internal SequenceModelStepScratch? Scratch { get; set; }
 }

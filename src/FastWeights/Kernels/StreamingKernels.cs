@@ -1,0 +1,339 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastWeights.Kernels;
+
+/// <summary>
+/// Vector passes for streaming inference (one token per sequence, no tape, no allocation): matrix–vector products
+/// with a [rows, cols] row-major weight (as <c>Linear</c> stores it), LayerNorm rows, and the fused per-head
+/// fast-weight step. Single-threaded and in a fixed order, so results do not depend on the thread count.
+/// AVX2/FMA when the CPU has it, <see cref="TensorPrimitives"/> otherwise.
+/// </summary>
+internal static unsafe class StreamingKernels
+{
+    /// <summary>
+    /// y[b, r] = Σ_c W[r, c] · x[b, c] + bias[r] for b &lt; <paramref name="batch"/>, r &lt; rows (empty bias: none).
+    /// Four weight rows at a time against every batch row, so each weight row is read from memory once per call.
+    /// </summary>
+    public static void MatVec(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int batch, int rows, int cols)
+    {
+        if (weight.Length < rows * cols || x.Length < batch * cols || y.Length < batch * rows || (!bias.IsEmpty && bias.Length < rows))
+        {
+            throw new ArgumentException($"MatVec needs W [{rows}, {cols}], x [{batch}, {cols}], y [{batch}, {rows}]; got {weight.Length}, {x.Length}, {y.Length} floats.");
+        }
+        if (!Fma.IsSupported || cols < 8)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                var xb = x.Slice(b * cols, cols);
+                for (int r = 0; r < rows; r++)
+                {
+                    y[(b * rows) + r] = TensorPrimitives.Dot(weight.Slice(r * cols, cols), xb) + (bias.IsEmpty ? 0f : bias[r]);
+                }
+            }
+            return;
+        }
+        fixed (float* w = weight, xp = x, yp = y, bp = bias)
+        {
+            int r = 0;
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* w0 = w + ((nint)r * cols);
+                for (int b = 0; b < batch; b++)
+                {
+                    Dot4(w0, cols, xp + ((nint)b * cols), b == 0, out float s0, out float s1, out float s2, out float s3);
+                    float* yr = yp + ((nint)b * rows) + r;
+                    if (bp is not null)
+                    {
+                        s0 += bp[r];
+                        s1 += bp[r + 1];
+                        s2 += bp[r + 2];
+                        s3 += bp[r + 3];
+                    }
+                    yr[0] = s0;
+                    yr[1] = s1;
+                    yr[2] = s2;
+                    yr[3] = s3;
+                }
+            }
+            for (; r < rows; r++)
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    yp[((nint)b * rows) + r] = Dot(w + ((nint)r * cols), xp + ((nint)b * cols), cols) + (bp is null ? 0f : bp[r]);
+                }
+            }
+        }
+    }
+
+    /// <summary>y = (x − mean) / √(var + ε) ⊙ gain + bias over one row (biased variance, as <c>Ops.LayerNorm</c>); y may be x.</summary>
+    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float eps, Span<float> y)
+    {
+        int n = x.Length;
+        float mean = TensorPrimitives.Sum(x) / n;
+        TensorPrimitives.Subtract(x, mean, y);
+        float rs = 1f / MathF.Sqrt((TensorPrimitives.SumOfSquares(y) / n) + eps);
+        TensorPrimitives.Multiply(y, rs, y);
+        TensorPrimitives.FusedMultiplyAdd(y, gain, bias, y);
+    }
+
+    /// <summary>
+    /// One head's fast-weight step on its state S (d_v × d_k row-major), per row r (see <c>RecurrentKernel</c>):
+    /// u_r = S_r·k (delta rules), w_r = β(v_r − α u_r) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q. Four rows at a time
+    /// (eight independent dot products in flight): u_r and p_r = S_r·q on the old rows give o_r = α p_r + w_r (k·q)
+    /// (the same value, S_r·q expanded), then the rows take the update while still in L1.
+    /// <paramref name="work"/> (≥ d_v floats) receives w.
+    /// </summary>
+    public static void FastWeightStep(bool delta, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        float alpha, float beta, Span<float> output, Span<float> work)
+    {
+        int dk = k.Length, dv = v.Length;
+        if (q.Length != dk || state.Length != dk * dv || output.Length < dv || work.Length < dv)
+        {
+            throw new ArgumentException($"FastWeightStep needs q, k [{dk}], S [{dv}·{dk}], o and work [{dv}]; got q {q.Length}, S {state.Length}, o {output.Length}, work {work.Length}.");
+        }
+        if (!Fma.IsSupported || dk < 8)
+        {
+            for (int r = 0; r < dv; r++)
+            {
+                var row = state.Slice(r * dk, dk);
+                float w = delta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
+                if (alpha != 1f)
+                {
+                    TensorPrimitives.Multiply(row, alpha, row);
+                }
+                TensorPrimitives.MultiplyAdd(k, w, row, row);
+                output[r] = TensorPrimitives.Dot(row, q);
+            }
+            return;
+        }
+        fixed (float* s = state, qp = q, kp = k, vp = v, op = output, wp = work)
+        {
+            float kq = Dot(kp, qp, dk);
+            var a = Vector256.Create(alpha);
+            // Four rows at a time, while they are in L1: p = S q and (delta rules) u = S k on the old rows; w_r, then
+            // o_r = α p_r + w_r (k·q); then S_r ← α S_r + w_r k.
+            int r = 0;
+            float u0 = 0f, u1 = 0f, u2 = 0f, u3 = 0f, p0, p1, p2, p3;
+            for (; r + 4 <= dv; r += 4)
+            {
+                float* row = s + ((nint)r * dk);
+                if (delta)
+                {
+                    Dot4Pair(row, dk, kp, qp, out u0, out u1, out u2, out u3, out p0, out p1, out p2, out p3);
+                }
+                else
+                {
+                    Dot4(row, dk, qp, false, out p0, out p1, out p2, out p3);
+                }
+                Read(delta, alpha, beta, kq, vp[r], u0, p0, wp + r, op + r);
+                Read(delta, alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
+                Read(delta, alpha, beta, kq, vp[r + 2], u2, p2, wp + r + 2, op + r + 2);
+                Read(delta, alpha, beta, kq, vp[r + 3], u3, p3, wp + r + 3, op + r + 3);
+                Update(row, kp, dk, a, alpha, wp[r]);
+                Update(row + dk, kp, dk, a, alpha, wp[r + 1]);
+                Update(row + (2 * dk), kp, dk, a, alpha, wp[r + 2]);
+                Update(row + (3 * dk), kp, dk, a, alpha, wp[r + 3]);
+            }
+            for (; r < dv; r++)
+            {
+                float* row = s + ((nint)r * dk);
+                Read(delta, alpha, beta, kq, vp[r], delta ? Dot(row, kp, dk) : 0f, Dot(row, qp, dk), wp + r, op + r);
+                Update(row, kp, dk, a, alpha, wp[r]);
+            }
+        }
+    }
+
+    // row ← α row + w k.
+    private static void Update(float* row, float* k, int n, Vector256<float> alphaV, float alpha, float w)
+    {
+        var wv = Vector256.Create(w);
+        int p = 0;
+        for (; p + 8 <= n; p += 8)
+        {
+            Avx.Store(row + p, Fma.MultiplyAdd(Avx.LoadVector256(k + p), wv, Avx.Multiply(Avx.LoadVector256(row + p), alphaV)));
+        }
+        for (; p < n; p++)
+        {
+            row[p] = MathF.FusedMultiplyAdd(k[p], w, row[p] * alpha);
+        }
+    }
+
+    // w = β(v − α u) (delta rules) or v; o = α p + w (k·q).
+    private static void Read(bool delta, float alpha, float beta, float kq, float v, float u, float p, float* w, float* o)
+    {
+        float wr = delta ? beta * (v - (alpha * u)) : v;
+        *w = wr;
+        *o = MathF.FusedMultiplyAdd(wr, kq, alpha * p);
+    }
+
+    // Dot products of four consecutive rows (stride n) with a and with b: 8-lane FMA chains, eight in flight.
+    private static void Dot4Pair(float* r0, int n, float* a, float* b, out float a0, out float a1, out float a2, out float a3,
+        out float b0, out float b1, out float b2, out float b3)
+    {
+        float* r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+        Vector256<float> sa0 = Vector256<float>.Zero, sa1 = sa0, sa2 = sa0, sa3 = sa0, sb0 = sa0, sb1 = sa0, sb2 = sa0, sb3 = sa0;
+        int p = 0;
+        for (; p + 8 <= n; p += 8)
+        {
+            var av = Avx.LoadVector256(a + p);
+            var bv = Avx.LoadVector256(b + p);
+            var x0 = Avx.LoadVector256(r0 + p);
+            var x1 = Avx.LoadVector256(r1 + p);
+            var x2 = Avx.LoadVector256(r2 + p);
+            var x3 = Avx.LoadVector256(r3 + p);
+            sa0 = Fma.MultiplyAdd(x0, av, sa0);
+            sb0 = Fma.MultiplyAdd(x0, bv, sb0);
+            sa1 = Fma.MultiplyAdd(x1, av, sa1);
+            sb1 = Fma.MultiplyAdd(x1, bv, sb1);
+            sa2 = Fma.MultiplyAdd(x2, av, sa2);
+            sb2 = Fma.MultiplyAdd(x2, bv, sb2);
+            sa3 = Fma.MultiplyAdd(x3, av, sa3);
+            sb3 = Fma.MultiplyAdd(x3, bv, sb3);
+        }
+        a0 = Vector256.Sum(sa0);
+        a1 = Vector256.Sum(sa1);
+        a2 = Vector256.Sum(sa2);
+        a3 = Vector256.Sum(sa3);
+        b0 = Vector256.Sum(sb0);
+        b1 = Vector256.Sum(sb1);
+        b2 = Vector256.Sum(sb2);
+        b3 = Vector256.Sum(sb3);
+        for (; p < n; p++)
+        {
+            a0 = MathF.FusedMultiplyAdd(r0[p], a[p], a0);
+            a1 = MathF.FusedMultiplyAdd(r1[p], a[p], a1);
+            a2 = MathF.FusedMultiplyAdd(r2[p], a[p], a2);
+            a3 = MathF.FusedMultiplyAdd(r3[p], a[p], a3);
+            b0 = MathF.FusedMultiplyAdd(r0[p], b[p], b0);
+            b1 = MathF.FusedMultiplyAdd(r1[p], b[p], b1);
+            b2 = MathF.FusedMultiplyAdd(r2[p], b[p], b2);
+            b3 = MathF.FusedMultiplyAdd(r3[p], b[p], b3);
+        }
+    }
+
+    /// <summary>
+    /// The short causal depthwise convolution for one token and then SiLU, over C channels: with the history
+    /// h [K − 1, C] (oldest first) and the new input u [C], y_c = bias_c + Σ_{j&lt;K−1} w[c, j]·h[j, c] + w[c, K − 1]·u_c
+    /// (the order of <c>CausalDepthwiseConvOp</c>), then y ← y·σ(y); the history shifts by one token and takes u.
+    /// u is overwritten (it holds σ(y) afterwards).
+    /// </summary>
+    public static void ConvolveSilu(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> history, Span<float> u, Span<float> y, int kernel)
+    {
+        int c = u.Length, hist = kernel - 1;
+        if (weight.Length != c * kernel || bias.Length != c || history.Length != hist * c || y.Length != c)
+        {
+            throw new ArgumentException($"ConvolveSilu needs w [{c}, {kernel}], bias and y [{c}], history [{hist}, {c}].");
+        }
+        fixed (float* w = weight, bp = bias, h = history, up = u, yp = y)
+        {
+            if (kernel == 4)
+            {
+                float* h1 = h + c, h2 = h1 + c;
+                for (int ci = 0; ci < c; ci++)
+                {
+                    float* wc = w + (4 * (nint)ci);
+                    float acc = bp[ci];
+                    acc += wc[0] * h[ci];
+                    acc += wc[1] * h1[ci];
+                    acc += wc[2] * h2[ci];
+                    yp[ci] = acc + (wc[3] * up[ci]);
+                }
+            }
+            else
+            {
+                for (int ci = 0; ci < c; ci++)
+                {
+                    float* wc = w + ((nint)ci * kernel);
+                    float acc = bp[ci];
+                    for (int j = 0; j < hist; j++)
+                    {
+                        acc += wc[j] * h[((nint)j * c) + ci];
+                    }
+                    yp[ci] = acc + (wc[hist] * up[ci]);
+                }
+            }
+        }
+        if (hist > 0)
+        {
+            history[c..].CopyTo(history);
+            u.CopyTo(history.Slice((hist - 1) * c, c));
+        }
+        TensorPrimitives.Sigmoid(y, u);
+        TensorPrimitives.Multiply(y, u, y);
+    }
+
+    // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row
+    // (stream: prefetch the following four rows past the caches).
+    private static void Dot4(float* w0, int cols, float* x, bool stream, out float s0, out float s1, out float s2, out float s3)
+    {
+        float* w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        int p = 0;
+        for (; p + 16 <= cols; p += 16)
+        {
+            if (stream)
+            {
+                // The next four rows, non-temporal: each weight is read once per token, and streaming megabytes of them
+                // through the caches would evict the state and activations (prefetches never fault past the end).
+                float* ahead = w0 + (4 * (nint)cols) + p;
+                Sse.PrefetchNonTemporal(ahead);
+                Sse.PrefetchNonTemporal(ahead + cols);
+                Sse.PrefetchNonTemporal(ahead + (2 * cols));
+                Sse.PrefetchNonTemporal(ahead + (3 * cols));
+            }
+            var x0 = Avx.LoadVector256(x + p);
+            var x1 = Avx.LoadVector256(x + p + 8);
+            a0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + p), x0, a0);
+            a1 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + p + 8), x1, a1);
+            b0 = Fma.MultiplyAdd(Avx.LoadVector256(w1 + p), x0, b0);
+            b1 = Fma.MultiplyAdd(Avx.LoadVector256(w1 + p + 8), x1, b1);
+            c0 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + p), x0, c0);
+            c1 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + p + 8), x1, c1);
+            d0 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + p), x0, d0);
+            d1 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + p + 8), x1, d1);
+        }
+        for (; p + 8 <= cols; p += 8)
+        {
+            var x0 = Avx.LoadVector256(x + p);
+            a0 = Fma.MultiplyAdd(Avx.LoadVector256(w0 + p), x0, a0);
+            b0 = Fma.MultiplyAdd(Avx.LoadVector256(w1 + p), x0, b0);
+            c0 = Fma.MultiplyAdd(Avx.LoadVector256(w2 + p), x0, c0);
+            d0 = Fma.MultiplyAdd(Avx.LoadVector256(w3 + p), x0, d0);
+        }
+        s0 = Vector256.Sum(Avx.Add(a0, a1));
+        s1 = Vector256.Sum(Avx.Add(b0, b1));
+        s2 = Vector256.Sum(Avx.Add(c0, c1));
+        s3 = Vector256.Sum(Avx.Add(d0, d1));
+        for (; p < cols; p++)
+        {
+            float xv = x[p];
+            s0 = MathF.FusedMultiplyAdd(w0[p], xv, s0);
+            s1 = MathF.FusedMultiplyAdd(w1[p], xv, s1);
+            s2 = MathF.FusedMultiplyAdd(w2[p], xv, s2);
+            s3 = MathF.FusedMultiplyAdd(w3[p], xv, s3);
+        }
+    }
+
+    // Σ_p a[p]·b[p]: two 8-lane FMA chains, then a scalar tail.
+    private static float Dot(float* a, float* b, int n)
+    {
+        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0;
+        int p = 0;
+        for (; p + 16 <= n; p += 16)
+        {
+            s0 = Fma.MultiplyAdd(Avx.LoadVector256(a + p), Avx.LoadVector256(b + p), s0);
+            s1 = Fma.MultiplyAdd(Avx.LoadVector256(a + p + 8), Avx.LoadVector256(b + p + 8), s1);
+        }
+        for (; p + 8 <= n; p += 8)
+        {
+            s0 = Fma.MultiplyAdd(Avx.LoadVector256(a + p), Avx.LoadVector256(b + p), s0);
+        }
+        float sum = Vector256.Sum(Avx.Add(s0, s1));
+        for (; p < n; p++)
+        {
+            sum = MathF.FusedMultiplyAdd(a[p], b[p], sum);
+        }
+        return sum;
+    }
+}
