@@ -142,6 +142,29 @@ internal static unsafe class GemmMicroKernel
             return;
         }
 
+        if (nr == NR)
+        {
+            // Full-width partial tile (the last rows of C): the same vector stores, row by row.
+            StoreRow(c, c00, c01, alpha, beta);
+            if (mr > 1)
+            {
+                StoreRow(c + ldc, c10, c11, alpha, beta);
+            }
+            if (mr > 2)
+            {
+                StoreRow(c + (2 * ldc), c20, c21, alpha, beta);
+            }
+            if (mr > 3)
+            {
+                StoreRow(c + (3 * ldc), c30, c31, alpha, beta);
+            }
+            if (mr > 4)
+            {
+                StoreRow(c + (4 * ldc), c40, c41, alpha, beta);
+            }
+            return;
+        }
+
         float* tile = stackalloc float[MR * NR];
         Avx.Store(tile, c00);
         Avx.Store(tile + 8, c01);

@@ -1,4 +1,4 @@
-using FastWeights.Kernels;
+using System.Buffers;
 
 namespace FastWeights.Programmers.Ops.Common;
 
@@ -8,69 +8,93 @@ namespace FastWeights.Programmers.Ops.Common;
 /// with chunk-local log-decays γ_i = Σ_{j≤i} log α_j, g_i = e^{γ_i}, e_j = e^{γ_L − γ_j}:
 /// <code>
 /// U' = V                                                     (linear, decay)
-/// U' = T (V − diag(g) K Sᵀ),  T = (I + A)⁻¹ diag(β),          (delta rules: WY / UT transform)
+/// R  = V − diag(g) K Sᵀ,  U' = N⁻¹ diag(β) R,  N = I + A,    (delta rules: UT transform)
 ///      A_jl = β_j e^{γ_j − γ_l} k_j·k_l  for l &lt; j
 /// O   = (M ⊙ Q Kᵀ) U' + diag(g) Q Sᵀ,   M_ij = e^{γ_i − γ_j} for j ≤ i, else 0
 /// S'  = g_L S + U'ᵀ diag(e) K
 /// </code>
-/// (U' holds the "pseudo-values" u'_j = β_j (v_j − α_j S_{j−1} k_j) with S_j = g_j S + Σ_{l≤j} (g_j/g_l) u'_l k_lᵀ;
-/// with W = T diag(g) K and U = T V, U' = U − W Sᵀ.) Only decay ratios ≤ 1 are ever exponentiated.
-/// The forward pass saves each chunk's incoming state (and, for the delta rules, U' and W: as much memory as K and V);
-/// the backward pass walks the chunks in reverse, recomputes the
-/// chunk's intermediates and back-propagates through the equations above (derivation in docs/fast-weight-programmers.md).
+/// (U' holds the "pseudo-values" u'_j = β_j (v_j − α_j S_{j−1} k_j) with S_j = g_j S + Σ_{l≤j} (g_j/g_l) u'_l k_lᵀ.)
+/// Only decay ratios ≤ 1 are ever exponentiated. The products run through <see cref="ChunkProducts"/>, which skips the
+/// zero triangles of P = M ⊙ Q Kᵀ, N⁻¹ and their gradients.
+/// The forward pass saves each chunk's incoming state and, for the delta rules, P, N⁻¹, Γ ⊙ K Kᵀ, R and U' (rented
+/// from the shared array pool, returned by the backward pass); the backward pass walks the chunks in reverse and
+/// back-propagates through the equations above (derivation in docs/fast-weight-programmers.md). Linear/decay recompute P.
 /// </summary>
 internal static class ChunkwiseKernel
 {
+
     /// <summary>Smallest α used inside log α (α must be in (0, 1]).</summary>
     private const float MinAlpha = 1e-30f;
 
     /// <summary>Number of chunks of <paramref name="chunk"/> tokens covering <paramref name="steps"/>.</summary>
     public static int ChunkCount(int steps, int chunk) => (steps + chunk - 1) / chunk;
 
-    /// <summary>Runs the chunkwise forward; saves each chunk's incoming state when <paramref name="save"/>.</summary>
+    /// <summary>Runs the chunkwise forward; saves what the backward pass needs when <paramref name="save"/>.</summary>
     public static void Forward(FastWeightProblem p, FastWeightBuffers buf, int chunk, bool save)
     {
         int nChunks = ChunkCount(p.Steps, chunk);
+        int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
+        int slot = maxLen * maxLen;
         if (save)
         {
-            buf.Saved = new float[(long)p.Sequences * nChunks * p.StateSize];
+            buf.Saved = Rent((long)p.Sequences * nChunks * p.StateSize);
             if (p.Delta)
             {
-                buf.SavedPseudoValues = new float[(long)p.Sequences * p.Steps * p.ValueDim];
-                buf.SavedW = new float[(long)p.Sequences * p.Steps * p.KeyDim];
+                buf.SavedPseudoValues = Rent((long)p.Sequences * p.Steps * p.ValueDim);
+                buf.SavedResidual = Rent((long)p.Sequences * p.Steps * p.ValueDim);
+                buf.SavedScores = Rent((long)p.Sequences * nChunks * slot);
+                buf.SavedInverse = Rent((long)p.Sequences * nChunks * slot);
+                buf.SavedGram = Rent((long)p.Sequences * nChunks * slot);
             }
         }
-        int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
         FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
+            bool delta = p.Delta, keep = save && delta;
             var seq = new Sequence(p, buf, s);
             var state = buf.FinalState.Span.Slice(s * size, size);
             RecurrentKernel.LoadInitialState(buf, s, size, state);
             var saved = save ? buf.Saved.AsSpan(s * nChunks * size, nChunks * size) : default;
             var o = buf.Output.Span.Slice(s * T * dv, T * dv);
+            var st = ws.St.AsSpan(0, size);
             for (int c = 0; c < nChunks; c++)
             {
                 int t0 = c * chunk, len = Math.Min(chunk, T - t0);
+                int m = (s * nChunks * slot) + (c * slot);
                 if (save)
                 {
                     state.CopyTo(saved.Slice(c * size, size));
                 }
                 var ch = seq.Chunk(t0, len);
-                Prepare(p, ch, state, ws, computePseudoValues: true);
-                ReadOnlySpan<float> uPrime = p.Delta ? ws.U.AsSpan(0, len * dv) : ch.V;
-                if (save && p.Delta)
+                PrepareDecays(p, ch, ws);
+                var P = keep ? buf.SavedScores.AsSpan(m, len * len) : ws.P.AsSpan(0, len * len);
+                Scores(p, ch, ws, P);
+                // Sᵀ (d_k × d_v) as the right operand of the products with S
+                ChunkProducts.Transpose(state, dv, dk, dk, st, dv);
+                ReadOnlySpan<float> uPrime = ch.V;
+                if (delta)
                 {
-                    uPrime.CopyTo(buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), len * dv));
-                    ws.W.AsSpan(0, len * dk).CopyTo(buf.SavedW.AsSpan((s * T * dk) + (t0 * dk), len * dk));
+                    var ninv = keep ? buf.SavedInverse.AsSpan(m, len * len) : ws.Ninv.AsSpan(0, len * len);
+                    var gram = keep ? buf.SavedGram.AsSpan(m, len * len) : ws.Gm.AsSpan(0, len * len);
+                    Inverse(ch, ws, gram, ninv);
+                    // R = V − diag(g) K Sᵀ;  U' = N⁻¹ diag(β) R
+                    int at = (s * T * dv) + (t0 * dv);
+                    var r = keep ? buf.SavedResidual.AsSpan(at, len * dv) : ws.R.AsSpan(0, len * dv);
+                    var u = keep ? buf.SavedPseudoValues.AsSpan(at, len * dv) : ws.U.AsSpan(0, len * dv);
+                    ch.V.CopyTo(r);
+                    ChunkProducts.Multiply(false, len, dv, dk, -1f, ws.KeyDecayed(p, ch), dk, st, dv, 1f, r, dv);
+                    var rb = ws.Rb.AsSpan(0, len * dv);
+                    ScaleRows(r, ch.Beta, rb, dv);
+                    ChunkProducts.Multiply(false, len, dv, len, 1f, ninv, len, rb, dv, 0f, u, dv, aShape: Triangle.Lower);
+                    uPrime = u;
                 }
                 var oc = o.Slice(t0 * dv, len * dv);
-                // O = P U' + diag(g) Q Sᵀ
-                Gemm.Multiply(false, false, len, dv, len, 1f, ws.P, len, uPrime, dv, 0f, oc, dv);
-                Gemm.Multiply(false, true, len, dv, dk, 1f, ws.QueryDecayed(p, ch), dk, state, dk, 1f, oc, dv);
+                // O = diag(g) Q Sᵀ + P U'
+                ChunkProducts.Multiply(false, len, dv, dk, 1f, ws.QueryDecayed(p, ch), dk, st, dv, 0f, oc, dv);
+                ChunkProducts.Multiply(false, len, dv, len, 1f, P, len, uPrime, dv, 1f, oc, dv, aShape: Triangle.Lower);
                 // S' = g_L S + U'ᵀ diag(e) K
                 float gL = p.Gated ? ws.G[len - 1] : 1f;
-                Gemm.Multiply(true, false, dv, dk, len, 1f, uPrime, dv, ws.KeyToEnd(p, ch), dk, gL, state, dk);
+                ChunkProducts.Multiply(true, dv, dk, len, 1f, uPrime, dv, ws.KeyToEnd(p, ch), dk, gL, state, dk);
             }
         });
     }
@@ -81,17 +105,40 @@ internal static class ChunkwiseKernel
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
         FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
-            (s, ws) => BackwardSequence(p, buf, chunk, nChunks, s, ws));
+            (s, ws) => BackwardSequence(p, buf, chunk, nChunks, maxLen, s, ws));
     }
 
-    private static void BackwardSequence(FastWeightProblem p, FastWeightBuffers buf, int chunk, int nChunks, int s, ChunkWorkspace ws)
+    /// <summary>Returns the saved arrays of <paramref name="buf"/> to the pool.</summary>
+    public static void Release(FastWeightBuffers buf)
     {
-        int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
+        Return(ref buf.Saved);
+        Return(ref buf.SavedPseudoValues);
+        Return(ref buf.SavedResidual);
+        Return(ref buf.SavedScores);
+        Return(ref buf.SavedInverse);
+        Return(ref buf.SavedGram);
+    }
+
+    private static float[] Rent(long length) => ArrayPool<float>.Shared.Rent(checked((int)length));
+
+    private static void Return(ref float[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<float>.Shared.Return(array);
+        }
+        array = [];
+    }
+
+    private static void BackwardSequence(FastWeightProblem p, FastWeightBuffers buf, int chunk, int nChunks, int maxLen, int s, ChunkWorkspace ws)
+    {
+        int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize, slot = maxLen * maxLen;
         bool gated = p.Gated, delta = p.Delta;
         var seq = new Sequence(p, buf, s);
         var saved = buf.Saved.AsSpan(s * nChunks * size, nChunks * size);
         var dS = ws.StateGrad.AsSpan();
         var dSin = ws.StateGradIn.AsSpan();
+        var dSt = ws.St.AsSpan(0, size);
         if (buf.FinalStateGrad.IsEmpty)
         {
             dS.Clear();
@@ -110,24 +157,45 @@ internal static class ChunkwiseKernel
         for (int c = nChunks - 1; c >= 0; c--)
         {
             int t0 = c * chunk, L = Math.Min(chunk, T - t0);
+            int m = (s * nChunks * slot) + (c * slot);
             var ch = seq.Chunk(t0, L);
             var sIn = saved.Slice(c * size, size);
-            Prepare(p, ch, sIn, ws, computePseudoValues: false);
+            PrepareDecays(p, ch, ws);
+            ReadOnlySpan<float> P;
+            if (delta)
+            {
+                P = buf.SavedScores.AsSpan(m, L * L);
+            }
+            else
+            {
+                Scores(p, ch, ws, ws.P.AsSpan(0, L * L));
+                P = ws.P.AsSpan(0, L * L);
+            }
             ReadOnlySpan<float> uPrime = delta ? buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), L * dv) : ch.V;
-            ReadOnlySpan<float> w = delta ? buf.SavedW.AsSpan((s * T * dk) + (t0 * dk), L * dk) : default;
             ReadOnlySpan<float> dO = dOAll.IsEmpty ? ws.ZeroOutputGrad.AsSpan(0, L * dv) : dOAll.Slice(t0 * dv, L * dv);
             var dgl = ws.LogDecayGrad.AsSpan(0, L);
             dgl.Clear();
+            var colAcc = ws.ColumnSums.AsSpan(0, L);
+            colAcc.Clear();
             var gvec = ws.G.AsSpan(0, L);
             var evec = ws.E.AsSpan(0, L);
             float gL = gated ? gvec[L - 1] : 1f;
             var dU = ws.DU.AsSpan(0, L * dv);
-            var dQ = ws.DQ.AsSpan(0, L * dk);
-            var dK = ws.DK.AsSpan(0, L * dk);
+            // Gradients accumulate straight into the callers' buffers (or into cleared scratch when not wanted).
+            var dQ = dQAll.IsEmpty ? ws.DQ.AsSpan(0, L * dk) : dQAll.Slice(t0 * dk, L * dk);
+            var dK = dKAll.IsEmpty ? ws.DK.AsSpan(0, L * dk) : dKAll.Slice(t0 * dk, L * dk);
+            if (dQAll.IsEmpty)
+            {
+                dQ.Clear();
+            }
+            if (dKAll.IsEmpty)
+            {
+                dK.Clear();
+            }
             var tmp1 = ws.Tmp1.AsSpan(0, L * dk);
             var tmp2 = ws.Tmp2.AsSpan(0, L * dk);
-            var P = ws.P.AsSpan(0, L * L);
             var dP = ws.DP.AsSpan(0, L * L);
+            var row = ws.Row.AsSpan(0, L);
 
             // (5) S' = g_L S + U'ᵀ diag(e) K
             TensorPrimitives.Multiply(dS, gL, dSin);
@@ -135,58 +203,52 @@ internal static class ChunkwiseKernel
             {
                 dgl[L - 1] += gL * TensorPrimitives.Dot(dS, sIn);
             }
-            Gemm.Multiply(false, true, L, dv, dk, 1f, ws.KeyToEnd(p, ch), dk, dS, dk, 0f, dU, dv);
-            Gemm.Multiply(false, false, L, dk, dv, 1f, uPrime, dv, dS, dk, 0f, tmp1, dk);
-            for (int j = 0; j < L; j++)
+            ChunkProducts.Transpose(dS, dv, dk, dk, dSt, dv);
+            ChunkProducts.Multiply(false, L, dv, dk, 1f, ws.KeyToEnd(p, ch), dk, dSt, dv, 0f, dU, dv);
+            ChunkProducts.Multiply(false, L, dk, dv, 1f, uPrime, dv, dS, dk, gated ? 0f : 1f, gated ? tmp1 : dK, dk);
+            for (int j = 0; gated && j < L; j++)
             {
-                var row = tmp1.Slice(j * dk, dk);
-                if (gated)
-                {
-                    float x = evec[j] * TensorPrimitives.Dot(row, ch.K.Slice(j * dk, dk));
-                    dgl[L - 1] += x;
-                    dgl[j] -= x;
-                }
-                TensorPrimitives.Multiply(row, gated ? evec[j] : 1f, dK.Slice(j * dk, dk));
+                var r = tmp1.Slice(j * dk, dk);
+                float x = evec[j] * TensorPrimitives.Dot(r, ch.K.Slice(j * dk, dk));
+                dgl[L - 1] += x;
+                dgl[j] -= x;
+                TensorPrimitives.MultiplyAdd(r, evec[j], dK.Slice(j * dk, dk), dK.Slice(j * dk, dk));
             }
 
             // (4) O = P U' + diag(g) Q Sᵀ
-            Gemm.Multiply(false, false, L, dk, dv, 1f, dO, dv, sIn, dk, 0f, tmp2, dk);
-            Gemm.Multiply(true, false, dv, dk, L, 1f, dO, dv, ws.QueryDecayed(p, ch), dk, 1f, dSin, dk);
-            for (int i = 0; i < L; i++)
+            ChunkProducts.Multiply(false, L, dk, dv, 1f, dO, dv, sIn, dk, gated ? 0f : 1f, gated ? tmp2 : dQ, dk);
+            ChunkProducts.Multiply(true, dv, dk, L, 1f, dO, dv, ws.QueryDecayed(p, ch), dk, 1f, dSin, dk);
+            for (int i = 0; gated && i < L; i++)
             {
-                var row = tmp2.Slice(i * dk, dk);
-                if (gated)
-                {
-                    dgl[i] += gvec[i] * TensorPrimitives.Dot(row, ch.Q.Slice(i * dk, dk));
-                }
-                TensorPrimitives.Multiply(row, gated ? gvec[i] : 1f, dQ.Slice(i * dk, dk));
+                var r = tmp2.Slice(i * dk, dk);
+                dgl[i] += gvec[i] * TensorPrimitives.Dot(r, ch.Q.Slice(i * dk, dk));
+                TensorPrimitives.MultiplyAdd(r, gvec[i], dQ.Slice(i * dk, dk), dQ.Slice(i * dk, dk));
             }
-            Gemm.Multiply(false, true, L, L, dv, 1f, dO, dv, uPrime, dv, 0f, dP, L);
-            Gemm.Multiply(true, false, L, dv, L, 1f, P, L, dO, dv, 1f, dU, dv);
+            var ut = ws.Ut.AsSpan(0, dv * L);
+            ChunkProducts.Transpose(uPrime, L, dv, dv, ut, L);
+            ChunkProducts.Multiply(false, L, L, dv, 1f, dO, dv, ut, L, 0f, dP, L, lowerOnly: true);
+            ChunkProducts.Multiply(true, L, dv, L, 1f, P, L, dO, dv, 1f, dU, dv, aShape: Triangle.Upper);
 
             // (3) P = M ⊙ Q Kᵀ: dR = dP ⊙ M; ∂γ_i += Σ_j dP_ij P_ij, ∂γ_j −= Σ_i dP_ij P_ij
-            for (int i = 0; i < L; i++)
+            if (gated)
             {
-                var dpRow = dP.Slice(i * L, L);
-                var pRow = P.Slice(i * L, L);
-                if (gated)
+                for (int i = 0; i < L; i++)
                 {
-                    for (int j = 0; j <= i; j++)
-                    {
-                        float x = dpRow[j] * pRow[j];
-                        dgl[i] += x;
-                        dgl[j] -= x;
-                        dpRow[j] *= MathF.Exp(ws.LogDecay[i] - ws.LogDecay[j]);
-                    }
+                    var dpRow = dP.Slice(i * L, i + 1);
+                    var x = row[..(i + 1)];
+                    TensorPrimitives.Multiply(dpRow, P.Slice(i * L, i + 1), x);
+                    dgl[i] += TensorPrimitives.Sum(x);
+                    TensorPrimitives.Add(colAcc[..(i + 1)], x, colAcc[..(i + 1)]);
+                    TensorPrimitives.Multiply(dpRow, ws.Decay.AsSpan(i * L, i + 1), dpRow);
                 }
-                dpRow[(i + 1)..].Clear();
             }
-            Gemm.Multiply(false, false, L, dk, L, 1f, dP, L, ch.K, dk, 1f, dQ, dk);
-            Gemm.Multiply(true, false, L, dk, L, 1f, dP, L, ch.Q, dk, 1f, dK, dk);
+            ChunkProducts.Multiply(false, L, dk, L, 1f, dP, L, ch.K, dk, 1f, dQ, dk, aShape: Triangle.Lower);
+            ChunkProducts.Multiply(true, L, dk, L, 1f, dP, L, ch.Q, dk, 1f, dK, dk, aShape: Triangle.Upper);
 
             if (delta)
             {
-                BackwardDelta(p, ch, sIn, w, ws, L, dgl, dU, dK, dSin, dVAll.IsEmpty ? default : dVAll.Slice(t0 * dv, L * dv),
+                BackwardDelta(p, ch, sIn, buf.SavedResidual.AsSpan((s * T * dv) + (t0 * dv), L * dv), buf.SavedInverse.AsSpan(m, L * L),
+                    buf.SavedGram.AsSpan(m, L * L), ws, L, dgl, colAcc, dU, dK, dSin, dVAll.IsEmpty ? default : dVAll.Slice(t0 * dv, L * dv),
                     dBetaAll.IsEmpty ? default : dBetaAll.Slice(t0, L));
             }
             else if (!dVAll.IsEmpty)
@@ -198,22 +260,13 @@ internal static class ChunkwiseKernel
             // (1) γ_i = Σ_{j≤i} log α_j: ∂log α_j = Σ_{i≥j} ∂γ_i, ∂α_j = ∂log α_j / α_j
             if (gated && !dAlphaAll.IsEmpty)
             {
+                TensorPrimitives.Subtract(dgl, colAcc, dgl);
                 float acc = 0f;
                 for (int j = L - 1; j >= 0; j--)
                 {
                     acc += dgl[j];
                     dAlphaAll[t0 + j] += acc / Math.Max(ch.Alpha[j], MinAlpha);
                 }
-            }
-            if (!dQAll.IsEmpty)
-            {
-                var d = dQAll.Slice(t0 * dk, L * dk);
-                TensorPrimitives.Add(d, dQ, d);
-            }
-            if (!dKAll.IsEmpty)
-            {
-                var d = dKAll.Slice(t0 * dk, L * dk);
-                TensorPrimitives.Add(d, dK, d);
             }
             dSin.CopyTo(dS);
         }
@@ -224,218 +277,170 @@ internal static class ChunkwiseKernel
         }
     }
 
-    /// <summary>(2) Back-propagates ∂U' through U' = T V − W Sᵀ, W = T diag(g) K, T = (I + A)⁻¹ diag(β).</summary>
-    private static void BackwardDelta(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> w, ChunkWorkspace ws, int L,
-        Span<float> dgl, ReadOnlySpan<float> dU, Span<float> dK, Span<float> dSin, Span<float> dV, Span<float> dBeta)
+    /// <summary>
+    /// (2) Back-propagates ∂U' through U' = N⁻¹ R_β, R_β = diag(β) R, R = V − diag(g) K Sᵀ, N = I + A,
+    /// A = diag(β) (Γ ⊙ K Kᵀ) strictly lower (<paramref name="gram"/> holds Γ ⊙ K Kᵀ). ∂γ_l −= terms go to
+    /// <paramref name="colAcc"/>.
+    /// </summary>
+    private static void BackwardDelta(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> r,
+        ReadOnlySpan<float> ninv, ReadOnlySpan<float> gram, ChunkWorkspace ws, int L, Span<float> dgl, Span<float> colAcc,
+        ReadOnlySpan<float> dU, Span<float> dK, Span<float> dSin, Span<float> dV, Span<float> dBeta)
     {
         int dk = p.KeyDim, dv = p.ValueDim;
         bool gated = p.Gated;
-        var dW = ws.Tmp1.AsSpan(0, L * dk);
-        var dKg = ws.Tmp2.AsSpan(0, L * dk);
-        var Tm = ws.Tm.AsSpan(0, L * L);
-        var Ninv = ws.Ninv.AsSpan(0, L * L);
-        var dT = ws.DT.AsSpan(0, L * L);
-        var Y = ws.Y.AsSpan(0, L * L);
-        var dA = ws.DA.AsSpan(0, L * L);
-        var Gm = ws.Gm.AsSpan(0, L * L);
-        var kg = ws.KeyDecayed(p, ch);
-        var gvec = ws.G.AsSpan(0, L);
-
-        // ∂W = −∂U' S;  ∂S += −∂U'ᵀ W;  ∂T = ∂U' Vᵀ + ∂W (diag(g) K)ᵀ;  ∂V += Tᵀ ∂U';  ∂(diag(g)K) = Tᵀ ∂W
-        Gemm.Multiply(false, false, L, dk, dv, -1f, dU, dv, sIn, dk, 0f, dW, dk);
-        Gemm.Multiply(true, false, dv, dk, L, -1f, dU, dv, w, dk, 1f, dSin, dk);
-        Gemm.Multiply(false, true, L, L, dv, 1f, dU, dv, ch.V, dv, 0f, dT, L);
-        Gemm.Multiply(false, true, L, L, dk, 1f, dW, dk, kg, dk, 1f, dT, L);
-        if (!dV.IsEmpty)
-        {
-            Gemm.Multiply(true, false, L, dv, L, 1f, Tm, L, dU, dv, 1f, dV, dv);
-        }
-        Gemm.Multiply(true, false, L, dk, L, 1f, Tm, L, dW, dk, 0f, dKg, dk);
-        for (int i = 0; i < L; i++)
-        {
-            var row = dKg.Slice(i * dk, dk);
-            float gi = gated ? gvec[i] : 1f;
-            if (gated)
-            {
-                dgl[i] += gi * TensorPrimitives.Dot(row, ch.K.Slice(i * dk, dk));
-            }
-            TensorPrimitives.MultiplyAdd(row, gi, dK.Slice(i * dk, dk), dK.Slice(i * dk, dk));
-        }
-
-        // T = N⁻¹ diag(β): ∂β_j += Σ_i N⁻¹_ij ∂T_ij;  ∂N⁻¹ = ∂T diag(β)
         var beta = ch.Beta;
-        for (int i = 0; i < L; i++)
-        {
-            var dtRow = dT.Slice(i * L, L);
-            var nRow = Ninv.Slice(i * L, L);
-            for (int j = 0; j <= i; j++)
-            {
-                if (!dBeta.IsEmpty)
-                {
-                    dBeta[j] += nRow[j] * dtRow[j];
-                }
-            }
-            TensorPrimitives.Multiply(dtRow, beta, dtRow);
-        }
-        // ∂A = −N⁻ᵀ ∂N⁻¹ N⁻ᵀ (strictly lower part)
-        Gemm.Multiply(true, false, L, L, L, 1f, Ninv, L, dT, L, 0f, Y, L);
-        Gemm.Multiply(false, true, L, L, L, -1f, Y, L, Ninv, L, 0f, dA, L);
-        // A_jl = β_j Γ_jl (k_j·k_l): ∂β_j += Σ_l ∂A_jl Γ_jl G_jl;  ∂G_jl = β_j Γ_jl ∂A_jl;  ∂γ_j += x, ∂γ_l −= x, x = β_j ∂A_jl A'_jl
+        var gvec = ws.G.AsSpan(0, L);
+        var dR = ws.DR.AsSpan(0, L * dv);
+        var rb = ws.Rb.AsSpan(0, L * dv);
+        var rbt = ws.Ut.AsSpan(0, dv * L);
+        var dNinv = ws.DP.AsSpan(0, L * L);
+        var Y = ws.Y.AsSpan(0, L * L);
+        var ninvT = ws.NinvT.AsSpan(0, L * L);
+        var dA = ws.DA.AsSpan(0, L * L);
+        var dKg = ws.Tmp1.AsSpan(0, L * dk);
+        var row = ws.Row.AsSpan(0, L);
+
+        // U' = N⁻¹ R_β: ∂R_β = N⁻ᵀ ∂U';  ∂N⁻¹ = tril(∂U' R_βᵀ) (N⁻¹ is lower triangular)
+        ChunkProducts.Multiply(true, L, dv, L, 1f, ninv, L, dU, dv, 0f, dR, dv, aShape: Triangle.Upper);
+        ScaleRows(r, beta, rb, dv);
+        ChunkProducts.Transpose(rb, L, dv, dv, rbt, L);
+        ChunkProducts.Multiply(false, L, L, dv, 1f, dU, dv, rbt, L, 0f, dNinv, L, lowerOnly: true);
+        // R_β = diag(β) R: ∂β_j += R_j·∂R_β,j;  ∂R = diag(β) ∂R_β;  ∂V += ∂R
         for (int j = 0; j < L; j++)
         {
-            var daRow = dA.Slice(j * L, L);
-            var gmRow = Gm.Slice(j * L, L);
-            float bj = beta[j];
-            float accBeta = 0f;
-            for (int l = 0; l < j; l++)
-            {
-                float gamma = gated ? MathF.Exp(ws.LogDecay[j] - ws.LogDecay[l]) : 1f;
-                float bjl = gamma * gmRow[l];
-                accBeta += daRow[l] * bjl;
-                float dB = bj * daRow[l];
-                if (gated)
-                {
-                    float x = dB * bjl;
-                    dgl[j] += x;
-                    dgl[l] -= x;
-                }
-                daRow[l] = dB * gamma;
-            }
+            var d = dR.Slice(j * dv, dv);
             if (!dBeta.IsEmpty)
             {
-                dBeta[j] += accBeta;
+                dBeta[j] += TensorPrimitives.Dot(r.Slice(j * dv, dv), d);
             }
-            daRow[j..].Clear();
+            TensorPrimitives.Multiply(d, beta[j], d);
         }
-        // G = K Kᵀ: ∂K += (∂G + ∂Gᵀ) K
+        if (!dV.IsEmpty)
+        {
+            TensorPrimitives.Add(dV, dR, dV);
+        }
+        // R = V − diag(g) K Sᵀ: ∂(diag(g) K) = −∂R S;  ∂S −= ∂Rᵀ diag(g) K
+        ChunkProducts.Multiply(false, L, dk, dv, -1f, dR, dv, sIn, dk, gated ? 0f : 1f, gated ? dKg : dK, dk);
+        ChunkProducts.Multiply(true, dv, dk, L, -1f, dR, dv, ws.KeyDecayed(p, ch), dk, 1f, dSin, dk);
+        for (int i = 0; gated && i < L; i++)
+        {
+            var d = dKg.Slice(i * dk, dk);
+            float gi = gvec[i];
+            dgl[i] += gi * TensorPrimitives.Dot(d, ch.K.Slice(i * dk, dk));
+            TensorPrimitives.MultiplyAdd(d, gi, dK.Slice(i * dk, dk), dK.Slice(i * dk, dk));
+        }
+
+        // ∂A = −N⁻ᵀ ∂N⁻¹ N⁻ᵀ (strictly lower part)
+        ChunkProducts.Multiply(true, L, L, L, 1f, ninv, L, dNinv, L, 0f, Y, L, aShape: Triangle.Upper, bShape: Triangle.Lower);
+        ChunkProducts.Transpose(ninv, L, L, L, ninvT, L);
+        ChunkProducts.Multiply(false, L, L, L, -1f, Y, L, ninvT, L, 0f, dA, L, bShape: Triangle.Upper, lowerOnly: true);
+        // A_jl = β_j B_jl, B = Γ ⊙ K Kᵀ: ∂β_j += Σ_l ∂A_jl B_jl;  with x = β_j ∂A_jl B_jl: ∂γ_j += x, ∂γ_l −= x;
+        // ∂(K Kᵀ)_jl = β_j Γ_jl ∂A_jl
         for (int j = 0; j < L; j++)
         {
-            for (int l = 0; l < L; l++)
+            var daRow = dA.Slice(j * L, j);
+            var x = row[..j];
+            TensorPrimitives.Multiply(daRow, gram.Slice(j * L, j), x);
+            float sum = TensorPrimitives.Sum(x);
+            if (!dBeta.IsEmpty)
             {
-                Y[(j * L) + l] = dA[(j * L) + l] + dA[(l * L) + j];
+                dBeta[j] += sum;
             }
-        }
-        Gemm.Multiply(false, false, L, dk, L, 1f, Y, L, ch.K, dk, 1f, dK, dk);
-    }
-
-    /// <summary>
-    /// Computes a chunk's intermediates for incoming state <paramref name="state"/>: γ, g, e, the decayed copies of Q and K,
-    /// the masked decayed scores P = M ⊙ Q Kᵀ and, for the delta rules, K Kᵀ, A, N⁻¹ = (I + A)⁻¹, T and (when
-    /// <paramref name="computePseudoValues"/>) W and U'.
-    /// </summary>
-    private static void Prepare(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> state, ChunkWorkspace ws, bool computePseudoValues)
-    {
-        int L = ch.Length, dk = p.KeyDim, dv = p.ValueDim;
-        bool gated = p.Gated;
-        var gl = ws.LogDecay;
-        if (gated)
-        {
-            float acc = 0f;
-            for (int i = 0; i < L; i++)
-            {
-                acc += MathF.Log(Math.Max(ch.Alpha[i], MinAlpha));
-                gl[i] = acc;
-                ws.G[i] = MathF.Exp(acc);
-            }
-            for (int i = 0; i < L; i++)
-            {
-                ws.E[i] = MathF.Exp(gl[L - 1] - gl[i]);
-                TensorPrimitives.Multiply(ch.Q.Slice(i * dk, dk), ws.G[i], ws.Qg.AsSpan(i * dk, dk));
-                TensorPrimitives.Multiply(ch.K.Slice(i * dk, dk), ws.G[i], ws.Kg.AsSpan(i * dk, dk));
-                TensorPrimitives.Multiply(ch.K.Slice(i * dk, dk), ws.E[i], ws.Kd.AsSpan(i * dk, dk));
-            }
-        }
-
-        // P = M ⊙ Q Kᵀ
-        var P = ws.P.AsSpan(0, L * L);
-        Gemm.Multiply(false, true, L, L, dk, 1f, ch.Q, dk, ch.K, dk, 0f, P, L);
-        for (int i = 0; i < L; i++)
-        {
-            var row = P.Slice(i * L, L);
             if (gated)
             {
-                for (int j = 0; j <= i; j++)
-                {
-                    row[j] *= MathF.Exp(gl[i] - gl[j]);
-                }
+                dgl[j] += beta[j] * sum;
+                TensorPrimitives.MultiplyAdd(x, beta[j], colAcc[..j], colAcc[..j]);
+                TensorPrimitives.Multiply(daRow, ws.Decay.AsSpan(j * L, j), daRow);
             }
-            row[(i + 1)..].Clear();
+            TensorPrimitives.Multiply(daRow, beta[j], daRow);
+            dA.Slice((j * L) + j, L - j).Clear();
         }
+        // G = K Kᵀ: ∂K += (∂G + ∂Gᵀ) K
+        ChunkProducts.Multiply(false, L, dk, L, 1f, dA, L, ch.K, dk, 1f, dK, dk, aShape: Triangle.Lower);
+        ChunkProducts.Multiply(true, L, dk, L, 1f, dA, L, ch.K, dk, 1f, dK, dk, aShape: Triangle.Upper);
+    }
 
-        if (!p.Delta)
+    /// <summary>γ, g, e, Γ_ij = e^{γ_i − γ_j} (j ≤ i) and the decayed copies of Q and K of a chunk (gated rules only).</summary>
+    private static void PrepareDecays(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws)
+    {
+        if (!p.Gated)
         {
             return;
         }
-        // N⁻¹ = (I + A)⁻¹ by forward substitution, A_il = β_i e^{γ_i − γ_l} k_i·k_l (l < i): row_i = e_i − Σ_{l<i} A_il row_l
-        var Gm = ws.Gm.AsSpan(0, L * L);
-        var Ninv = ws.Ninv.AsSpan(0, L * L);
-        var Tm = ws.Tm.AsSpan(0, L * L);
-        Gemm.Multiply(false, true, L, L, dk, 1f, ch.K, dk, ch.K, dk, 0f, Gm, L);
+        int L = ch.Length, dk = p.KeyDim;
+        var gl = ws.LogDecay;
+        var neg = ws.NegLogDecay;
+        float acc = 0f;
+        for (int i = 0; i < L; i++)
+        {
+            acc += MathF.Log(Math.Max(ch.Alpha[i], MinAlpha));
+            gl[i] = acc;
+            neg[i] = -acc;
+            ws.G[i] = MathF.Exp(acc);
+        }
+        for (int i = 0; i < L; i++)
+        {
+            ws.E[i] = MathF.Exp(gl[L - 1] - gl[i]);
+            TensorPrimitives.Multiply(ch.Q.Slice(i * dk, dk), ws.G[i], ws.Qg.AsSpan(i * dk, dk));
+            TensorPrimitives.Multiply(ch.K.Slice(i * dk, dk), ws.G[i], ws.Kg.AsSpan(i * dk, dk));
+            TensorPrimitives.Multiply(ch.K.Slice(i * dk, dk), ws.E[i], ws.Kd.AsSpan(i * dk, dk));
+            var decayRow = ws.Decay.AsSpan(i * L, i + 1);
+            TensorPrimitives.Add(neg.AsSpan(0, i + 1), gl[i], decayRow);
+            TensorPrimitives.Exp(decayRow, decayRow);
+        }
+    }
+
+    /// <summary>P = M ⊙ Q Kᵀ (zero above the diagonal); leaves Kᵀ in the workspace.</summary>
+    private static void Scores(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws, Span<float> P)
+    {
+        int L = ch.Length, dk = p.KeyDim;
+        var kt = ws.Kt.AsSpan(0, dk * L);
+        ChunkProducts.Transpose(ch.K, L, dk, dk, kt, L);
+        ChunkProducts.Multiply(false, L, L, dk, 1f, ch.Q, dk, kt, L, 0f, P, L, lowerOnly: true);
+        if (p.Gated)
+        {
+            for (int i = 0; i < L; i++)
+            {
+                var r = P.Slice(i * L, i + 1);
+                TensorPrimitives.Multiply(r, ws.Decay.AsSpan(i * L, i + 1), r);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delta rules, after <see cref="Scores"/>: <paramref name="gram"/> = Γ ⊙ K Kᵀ (strictly lower, zero elsewhere),
+    /// A = diag(β) gram and <paramref name="ninv"/> = (I + A)⁻¹.
+    /// </summary>
+    private static void Inverse(in ChunkView ch, ChunkWorkspace ws, Span<float> gram, Span<float> ninv)
+    {
+        int L = ch.Length, dk = ch.K.Length / Math.Max(1, L);
+        var kt = ws.Kt.AsSpan(0, dk * L);
+        ChunkProducts.Multiply(false, L, L, dk, 1f, ch.K, dk, kt, L, 0f, gram, L, lowerOnly: true);
         var A = ws.A.AsSpan(0, L * L);
         for (int i = 0; i < L; i++)
         {
-            var aRow = A.Slice(i * L, L);
-            var gmRow = Gm.Slice(i * L, L);
-            float bi = ch.Beta[i];
-            for (int l = 0; l < i; l++)
+            var gRow = gram.Slice(i * L, i);
+            if (!ws.Decay.AsSpan().IsEmpty)
             {
-                aRow[l] = bi * gmRow[l] * (gated ? MathF.Exp(gl[i] - gl[l]) : 1f);
+                TensorPrimitives.Multiply(gRow, ws.Decay.AsSpan(i * L, i), gRow);
             }
-            aRow[i..].Clear();
+            gram[(i * L) + i] = 0f;
+            TensorPrimitives.Multiply(gram.Slice(i * L, L), ch.Beta[i], A.Slice(i * L, L));
         }
-        InvertUnitLower(A, Ninv, L, ws.InverseScratch);
-        for (int i = 0; i < L; i++)
-        {
-            // T = N⁻¹ diag(β)
-            TensorPrimitives.Multiply(Ninv.Slice(i * L, L), ch.Beta, Tm.Slice(i * L, L));
-        }
-        if (!computePseudoValues)
-        {
-            return;
-        }
-        // W = T diag(g) K;  U' = T V − W Sᵀ
-        var W = ws.W.AsSpan(0, L * dk);
-        var U = ws.U.AsSpan(0, L * dv);
-        Gemm.Multiply(false, false, L, dk, L, 1f, Tm, L, ws.KeyDecayed(p, ch), dk, 0f, W, dk);
-        Gemm.Multiply(false, false, L, dv, L, 1f, Tm, L, ch.V, dv, 0f, U, dv);
-        Gemm.Multiply(false, true, L, dv, dk, -1f, W, dk, state, dk, 1f, U, dv);
+        InvertUnitLower(A, ninv, L);
     }
 
-    /// <summary>Block size of <see cref="InvertUnitLower"/>.</summary>
-    private const int InverseBlock = 16;
-
-    /// <summary>
-    /// N⁻¹ for N = I + A with A strictly lower triangular (L×L, row-major): blocks of rows at a time, the diagonal block by
-    /// forward substitution, the blocks left of it by X_I,&lt;I = −N_II⁻¹ (A_I,&lt;I X_&lt;I,&lt;I) with two matrix products.
-    /// </summary>
-    internal static void InvertUnitLower(ReadOnlySpan<float> a, Span<float> ninv, int L, Span<float> scratch)
+    /// <summary>dst row i = scale_i · src row i (rows of <paramref name="cols"/>).</summary>
+    private static void ScaleRows(ReadOnlySpan<float> src, ReadOnlySpan<float> scale, Span<float> dst, int cols)
     {
-        ninv[..(L * L)].Clear();
-        for (int i0 = 0; i0 < L; i0 += InverseBlock)
+        for (int i = 0; i < scale.Length; i++)
         {
-            int bs = Math.Min(InverseBlock, L - i0);
-            for (int i = i0; i < i0 + bs; i++)
-            {
-                var row = ninv.Slice(i * L, L);
-                row[i] = 1f;
-                for (int l = i0; l < i; l++)
-                {
-                    float x = a[(i * L) + l];
-                    if (x != 0f)
-                    {
-                        var dst = row[i0..(l + 1)];
-                        TensorPrimitives.MultiplyAdd(ninv.Slice((l * L) + i0, l + 1 - i0), -x, dst, dst);
-                    }
-                }
-            }
-            if (i0 == 0)
-            {
-                continue;
-            }
-            Gemm.Multiply(false, false, bs, i0, i0, 1f, a[(i0 * L)..], L, ninv, L, 0f, scratch, i0);
-            Gemm.Multiply(false, false, bs, i0, bs, -1f, ninv[((i0 * L) + i0)..], L, scratch, i0, 0f, ninv[(i0 * L)..], L);
+            TensorPrimitives.Multiply(src.Slice(i * cols, cols), scale[i], dst.Slice(i * cols, cols));
         }
     }
+
+    /// <summary>N⁻¹ for N = I + A with A strictly lower triangular (L×L, row-major); see <see cref="ChunkProducts.InvertUnitLower"/>.</summary>
+    internal static void InvertUnitLower(ReadOnlySpan<float> a, Span<float> ninv, int L) => ChunkProducts.InvertUnitLower(a, ninv, L);
 
     /// <summary>One sequence's inputs.</summary>
     private readonly ref struct Sequence(FastWeightProblem p, FastWeightBuffers buf, int s)
@@ -473,50 +478,63 @@ internal static class ChunkwiseKernel
             int dk = p.KeyDim, dv = p.ValueDim;
             // Only what the rule needs: the parallel form makes c = T, so the c×c buffers can be large.
             LogDecay = new float[c];
+            NegLogDecay = new float[c];
             G = new float[c];
             E = new float[c];
-            P = new float[c * c];
+            Kt = new float[c * dk];
+            St = new float[dk * dv];
+            if (!backward || !p.Delta)
+            {
+                P = new float[c * c];
+            }
             if (p.Gated)
             {
                 Qg = new float[c * dk];
                 Kg = new float[c * dk];
                 Kd = new float[c * dk];
+                Decay = new float[c * c];
             }
             if (p.Delta)
             {
-                W = new float[c * dk];
-                U = new float[c * dv];
-                Gm = new float[c * c];
-                Ninv = new float[c * c];
-                Tm = new float[c * c];
-                A = new float[c * c];
-                InverseScratch = new float[c * c];
+                Rb = new float[c * dv];
+                if (!backward)
+                {
+                    U = new float[c * dv];
+                    R = new float[c * dv];
+                    Gm = new float[c * c];
+                    Ninv = new float[c * c];
+                    A = new float[c * c];
+                }
             }
             if (backward)
             {
                 LogDecayGrad = new float[c];
+                ColumnSums = new float[c];
+                Row = new float[c];
                 Tmp1 = new float[c * dk];
                 Tmp2 = new float[c * dk];
                 DQ = new float[c * dk];
                 DK = new float[c * dk];
                 DU = new float[c * dv];
+                Ut = new float[c * dv];
                 ZeroOutputGrad = new float[c * dv];
                 DP = new float[c * c];
                 StateGrad = new float[dk * dv];
                 StateGradIn = new float[dk * dv];
                 if (p.Delta)
                 {
-                    DT = new float[c * c];
+                    DR = new float[c * dv];
                     Y = new float[c * c];
+                    NinvT = new float[c * c];
                     DA = new float[c * c];
                 }
             }
         }
 
-        public readonly float[] LogDecay, G, E, P;
-        public readonly float[] Qg = [], Kg = [], Kd = [], W = [], U = [], Gm = [], Ninv = [], Tm = [], A = [], InverseScratch = [];
-        public readonly float[] LogDecayGrad = [], Tmp1 = [], Tmp2 = [], DQ = [], DK = [], DU = [], ZeroOutputGrad = [];
-        public readonly float[] DP = [], DT = [], Y = [], DA = [], StateGrad = [], StateGradIn = [];
+        public readonly float[] LogDecay, NegLogDecay, G, E, Kt, St;
+        public readonly float[] P = [], Qg = [], Kg = [], Kd = [], Decay = [], Rb = [], U = [], R = [], Gm = [], Ninv = [], A = [];
+        public readonly float[] LogDecayGrad = [], ColumnSums = [], Row = [], Tmp1 = [], Tmp2 = [], DQ = [], DK = [], DU = [], Ut = [], ZeroOutputGrad = [];
+        public readonly float[] DP = [], DR = [], Y = [], NinvT = [], DA = [], StateGrad = [], StateGradIn = [];
 
         /// <summary>diag(g) Q (Q itself when not gated).</summary>
         public ReadOnlySpan<float> QueryDecayed(FastWeightProblem p, in ChunkView ch) => p.Gated ? Qg.AsSpan(0, ch.Length * p.KeyDim) : ch.Q;

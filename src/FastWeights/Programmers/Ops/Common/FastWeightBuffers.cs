@@ -11,8 +11,11 @@ internal sealed class FastWeightBuffers
     /// <summary>Saved states for the backward pass: chunk-start states (chunkwise) or checkpoints (recurrent).</summary>
     public float[] Saved = [];
 
-    /// <summary>Delta rules, chunkwise: the pseudo-values U' ([B·H, T, d_v]) and W = T diag(g) K ([B·H, T, d_k]) of the forward pass.</summary>
-    public float[] SavedPseudoValues = [], SavedW = [];
+    /// <summary>Delta rules, chunkwise: the pseudo-values U' and the residuals R = V − diag(g) K Sᵀ ([B·H, T, d_v]) of the forward pass.</summary>
+    public float[] SavedPseudoValues = [], SavedResidual = [];
+
+    /// <summary>Delta rules, chunkwise: per chunk (C×C slots, [B·H, chunks, C·C]) P = M ⊙ Q Kᵀ, N⁻¹ and Γ ⊙ K Kᵀ.</summary>
+    public float[] SavedScores = [], SavedInverse = [], SavedGram = [];
 
     /// <summary>Gradient of the output and of the final state (either may be empty = zero).</summary>
     public Memory<float> OutputGrad, FinalStateGrad;

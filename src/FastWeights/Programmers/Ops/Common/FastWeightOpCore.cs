@@ -74,14 +74,13 @@ internal static class FastWeightOpCore
             if (chunk == 0)
             {
                 RecurrentKernel.Backward(p, buf);
+                buf.Saved = [];
             }
             else
             {
                 ChunkwiseKernel.Backward(p, buf, chunk);
+                ChunkwiseKernel.Release(buf);
             }
-            buf.Saved = [];
-            buf.SavedPseudoValues = [];
-            buf.SavedW = [];
         });
         return (output, finalState);
     }
