@@ -9,7 +9,7 @@ namespace FastWeights.Programmers.Ops.Common;
 /// <see cref="GemmMicroKernel"/> driven tile by tile on the unpacked operands, skipping the parts of the shared
 /// dimension where a triangular operand is zero and the tiles above the diagonal of a lower-triangular result.
 /// Skipped terms are exact zeros (fma(0, b, acc) = acc), so a result equals the full product's.
-/// Falls back to <see cref="Gemm.Multiply"/> without AVX2/FMA or when n is not a multiple of 16.
+/// Falls back to <see cref="Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> without AVX2/FMA or when n is not a multiple of 16.
 /// </summary>
 internal static unsafe class ChunkProducts
 {
