@@ -156,7 +156,7 @@ internal sealed class DeltaNetReport(
         {
             md.AppendLine();
         }
-        Plot(points, Path.Combine(outDir, "deltanet-scaling.png"));
+        ScalingPlot.Save(points, Path.Combine(outDir, "deltanet-scaling.png"), "sequence length T (log scale)", "fwd + bwd time (B = 1, H = 4, d = 64)", "ms per call (log scale)", key => key.StartsWith("PyTorch", StringComparison.Ordinal));
         md.AppendLine("![fwd + bwd time and peak memory against sequence length](deltanet-scaling.png)").AppendLine();
     }
 
@@ -213,49 +213,4 @@ internal sealed class DeltaNetReport(
         return new RoundResult(sides[0], sides[1], Ratio(sides[1].Values, sides[0].Values, true), Ratio(sides[1].Cpu, sides[0].Cpu, false));
     }
 
-    private static void Plot(Dictionary<string, List<(double T, double Ms, double Mib)>> series, string path)
-    {
-        var multi = new Multiplot();
-        multi.AddPlots(2);
-        var time = multi.GetPlot(0);
-        var memory = multi.GetPlot(1);
-        foreach (var (key, points) in series.Where(s => s.Value.Count > 0))
-        {
-            double[] x = points.Select(p => Math.Log2(p.T)).ToArray();
-            var t = time.Add.Scatter(x, points.Select(p => Math.Log10(p.Ms)).ToArray());
-            t.LegendText = key;
-            var m = memory.Add.Scatter(x, points.Select(p => Math.Log10(p.Mib)).ToArray());
-            m.LegendText = key;
-            m.Color = t.Color;
-            if (key.StartsWith("PyTorch", StringComparison.Ordinal))
-            {
-                t.LinePattern = LinePattern.Dashed;
-                m.LinePattern = LinePattern.Dashed;
-            }
-        }
-        double[] ts = series.Values.SelectMany(p => p.Select(q => q.T)).Distinct().Order().ToArray();
-        foreach (var plot in new[] { time, memory })
-        {
-            var xt = new ScottPlot.TickGenerators.NumericManual();
-            foreach (double t in ts)
-            {
-                xt.AddMajor(Math.Log2(t), t.ToString(Inv));
-            }
-            plot.Axes.Bottom.TickGenerator = xt;
-            var yt = new ScottPlot.TickGenerators.NumericManual();
-            for (int e = -2; e <= 6; e++)
-            {
-                yt.AddMajor(e, Math.Pow(10, e).ToString("G", Inv));
-            }
-            plot.Axes.Left.TickGenerator = yt;
-            plot.XLabel("sequence length T (log scale)");
-            plot.ShowLegend(Alignment.UpperLeft);
-        }
-        time.Title("fwd + bwd time (B = 1, H = 4, d = 64)");
-        time.YLabel("ms per call (log scale)");
-        memory.Title("Peak resident memory of the process");
-        memory.YLabel("MiB (log scale)");
-        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path, 1200, 480);
-    }
 }

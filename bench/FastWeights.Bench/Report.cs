@@ -198,56 +198,11 @@ internal static class Report
         }
         md.AppendLine();
         string png = Path.Combine(o.Out, "fwrnn-scaling.png");
-        PlotScaling(series, png, Batch);
+        ScalingPlot.Save(series, png, "R (hidden units, log scale)", $"Training step time (batch {Batch}, T = 11)", "ms per step (log scale)", key => key.Contains("efficient", StringComparison.Ordinal));
         md.AppendLine($"![Training-step time and peak memory against R](fwrnn-scaling.png)").AppendLine();
         md.AppendLine("Peak RSS is the whole process's (the .NET runtime alone is about 30–40 MiB, Python with PyTorch about 230 MiB).").AppendLine();
     }
 
-    private static void PlotScaling(Dictionary<string, List<(double R, double Ms, double Mib)>> series, string path, int batch)
-    {
-        var multi = new Multiplot();
-        multi.AddPlots(2);
-        var time = multi.GetPlot(0);
-        var memory = multi.GetPlot(1);
-        foreach (var (key, points) in series)
-        {
-            double[] x = points.Select(p => Math.Log2(p.R)).ToArray();
-            var t = time.Add.Scatter(x, points.Select(p => Math.Log10(p.Ms)).ToArray());
-            t.LegendText = key;
-            var m = memory.Add.Scatter(x, points.Select(p => Math.Log10(p.Mib)).ToArray());
-            m.LegendText = key;
-            m.Color = t.Color;
-            if (key.Contains("efficient", StringComparison.Ordinal))
-            {
-                t.LinePattern = LinePattern.Dashed;
-                m.LinePattern = LinePattern.Dashed;
-            }
-        }
-        double[] rs = series.Values.SelectMany(p => p.Select(q => q.R)).Distinct().Order().ToArray();
-        foreach (var plot in new[] { time, memory })
-        {
-            var xt = new ScottPlot.TickGenerators.NumericManual();
-            foreach (double r in rs)
-            {
-                xt.AddMajor(Math.Log2(r), r.ToString(Inv));
-            }
-            plot.Axes.Bottom.TickGenerator = xt;
-            var yt = new ScottPlot.TickGenerators.NumericManual();
-            for (int e = -2; e <= 6; e++)
-            {
-                yt.AddMajor(e, Math.Pow(10, e).ToString("G", Inv));
-            }
-            plot.Axes.Left.TickGenerator = yt;
-            plot.XLabel("R (hidden units, log scale)");
-            plot.ShowLegend(Alignment.UpperLeft);
-        }
-        time.Title($"Training step time (batch {batch}, T = 11)");
-        time.YLabel("ms per step (log scale)");
-        memory.Title("Peak resident memory of the process");
-        memory.YLabel("MiB (log scale)");
-        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path, 1200, 480);
-    }
 
     internal static string F(double v) => !double.IsFinite(v) ? "–" : v >= 100 ? v.ToString("F0", Inv) : v >= 10 ? v.ToString("F1", Inv) : v.ToString("F2", Inv);
 
