@@ -170,7 +170,6 @@ public static class FastWeightRnnKernel
         RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
-            var partialW = wantW ? workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden) : default;
             var partialG = wantG ? workspace.PartialGainGrad.AsSpan(chunk * hidden, hidden) : default;
             var partialB = wantB ? workspace.PartialBiasGrad.AsSpan(chunk * hidden, hidden) : default;
             partialG.Clear();
@@ -178,7 +177,7 @@ public static class FastWeightRnnKernel
             int start = chunk * ChunkSize, count = Math.Min(batch, start + ChunkSize) - start;
             // Row (i, j) of G holds da(start + i, j + 1) for j < T−1 and zeros for j = T−1, so that row (i, j) of
             // G pairs with row (i, j) of the chunk's H (h(j+1); h(t) for the da of step t).
-            var rowGrad = scratch.RowGrad.AsSpan(0, count * steps * hidden);
+            var rowGrad = workspace.RowGrad.AsSpan(start * steps * hidden, count * steps * hidden);
             if (workspace.Explicit)
             {
                 for (int b = start; b < start + count; b++)
@@ -190,21 +189,18 @@ public static class FastWeightRnnKernel
             {
                 BackwardChunk(workspace, scratch, start, count, rowGrad, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
             }
-            if (wantW)
-            {
-                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H_chunk, one product over the chunk's B_c·T rows.
-                Gemm.Multiply(true, false, hidden, hidden, count * steps, 1f, rowGrad, hidden, h.Span[(start * steps * hidden)..], hidden, 0f, partialW, hidden, 1);
-            }
             workspace.ReturnScratch(scratch);
         });
+        if (wantW)
+        {
+            // dW += Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H: one product over all B·T rows (the matrix product splits
+            // its output, never the sum over rows, across threads, so the result does not depend on the thread count).
+            int threads = maxDegreeOfParallelism < 0 ? Gemm.MaxThreads : maxDegreeOfParallelism;
+            Gemm.Multiply(true, false, hidden, hidden, batch * steps, 1f, workspace.RowGrad, hidden, h.Span, hidden, 1f, dW.Span, hidden, threads);
+        }
         // Fixed-order reduction of the per-chunk partials.
         for (int chunk = 0; chunk < chunkCount; chunk++)
         {
-            if (wantW)
-            {
-                var p = workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden);
-                TensorPrimitives.Add(dW.Span[..(hidden * hidden)], p, dW.Span);
-            }
             if (wantG)
             {
                 TensorPrimitives.Add(dGain.Span[..hidden], workspace.PartialGainGrad.AsSpan(chunk * hidden, hidden), dGain.Span);
@@ -371,13 +367,9 @@ public static class FastWeightRnnKernel
             else
             {
                 // A(t) h_s = Σ_{j<t} c_j H_j (H_j · h_s), c_j = η λ^{t−1−j}, H_j = h(j+1): attention over the t
-                // stored states as two small matrix-vector products, scores = c ⊙ (H[0..t) h_s), z = a + H[0..t)ᵀ scores.
-                var past = h[..(t * r)];
-                var scores = scratch.Scores.AsSpan(0, t);
-                FastWeightRnnMath.MatVec(past, t, r, hs, default, scores);
-                TensorPrimitives.Multiply(scores, ws.AttentionCoefficients.AsSpan(steps - t, t), scores);
+                // stored states, z = a + Σ_j c_j (H_j·h_s) H_j in one pass over H[0..t).
                 a.CopyTo(z);
-                FastWeightRnnMath.AddMatTVec(past, t, r, scores, 1f, z);
+                FastWeightRnnMath.AttendForward(h[..(t * r)], t, r, ws.AttentionCoefficients.AsSpan(steps - t, t), hs, z);
             }
             Activate(z, ln, gain, bias, norm, rstd, ts, hNext, r);
         }
@@ -404,10 +396,14 @@ public static class FastWeightRnnKernel
         ReadOnlySpan<float> norm, ReadOnlySpan<float> rstd, int slot, int r,
         Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
-        FastWeightRnnMath.MaskByPositive(d, hOut, dz);
         if (ln)
         {
-            FastWeightRnnMath.LayerNormBackward(dz, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+            // The ReLU mask is applied inside the layer norm's first backward pass.
+            FastWeightRnnMath.ReluLayerNormBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+        }
+        else
+        {
+            FastWeightRnnMath.MaskByPositive(d, hOut, dz);
         }
     }
 
@@ -575,15 +571,8 @@ public static class FastWeightRnnKernel
             else
             {
                 // term = Σ_j c_j H_j (H_j·h_s): with p_j = c_j (H_j·h_s), q_j = c_j (H_j·dz):
-                // dh_s = Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. As matrix-vector products over H[0..t).
-                var past = h[..(t * r)];
-                var coefficients = ws.AttentionCoefficients.AsSpan(steps - t, t);
-                var p = scratch.Scores.AsSpan(0, t);
-                var q = scratch.Scores.AsSpan(steps, t);
-                FastWeightRnnMath.ScaledMatVecPair(past, t, r, coefficients, hs, dz, p, q);
-                dPrev.Clear();
-                FastWeightRnnMath.AddMatTVec(past, t, r, q, 1f, dPrev);
-                FastWeightRnnMath.AddOuterPair(memoryGrad[..(t * r)], t, r, q, hs, p, dz);
+                // dh_s = Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. One pass over H[0..t).
+                FastWeightRnnMath.AttendBackward(h[..(t * r)], t, r, ws.AttentionCoefficients.AsSpan(steps - t, t), hs, dz, dPrev, memoryGrad[..(t * r)]);
             }
             // dPrev is dL/dh_s; continue the inner loop with it.
             var swap = dCur;

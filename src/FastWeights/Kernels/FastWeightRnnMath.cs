@@ -84,38 +84,114 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>
-    /// y1[i] = c[i]·Σ_k m[i,k]·x1[k] and y2[i] = c[i]·Σ_k m[i,k]·x2[k]: two scaled products with one pass over m
-    /// (rows×cols row-major), each with the summation order of <see cref="MatVec"/>'s single-row path.
+    /// Efficient-form attention, forward, in one pass over the stored states m (rows×cols): for each row j,
+    /// s_j = c[j]·(m_j·x) and z += s_j·m_j, i.e. z += mᵀ(c ⊙ m x) = A(t) h_s with m_j = h(j+1), c_j = η λ^{t−1−j}.
+    /// Rows are taken in pairs (two independent dot products), in a fixed order.
     /// </summary>
-    public static void ScaledMatVecPair(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, Span<float> y1, Span<float> y2)
+    public static void AttendForward(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x, Span<float> z)
     {
-        if (m.Length < rows * cols || c.Length < rows || x1.Length < cols || x2.Length < cols || y1.Length < rows || y2.Length < rows)
+        if (m.Length < rows * cols || c.Length < rows || x.Length < cols || z.Length < cols)
         {
-            throw new ArgumentException("ScaledMatVecPair: span too short.");
+            throw new ArgumentException("AttendForward: span too short.");
         }
-        ref float x1r = ref MemoryMarshal.GetReference(x1);
-        ref float x2r = ref MemoryMarshal.GetReference(x2);
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        int i = 0;
+        for (; i + 2 <= rows; i += 2)
+        {
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            ref float r1 = ref Unsafe.Add(ref r0, cols);
+            var a0 = Vector256<float>.Zero;
+            var a1 = Vector256<float>.Zero;
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), xv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), xv, a1);
+            }
+            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1);
+            for (; k < cols; k++)
+            {
+                float xk = Unsafe.Add(ref xr, k);
+                s0 += Unsafe.Add(ref r0, k) * xk;
+                s1 += Unsafe.Add(ref r1, k) * xk;
+            }
+            s0 *= c[i];
+            s1 *= c[i + 1];
+            var v0 = Vector256.Create(s0);
+            var v1 = Vector256.Create(s1);
+            k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), v0, Vector256.LoadUnsafe(ref zr, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), v1, acc).StoreUnsafe(ref zr, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                Unsafe.Add(ref zr, k) += (Unsafe.Add(ref r0, k) * s0) + (Unsafe.Add(ref r1, k) * s1);
+            }
+        }
+        if (i < rows)
+        {
+            var row = m.Slice(i * cols, cols);
+            Axpy(c[i] * Dot(row, x), row, z);
+        }
+    }
+
+    /// <summary>
+    /// Efficient-form attention, backward, in one pass over the stored states m (rows×cols): for each row j, with
+    /// p_j = c[j]·(m_j·x) and q_j = c[j]·(m_j·dz): dx = Σ_j q_j m_j (written, not accumulated) and
+    /// dm_j += q_j·x + p_j·dz (the gradient of z += Σ_j c_j m_j (m_j·x) given dz). Rows are taken in a fixed order.
+    /// </summary>
+    public static void AttendBackward(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dx, Span<float> dm)
+    {
+        if (m.Length < rows * cols || c.Length < rows || x.Length < cols || dz.Length < cols || dx.Length < cols || dm.Length < rows * cols)
+        {
+            throw new ArgumentException("AttendBackward: span too short.");
+        }
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dzr = ref MemoryMarshal.GetReference(dz);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        ref float dmr = ref MemoryMarshal.GetReference(dm);
+        dx[..cols].Clear();
         for (int i = 0; i < rows; i++)
         {
-            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
+            ref float row = ref Unsafe.Add(ref mr, i * cols);
+            ref float drow = ref Unsafe.Add(ref dmr, i * cols);
             var a1 = Vector256<float>.Zero;
             var a2 = Vector256<float>.Zero;
             int k = 0;
             for (; k + 8 <= cols; k += 8)
             {
                 var mv = Vector256.LoadUnsafe(ref row, (nuint)k);
-                a1 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x1r, (nuint)k), a1);
-                a2 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x2r, (nuint)k), a2);
+                a1 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref xr, (nuint)k), a1);
+                a2 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref dzr, (nuint)k), a2);
             }
             float s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2);
             for (; k < cols; k++)
             {
                 float mk = Unsafe.Add(ref row, k);
-                s1 += mk * Unsafe.Add(ref x1r, k);
-                s2 += mk * Unsafe.Add(ref x2r, k);
+                s1 += mk * Unsafe.Add(ref xr, k);
+                s2 += mk * Unsafe.Add(ref dzr, k);
             }
-            y1[i] = c[i] * s1;
-            y2[i] = c[i] * s2;
+            float p = c[i] * s1, q = c[i] * s2;
+            var pv = Vector256.Create(p);
+            var qv = Vector256.Create(q);
+            k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)k), qv, Vector256.LoadUnsafe(ref dxr, (nuint)k)).StoreUnsafe(ref dxr, (nuint)k);
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), qv, Vector256.LoadUnsafe(ref drow, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref dzr, (nuint)k), pv, acc).StoreUnsafe(ref drow, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                Unsafe.Add(ref dxr, k) += Unsafe.Add(ref row, k) * q;
+                Unsafe.Add(ref drow, k) += (q * Unsafe.Add(ref xr, k)) + (p * Unsafe.Add(ref dzr, k));
+            }
         }
     }
 
@@ -228,34 +304,6 @@ internal static class FastWeightRnnMath
             if (xi != 0f)
             {
                 Axpy(alpha * xi, y, m.Slice(i * cols, cols));
-            }
-        }
-    }
-
-    /// <summary>m[i,k] += x1[i]·y1[k] + x2[i]·y2[k] (two rank-1 updates in one pass over m), m is rows×cols.</summary>
-    public static void AddOuterPair(Span<float> m, int rows, int cols, ReadOnlySpan<float> x1, ReadOnlySpan<float> y1, ReadOnlySpan<float> x2, ReadOnlySpan<float> y2)
-    {
-        if (m.Length < rows * cols || x1.Length < rows || x2.Length < rows || y1.Length < cols || y2.Length < cols)
-        {
-            throw new ArgumentException("AddOuterPair: span too short.");
-        }
-        ref float y1r = ref MemoryMarshal.GetReference(y1);
-        ref float y2r = ref MemoryMarshal.GetReference(y2);
-        for (int i = 0; i < rows; i++)
-        {
-            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
-            float c1 = x1[i], c2 = x2[i];
-            var v1 = Vector256.Create(c1);
-            var v2 = Vector256.Create(c2);
-            int k = 0;
-            for (; k + 8 <= cols; k += 8)
-            {
-                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y1r, (nuint)k), v1, Vector256.LoadUnsafe(ref row, (nuint)k));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y2r, (nuint)k), v2, acc).StoreUnsafe(ref row, (nuint)k);
-            }
-            for (; k < cols; k++)
-            {
-                Unsafe.Add(ref row, k) += (c1 * Unsafe.Add(ref y1r, k)) + (c2 * Unsafe.Add(ref y2r, k));
             }
         }
     }
@@ -458,13 +506,31 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>
+    /// Backward of h = max(0, g⊙n + β) through the ReLU and the layer norm in one call: dy = d where h &gt; 0, else 0,
+    /// then as <see cref="LayerNormBackward"/> (the mask is applied in its first pass). <paramref name="dz"/> may alias
+    /// <paramref name="d"/>.
+    /// </summary>
+    public static void ReluLayerNormBackward(ReadOnlySpan<float> d, ReadOnlySpan<float> h, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
+        MaskedLayerNormBackward(d, h, normalized, rstd, gain, dGain, dBias, dz);
+
+    /// <summary>
     /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
     /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
     /// may alias <paramref name="dy"/>. Two fused passes.
     /// </summary>
-    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
+    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
+        MaskedLayerNormBackward(dy, default, normalized, rstd, gain, dGain, dBias, dz);
+
+    /// <summary>Layer-norm backward with an optional ReLU mask: dy[k] counts only where mask[k] &gt; 0 (no mask when empty).</summary>
+    private static void MaskedLayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
         int n = dy.Length;
+        if (!mask.IsEmpty && mask.Length < n)
+        {
+            throw new ArgumentException("LayerNormBackward: span too short.");
+        }
+        bool masked = !mask.IsEmpty;
+        ref float mkr = ref MemoryMarshal.GetReference(mask);
         if (normalized.Length < n || dz.Length < n || (!gain.IsEmpty && gain.Length < n) || (!dGain.IsEmpty && dGain.Length < n) || (!dBias.IsEmpty && dBias.Length < n))
         {
             throw new ArgumentException("LayerNormBackward: span too short.");
@@ -483,6 +549,10 @@ internal static class FastWeightRnnMath
         for (; k + 8 <= n; k += 8)
         {
             var d = Vector256.LoadUnsafe(ref dyr, (nuint)k);
+            if (masked)
+            {
+                d &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref mkr, (nuint)k), Vector256<float>.Zero);
+            }
             var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
             if (wantG)
             {
@@ -500,7 +570,7 @@ internal static class FastWeightRnnMath
         float sum = Vector256.Sum(sumV), dot = Vector256.Sum(dotV);
         for (; k < n; k++)
         {
-            float d = Unsafe.Add(ref dyr, k);
+            float d = masked && !(Unsafe.Add(ref mkr, k) > 0f) ? 0f : Unsafe.Add(ref dyr, k);
             float x = Unsafe.Add(ref nr, k);
             if (wantG)
             {
