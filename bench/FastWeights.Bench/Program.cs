@@ -10,7 +10,7 @@ internal static class Program
         ["report"] = ("Runs every workload against the PyTorch peers, alternating, and writes report.md / deltanet-report.md + PNGs [--threads 1] [--repeats 5] [--out docs/bench] [--only fwrnn-train,fwrnn-stream,fwrnn-scaling,deltanet-op,deltanet-stream,deltanet-scaling] [--quick]", Report.Run),
         ["fwrnn-train"] = ("fw-rnn training step of the paper's network, ours (one JSON line) [--hidden 50] [--form auto|explicit|efficient] [--batch 128] [--pooled true]", FwRnnWorkloads.Train),
         ["fwrnn-stream"] = ("fw-rnn streaming inference, batch 1, µs per token, ours (one JSON line) [--hidden 50] [--length 256]", FwRnnWorkloads.Stream),
-        ["fwrnn-profile"] = ("Stopwatch breakdown of our fw-rnn training step [--hidden 50] [--form auto] [--steps 200]", FwRnnProfile.Run),
+        ["fwrnn-profile"] = ("Stopwatch breakdown of our fw-rnn training step [--hidden 50] [--form auto] [--steps 200] [--threads 1]", FwRnnProfile.Run),
         ["fwrnn-op"] = ("The fused fw-rnn kernel alone: forward, backward and their slow-weight products, ms per call [--hidden 100] [--batch 128] [--steps 11] [--reps 100]", FwRnnOpProfile.Run),
         ["deltanet-op"] = ("Chunkwise DeltaNet / gated DeltaNet op, forward + backward, ours (one JSON line) [--gated] [--batch 4] [--heads 4] [--length 2048] [--dk 64] [--dv 64] [--chunk 64] [--dump FILE]", DeltaNetWorkloads.Op),
         ["deltanet-stream"] = ("2-layer DeltaNet model streaming, batch 1, µs per token, ours (one JSON line) [--model-dim 256] [--heads 4] [--layers 2] [--length 256]", DeltaNetWorkloads.Stream),

@@ -170,6 +170,7 @@ public static class FastWeightRnnKernel
         RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
+            var partialW = wantW ? workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden) : default;
             var partialG = wantG ? workspace.PartialGainGrad.AsSpan(chunk * hidden, hidden) : default;
             var partialB = wantB ? workspace.PartialBiasGrad.AsSpan(chunk * hidden, hidden) : default;
             partialG.Clear();
@@ -177,7 +178,7 @@ public static class FastWeightRnnKernel
             int start = chunk * ChunkSize, count = Math.Min(batch, start + ChunkSize) - start;
             // Row (i, j) of G holds da(start + i, j + 1) for j < T−1 and zeros for j = T−1, so that row (i, j) of
             // G pairs with row (i, j) of the chunk's H (h(j+1); h(t) for the da of step t).
-            var rowGrad = workspace.RowGrad.AsSpan(start * steps * hidden, count * steps * hidden);
+            var rowGrad = scratch.RowGrad.AsSpan(0, count * steps * hidden);
             if (workspace.Explicit)
             {
                 for (int b = start; b < start + count; b++)
@@ -189,18 +190,23 @@ public static class FastWeightRnnKernel
             {
                 BackwardChunk(workspace, scratch, start, count, rowGrad, w.Span, gain.Span, h.Span, dH.Span, dU.Span, partialG, partialB);
             }
+            if (wantW)
+            {
+                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H_chunk, one product over the chunk's B_c·T rows
+                // while they are still in cache (one product over the whole batch measured slower: its packing
+                // reads G and H back from memory).
+                Gemm.Multiply(true, false, hidden, hidden, count * steps, 1f, rowGrad, hidden, h.Span[(start * steps * hidden)..], hidden, 0f, partialW, hidden, 1);
+            }
             workspace.ReturnScratch(scratch);
         });
-        if (wantW)
-        {
-            // dW += Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H: one product over all B·T rows (the matrix product splits
-            // its output, never the sum over rows, across threads, so the result does not depend on the thread count).
-            int threads = maxDegreeOfParallelism < 0 ? Gemm.MaxThreads : maxDegreeOfParallelism;
-            Gemm.Multiply(true, false, hidden, hidden, batch * steps, 1f, workspace.RowGrad, hidden, h.Span, hidden, 1f, dW.Span, hidden, threads);
-        }
         // Fixed-order reduction of the per-chunk partials.
         for (int chunk = 0; chunk < chunkCount; chunk++)
         {
+            if (wantW)
+            {
+                var p = workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden);
+                TensorPrimitives.Add(dW.Span[..(hidden * hidden)], p, dW.Span);
+            }
             if (wantG)
             {
                 TensorPrimitives.Add(dGain.Span[..hidden], workspace.PartialGainGrad.AsSpan(chunk * hidden, hidden), dGain.Span);
@@ -438,12 +444,7 @@ public static class FastWeightRnnKernel
                 // dL/dh(t+1) = dH(t) + Wᵀ da(t+1) (+ the memory of later steps).
                 FastWeightRnnMath.Add3(dH.Slice(row, r), dRec.Slice(i * r, r), fast ? memory.Slice((i * ld) + (t * r), r) : default, dh);
                 var da = t > 0 ? rowGrad.Slice(((i * steps) + t - 1) * r, r) : scratch.Vector(VecDa);
-                BackwardStep(ws, scratch, b, t, dh, default, default, fast ? memory.Slice(i * ld, ld) : default, gain, h, dGain, dBias, da);
-                if (!dU.IsEmpty)
-                {
-                    var dUt = dU.Slice(row, r);
-                    TensorPrimitives.Add(dUt, da, dUt);
-                }
+                BackwardStep(ws, scratch, b, t, dh, default, default, fast ? memory.Slice(i * ld, ld) : default, gain, h, dGain, dBias, da, dU.IsEmpty ? default : dU.Slice(row, r));
             }
             if (t > 0)
             {
@@ -504,12 +505,7 @@ public static class FastWeightRnnKernel
             }
             var fastWeights = scratch.Segment.AsSpan((t - (segment * segLen)) * r * r, r * r);
             var da = t > 0 ? rowGrad.Slice((t - 1) * r, r) : scratch.Vector(VecDa);
-            BackwardStep(ws, scratch, b, t, dh, fastWeights, dA, default, gain, hAll, dGain, dBias, da);
-            if (!dU.IsEmpty)
-            {
-                var dUt = dU.Slice(t * r, r);
-                TensorPrimitives.Add(dUt, da, dUt);
-            }
+            BackwardStep(ws, scratch, b, t, dh, fastWeights, dA, default, gain, hAll, dGain, dBias, da, dU.IsEmpty ? default : dU.Slice(t * r, r));
             if (t > 0)
             {
                 // a = W h(t) + U(t): dh(t) = Wᵀ da (dW from the rows of G after the loop).
@@ -522,12 +518,13 @@ public static class FastWeightRnnKernel
     /// <summary>
     /// Backward of step t of example b given dh = dL/dh(t+1) (used as scratch): writes da = dL/da(t), accumulates
     /// dg, dβ, and, with fast weights, dA(t) (explicit form: <paramref name="fastWeights"/> = A(t)) or the memory
-    /// gradient dL/dh(τ), τ ≤ t (efficient form, <paramref name="memoryGrad"/>, T·R).
+    /// gradient dL/dh(τ), τ ≤ t (efficient form, <paramref name="memoryGrad"/>, T·R); adds da into
+    /// <paramref name="dUt"/> (dL/dU(t), unless empty).
     /// </summary>
     private static void BackwardStep(
         FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int t, Span<float> dh,
         ReadOnlySpan<float> fastWeights, Span<float> dA, Span<float> memoryGrad,
-        ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, Span<float> dGain, Span<float> dBias, Span<float> da)
+        ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, Span<float> dGain, Span<float> dBias, Span<float> da, Span<float> dUt)
     {
         int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
         bool ln = ws.UseLayerNorm;
@@ -538,9 +535,9 @@ public static class FastWeightRnnKernel
         if (!ws.UseFastWeights)
         {
             ActivateBackward(dh, ht, ln, gain, norm, rstd, t, r, dGain, dBias, da);
+            AddTo(dUt, da);
             return;
         }
-        var a = ws.PreActivation.AsSpan(((b * steps) + t) * r, r);
         var inner = ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r);
         var dzInner = scratch.Vector(VecZ);
         var dCur = dh;
@@ -560,6 +557,7 @@ public static class FastWeightRnnKernel
             if (t == 0)
             {
                 // A(0) = 0: z = a at every inner step, so h_0..h_{S−1} receive no gradient.
+                AddTo(dUt, da);
                 return;
             }
             if (ws.Explicit)
@@ -579,8 +577,18 @@ public static class FastWeightRnnKernel
             dCur = dPrev;
             dPrev = swap;
         }
-        // h_0 = f(a).
-        FastWeightRnnMath.AddMaskedByPositive(dCur, a, da);
+        // h_0 = f(a): f'(a) > 0 exactly where h_0 > 0; h_0 was just read by the attention backward (in cache), a was not.
+        // One pass: da += dCur where h_0 > 0, then dU(t) += da.
+        FastWeightRnnMath.AddMaskedByPositive(dCur, inner.Slice(t * innerSteps * r, r), da, dUt);
+    }
+
+    /// <summary>dest += x, unless dest is empty.</summary>
+    private static void AddTo(Span<float> dest, ReadOnlySpan<float> x)
+    {
+        if (!dest.IsEmpty)
+        {
+            TensorPrimitives.Add(dest, x, dest);
+        }
     }
 
     /// <summary>Checkpoints[k] = A(k·K) for the explicit-form backward, from the stored hidden states.</summary>

@@ -143,7 +143,7 @@ internal static class FastWeightRnnMath
     /// <summary>
     /// Efficient-form attention, backward, in one pass over the stored states m (rows×cols): for each row j, with
     /// p_j = c[j]·(m_j·x) and q_j = c[j]·(m_j·dz): dx = Σ_j q_j m_j (written, not accumulated) and
-    /// dm_j += q_j·x + p_j·dz (the gradient of z += Σ_j c_j m_j (m_j·x) given dz). Rows are taken in a fixed order.
+    /// dm_j += q_j·x + p_j·dz (the gradient of z += Σ_j c_j m_j (m_j·x) given dz). Rows are taken in pairs, in a fixed order.
     /// </summary>
     public static void AttendBackward(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dx, Span<float> dm)
     {
@@ -157,41 +157,73 @@ internal static class FastWeightRnnMath
         ref float dxr = ref MemoryMarshal.GetReference(dx);
         ref float dmr = ref MemoryMarshal.GetReference(dm);
         dx[..cols].Clear();
-        for (int i = 0; i < rows; i++)
+        int i = 0;
+        for (; i + 2 <= rows; i += 2)
         {
-            ref float row = ref Unsafe.Add(ref mr, i * cols);
-            ref float drow = ref Unsafe.Add(ref dmr, i * cols);
+            // Two rows at once: four independent dot products, then one pass updating dx and both rows of dm.
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            ref float r1 = ref Unsafe.Add(ref r0, cols);
+            ref float d0 = ref Unsafe.Add(ref dmr, i * cols);
+            ref float d1 = ref Unsafe.Add(ref d0, cols);
+            var a0 = Vector256<float>.Zero;
+            var b0 = Vector256<float>.Zero;
             var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
+            var b1 = Vector256<float>.Zero;
             int k = 0;
             for (; k + 8 <= cols; k += 8)
             {
-                var mv = Vector256.LoadUnsafe(ref row, (nuint)k);
-                a1 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref xr, (nuint)k), a1);
-                a2 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref dzr, (nuint)k), a2);
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                var gv = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+                var m0 = Vector256.LoadUnsafe(ref r0, (nuint)k);
+                var m1 = Vector256.LoadUnsafe(ref r1, (nuint)k);
+                a0 = Vector256.FusedMultiplyAdd(m0, xv, a0);
+                b0 = Vector256.FusedMultiplyAdd(m0, gv, b0);
+                a1 = Vector256.FusedMultiplyAdd(m1, xv, a1);
+                b1 = Vector256.FusedMultiplyAdd(m1, gv, b1);
             }
-            float s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2);
+            float sa0 = Vector256.Sum(a0), sb0 = Vector256.Sum(b0), sa1 = Vector256.Sum(a1), sb1 = Vector256.Sum(b1);
             for (; k < cols; k++)
             {
-                float mk = Unsafe.Add(ref row, k);
-                s1 += mk * Unsafe.Add(ref xr, k);
-                s2 += mk * Unsafe.Add(ref dzr, k);
+                float xk = Unsafe.Add(ref xr, k), gk = Unsafe.Add(ref dzr, k);
+                float m0 = Unsafe.Add(ref r0, k), m1 = Unsafe.Add(ref r1, k);
+                sa0 += m0 * xk;
+                sb0 += m0 * gk;
+                sa1 += m1 * xk;
+                sb1 += m1 * gk;
             }
-            float p = c[i] * s1, q = c[i] * s2;
-            var pv = Vector256.Create(p);
-            var qv = Vector256.Create(q);
+            float p0 = c[i] * sa0, q0 = c[i] * sb0, p1 = c[i + 1] * sa1, q1 = c[i + 1] * sb1;
+            var p0v = Vector256.Create(p0);
+            var q0v = Vector256.Create(q0);
+            var p1v = Vector256.Create(p1);
+            var q1v = Vector256.Create(q1);
             k = 0;
             for (; k + 8 <= cols; k += 8)
             {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)k), qv, Vector256.LoadUnsafe(ref dxr, (nuint)k)).StoreUnsafe(ref dxr, (nuint)k);
-                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), qv, Vector256.LoadUnsafe(ref drow, (nuint)k));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref dzr, (nuint)k), pv, acc).StoreUnsafe(ref drow, (nuint)k);
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                var gv = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), q0v, Vector256.LoadUnsafe(ref dxr, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), q1v, acc).StoreUnsafe(ref dxr, (nuint)k);
+                var e0 = Vector256.FusedMultiplyAdd(xv, q0v, Vector256.LoadUnsafe(ref d0, (nuint)k));
+                Vector256.FusedMultiplyAdd(gv, p0v, e0).StoreUnsafe(ref d0, (nuint)k);
+                var e1 = Vector256.FusedMultiplyAdd(xv, q1v, Vector256.LoadUnsafe(ref d1, (nuint)k));
+                Vector256.FusedMultiplyAdd(gv, p1v, e1).StoreUnsafe(ref d1, (nuint)k);
             }
             for (; k < cols; k++)
             {
-                Unsafe.Add(ref dxr, k) += Unsafe.Add(ref row, k) * q;
-                Unsafe.Add(ref drow, k) += (q * Unsafe.Add(ref xr, k)) + (p * Unsafe.Add(ref dzr, k));
+                float xk = Unsafe.Add(ref xr, k), gk = Unsafe.Add(ref dzr, k);
+                Unsafe.Add(ref dxr, k) += (Unsafe.Add(ref r0, k) * q0) + (Unsafe.Add(ref r1, k) * q1);
+                Unsafe.Add(ref d0, k) += (q0 * xk) + (p0 * gk);
+                Unsafe.Add(ref d1, k) += (q1 * xk) + (p1 * gk);
             }
+        }
+        if (i < rows)
+        {
+            var row = m.Slice(i * cols, cols);
+            float p = c[i] * Dot(row, x), q = c[i] * Dot(row, dz);
+            Axpy(q, row, dx);
+            var drow = dm.Slice(i * cols, cols);
+            Axpy(q, x, drow);
+            Axpy(p, dz, drow);
         }
     }
 
@@ -407,27 +439,42 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>dest += d where h &gt; 0 (accumulating form of <see cref="MaskByPositive"/>).</summary>
-    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest)
+    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest) =>
+        AddMaskedByPositive(d, h, dest, default);
+
+    /// <summary>dest += d where h &gt; 0, then total += dest (skipped when <paramref name="total"/> is empty), in one pass.</summary>
+    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest, Span<float> total)
     {
-        if (d.Length > h.Length || d.Length > dest.Length)
+        int n = d.Length;
+        if (n > h.Length || n > dest.Length || (!total.IsEmpty && n > total.Length))
         {
             throw new ArgumentException("AddMaskedByPositive: span too short.");
         }
-        int n = d.Length;
+        bool accumulate = !total.IsEmpty;
         ref float dr = ref MemoryMarshal.GetReference(d);
         ref float hr = ref MemoryMarshal.GetReference(h);
         ref float or = ref MemoryMarshal.GetReference(dest);
+        ref float tr = ref MemoryMarshal.GetReference(total);
         int k = 0;
         for (; k + 8 <= n; k += 8)
         {
             var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref hr, (nuint)k), Vector256<float>.Zero);
-            (Vector256.LoadUnsafe(ref or, (nuint)k) + (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask)).StoreUnsafe(ref or, (nuint)k);
+            var v = Vector256.LoadUnsafe(ref or, (nuint)k) + (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask);
+            v.StoreUnsafe(ref or, (nuint)k);
+            if (accumulate)
+            {
+                (Vector256.LoadUnsafe(ref tr, (nuint)k) + v).StoreUnsafe(ref tr, (nuint)k);
+            }
         }
         for (; k < n; k++)
         {
             if (Unsafe.Add(ref hr, k) > 0f)
             {
                 Unsafe.Add(ref or, k) += Unsafe.Add(ref dr, k);
+            }
+            if (accumulate)
+            {
+                Unsafe.Add(ref tr, k) += Unsafe.Add(ref or, k);
             }
         }
     }

@@ -6,7 +6,7 @@ namespace FastWeights.Kernels;
 /// <summary>
 /// Buffers of the fused fast-weights RNN kernel (llm.c style): what <see cref="FastWeightRnnKernel.Forward"/>
 /// saves for <see cref="FastWeightRnnKernel.Backward"/> (pre-activations, inner-loop states h_s, layer-norm
-/// outputs and 1/σ), the gradient rows of dW, per-chunk partial gradients, and per-worker scratch. Buffers grow on demand and are reused
+/// outputs and 1/σ), per-chunk partial gradients, and per-worker scratch. Buffers grow on demand and are reused
 /// by later calls, so steady-state training allocates nothing here. One workspace serves one forward/backward
 /// pair at a time.
 /// </summary>
@@ -62,11 +62,8 @@ public sealed class FastWeightRnnWorkspace
     /// <summary>Lockstep chunks: the slow weights packed as the right factor of their per-step products (Wᵀ forward, W backward).</summary>
     internal float[] PackedWeights { get; private set; } = [];
 
-    /// <summary>
-    /// G: dL/da(b, t) of every (example, t ≥ 1) at row (b, t − 1), zeros at row (b, T − 1), B·T·R: the left factor
-    /// of dW = Σ da(t) h(t)ᵀ = Gᵀ H (H: the output, h(t) at row (b, t − 1)).
-    /// </summary>
-    internal float[] RowGrad { get; private set; } = [];
+    /// <summary>Per-chunk partial dW (R·R each).</summary>
+    internal float[] PartialWeightGrad { get; private set; } = [];
 
     /// <summary>Per-chunk partial dg (R each).</summary>
     internal float[] PartialGainGrad { get; private set; } = [];
@@ -112,7 +109,7 @@ public sealed class FastWeightRnnWorkspace
             AttentionCoefficients[k] = Eta * DecayPowers[steps - 1 - k];
         }
         PackedWeights = Grow(PackedWeights, PackedPanelProduct.PackedLength(hidden, hidden));
-        RowGrad = Grow(RowGrad, rows * hidden);
+        PartialWeightGrad = Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
         PartialGainGrad = Grow(PartialGainGrad, (long)chunkCount * hidden);
         PartialBiasGrad = Grow(PartialBiasGrad, (long)chunkCount * hidden);
     }
@@ -142,7 +139,7 @@ public sealed class FastWeightRnnWorkspace
         return buffer.Length >= length ? buffer : new float[length];
     }
 
-    /// <summary>Per-worker scratch: vectors of length R, the lockstep chunk's memory gradients, and the explicit-form matrices.</summary>
+    /// <summary>Per-worker scratch: vectors of length R, the lockstep chunk's gradient rows and memory gradients, and the explicit-form matrices.</summary>
     internal sealed class Scratch
     {
         public Scratch(int steps, int hidden, bool explicitForm)
@@ -151,6 +148,7 @@ public sealed class FastWeightRnnWorkspace
             Hidden = hidden;
             int chunk = FastWeightRnnKernel.ChunkSize;
             Vectors = new float[VectorCount * hidden];
+            RowGrad = new float[chunk * steps * hidden];
             if (!explicitForm)
             {
                 Recurrent = new float[chunk * hidden];
@@ -182,6 +180,12 @@ public sealed class FastWeightRnnWorkspace
 
         /// <summary>Lockstep backward (efficient form): dL/dh(τ) through the attention of later steps, T·R per example of the chunk.</summary>
         public float[] MemoryGrad { get; } = [];
+
+        /// <summary>
+        /// G: dL/da(t) of every (example, t ≥ 1) of the chunk at row (example, t − 1), zeros at row (example, T − 1):
+        /// the left factor of dW = Σ da(t) h(t)ᵀ = Gᵀ H (H: the chunk's rows of the output, h(t) at row t − 1).
+        /// </summary>
+        public float[] RowGrad { get; }
 
         /// <summary>Explicit form: the running A (R·R).</summary>
         public float[] FastWeights { get; } = [];
