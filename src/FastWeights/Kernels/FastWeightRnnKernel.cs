@@ -192,7 +192,9 @@ public static class FastWeightRnnKernel
             }
             if (wantW)
             {
-                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H_chunk, one product over the chunk's B_c·T rows.
+                // dW (this chunk) = Σ_{b,t≥1} da(b,t) h(b,t)ᵀ = Gᵀ H_chunk, one product over the chunk's B_c·T rows
+                // while they are still in cache (one product over the whole batch measured slower: its packing
+                // reads G and H back from memory).
                 Gemm.Multiply(true, false, hidden, hidden, count * steps, 1f, rowGrad, hidden, h.Span[(start * steps * hidden)..], hidden, 0f, partialW, hidden, 1);
             }
             workspace.ReturnScratch(scratch);
@@ -371,13 +373,9 @@ public static class FastWeightRnnKernel
             else
             {
                 // A(t) h_s = Σ_{j<t} c_j H_j (H_j · h_s), c_j = η λ^{t−1−j}, H_j = h(j+1): attention over the t
-                // stored states as two small matrix-vector products, scores = c ⊙ (H[0..t) h_s), z = a + H[0..t)ᵀ scores.
-                var past = h[..(t * r)];
-                var scores = scratch.Scores.AsSpan(0, t);
-                FastWeightRnnMath.MatVec(past, t, r, hs, default, scores);
-                TensorPrimitives.Multiply(scores, ws.AttentionCoefficients.AsSpan(steps - t, t), scores);
+                // stored states, z = a + Σ_j c_j (H_j·h_s) H_j in one pass over H[0..t).
                 a.CopyTo(z);
-                FastWeightRnnMath.AddMatTVec(past, t, r, scores, 1f, z);
+                FastWeightRnnMath.AttendForward(h[..(t * r)], t, r, ws.AttentionCoefficients.AsSpan(steps - t, t), hs, z);
             }
             Activate(z, ln, gain, bias, norm, rstd, ts, hNext, r);
         }
@@ -404,10 +402,14 @@ public static class FastWeightRnnKernel
         ReadOnlySpan<float> norm, ReadOnlySpan<float> rstd, int slot, int r,
         Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
-        FastWeightRnnMath.MaskByPositive(d, hOut, dz);
         if (ln)
         {
-            FastWeightRnnMath.LayerNormBackward(dz, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+            // The ReLU mask is applied inside the layer norm's first backward pass.
+            FastWeightRnnMath.ReluLayerNormBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+        }
+        else
+        {
+            FastWeightRnnMath.MaskByPositive(d, hOut, dz);
         }
     }
 
@@ -442,12 +444,7 @@ public static class FastWeightRnnKernel
                 // dL/dh(t+1) = dH(t) + Wᵀ da(t+1) (+ the memory of later steps).
                 FastWeightRnnMath.Add3(dH.Slice(row, r), dRec.Slice(i * r, r), fast ? memory.Slice((i * ld) + (t * r), r) : default, dh);
                 var da = t > 0 ? rowGrad.Slice(((i * steps) + t - 1) * r, r) : scratch.Vector(VecDa);
-                BackwardStep(ws, scratch, b, t, dh, default, default, fast ? memory.Slice(i * ld, ld) : default, gain, h, dGain, dBias, da);
-                if (!dU.IsEmpty)
-                {
-                    var dUt = dU.Slice(row, r);
-                    TensorPrimitives.Add(dUt, da, dUt);
-                }
+                BackwardStep(ws, scratch, b, t, dh, default, default, fast ? memory.Slice(i * ld, ld) : default, gain, h, dGain, dBias, da, dU.IsEmpty ? default : dU.Slice(row, r));
             }
             if (t > 0)
             {
@@ -508,12 +505,7 @@ public static class FastWeightRnnKernel
             }
             var fastWeights = scratch.Segment.AsSpan((t - (segment * segLen)) * r * r, r * r);
             var da = t > 0 ? rowGrad.Slice((t - 1) * r, r) : scratch.Vector(VecDa);
-            BackwardStep(ws, scratch, b, t, dh, fastWeights, dA, default, gain, hAll, dGain, dBias, da);
-            if (!dU.IsEmpty)
-            {
-                var dUt = dU.Slice(t * r, r);
-                TensorPrimitives.Add(dUt, da, dUt);
-            }
+            BackwardStep(ws, scratch, b, t, dh, fastWeights, dA, default, gain, hAll, dGain, dBias, da, dU.IsEmpty ? default : dU.Slice(t * r, r));
             if (t > 0)
             {
                 // a = W h(t) + U(t): dh(t) = Wᵀ da (dW from the rows of G after the loop).
@@ -526,12 +518,13 @@ public static class FastWeightRnnKernel
     /// <summary>
     /// Backward of step t of example b given dh = dL/dh(t+1) (used as scratch): writes da = dL/da(t), accumulates
     /// dg, dβ, and, with fast weights, dA(t) (explicit form: <paramref name="fastWeights"/> = A(t)) or the memory
-    /// gradient dL/dh(τ), τ ≤ t (efficient form, <paramref name="memoryGrad"/>, T·R).
+    /// gradient dL/dh(τ), τ ≤ t (efficient form, <paramref name="memoryGrad"/>, T·R); adds da into
+    /// <paramref name="dUt"/> (dL/dU(t), unless empty).
     /// </summary>
     private static void BackwardStep(
         FastWeightRnnWorkspace ws, FastWeightRnnWorkspace.Scratch scratch, int b, int t, Span<float> dh,
         ReadOnlySpan<float> fastWeights, Span<float> dA, Span<float> memoryGrad,
-        ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, Span<float> dGain, Span<float> dBias, Span<float> da)
+        ReadOnlySpan<float> gain, ReadOnlySpan<float> hAll, Span<float> dGain, Span<float> dBias, Span<float> da, Span<float> dUt)
     {
         int steps = ws.Steps, r = ws.Hidden, innerSteps = ws.InnerSteps;
         bool ln = ws.UseLayerNorm;
@@ -542,9 +535,9 @@ public static class FastWeightRnnKernel
         if (!ws.UseFastWeights)
         {
             ActivateBackward(dh, ht, ln, gain, norm, rstd, t, r, dGain, dBias, da);
+            AddTo(dUt, da);
             return;
         }
-        var a = ws.PreActivation.AsSpan(((b * steps) + t) * r, r);
         var inner = ws.InnerStates.AsSpan(b * steps * innerSteps * r, steps * innerSteps * r);
         var dzInner = scratch.Vector(VecZ);
         var dCur = dh;
@@ -564,6 +557,7 @@ public static class FastWeightRnnKernel
             if (t == 0)
             {
                 // A(0) = 0: z = a at every inner step, so h_0..h_{S−1} receive no gradient.
+                AddTo(dUt, da);
                 return;
             }
             if (ws.Explicit)
@@ -575,23 +569,26 @@ public static class FastWeightRnnKernel
             else
             {
                 // term = Σ_j c_j H_j (H_j·h_s): with p_j = c_j (H_j·h_s), q_j = c_j (H_j·dz):
-                // dh_s = Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. As matrix-vector products over H[0..t).
-                var past = h[..(t * r)];
-                var coefficients = ws.AttentionCoefficients.AsSpan(steps - t, t);
-                var p = scratch.Scores.AsSpan(0, t);
-                var q = scratch.Scores.AsSpan(steps, t);
-                FastWeightRnnMath.ScaledMatVecPair(past, t, r, coefficients, hs, dz, p, q);
-                dPrev.Clear();
-                FastWeightRnnMath.AddMatTVec(past, t, r, q, 1f, dPrev);
-                FastWeightRnnMath.AddOuterPair(memoryGrad[..(t * r)], t, r, q, hs, p, dz);
+                // dh_s = Σ_j q_j H_j; dH_j += q_j h_s + p_j dz. One pass over H[0..t).
+                FastWeightRnnMath.AttendBackward(h[..(t * r)], t, r, ws.AttentionCoefficients.AsSpan(steps - t, t), hs, dz, dPrev, memoryGrad[..(t * r)]);
             }
             // dPrev is dL/dh_s; continue the inner loop with it.
             var swap = dCur;
             dCur = dPrev;
             dPrev = swap;
         }
-        // h_0 = f(a).
-        FastWeightRnnMath.AddMaskedByPositive(dCur, a, da);
+        // h_0 = f(a): f'(a) > 0 exactly where h_0 > 0; h_0 was just read by the attention backward (in cache), a was not.
+        // One pass: da += dCur where h_0 > 0, then dU(t) += da.
+        FastWeightRnnMath.AddMaskedByPositive(dCur, inner.Slice(t * innerSteps * r, r), da, dUt);
+    }
+
+    /// <summary>dest += x, unless dest is empty.</summary>
+    private static void AddTo(Span<float> dest, ReadOnlySpan<float> x)
+    {
+        if (!dest.IsEmpty)
+        {
+            TensorPrimitives.Add(dest, x, dest);
+        }
     }
 
     /// <summary>Checkpoints[k] = A(k·K) for the explicit-form backward, from the stored hidden states.</summary>

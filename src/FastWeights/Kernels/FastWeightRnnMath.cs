@@ -84,38 +84,146 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>
-    /// y1[i] = c[i]·Σ_k m[i,k]·x1[k] and y2[i] = c[i]·Σ_k m[i,k]·x2[k]: two scaled products with one pass over m
-    /// (rows×cols row-major), each with the summation order of <see cref="MatVec"/>'s single-row path.
+    /// Efficient-form attention, forward, in one pass over the stored states m (rows×cols): for each row j,
+    /// s_j = c[j]·(m_j·x) and z += s_j·m_j, i.e. z += mᵀ(c ⊙ m x) = A(t) h_s with m_j = h(j+1), c_j = η λ^{t−1−j}.
+    /// Rows are taken in pairs (two independent dot products), in a fixed order.
     /// </summary>
-    public static void ScaledMatVecPair(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, Span<float> y1, Span<float> y2)
+    public static void AttendForward(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x, Span<float> z)
     {
-        if (m.Length < rows * cols || c.Length < rows || x1.Length < cols || x2.Length < cols || y1.Length < rows || y2.Length < rows)
+        if (m.Length < rows * cols || c.Length < rows || x.Length < cols || z.Length < cols)
         {
-            throw new ArgumentException("ScaledMatVecPair: span too short.");
+            throw new ArgumentException("AttendForward: span too short.");
         }
-        ref float x1r = ref MemoryMarshal.GetReference(x1);
-        ref float x2r = ref MemoryMarshal.GetReference(x2);
-        for (int i = 0; i < rows; i++)
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        int i = 0;
+        for (; i + 2 <= rows; i += 2)
         {
-            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            ref float r1 = ref Unsafe.Add(ref r0, cols);
+            var a0 = Vector256<float>.Zero;
             var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
             int k = 0;
             for (; k + 8 <= cols; k += 8)
             {
-                var mv = Vector256.LoadUnsafe(ref row, (nuint)k);
-                a1 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x1r, (nuint)k), a1);
-                a2 = Vector256.FusedMultiplyAdd(mv, Vector256.LoadUnsafe(ref x2r, (nuint)k), a2);
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), xv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), xv, a1);
             }
-            float s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2);
+            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1);
             for (; k < cols; k++)
             {
-                float mk = Unsafe.Add(ref row, k);
-                s1 += mk * Unsafe.Add(ref x1r, k);
-                s2 += mk * Unsafe.Add(ref x2r, k);
+                float xk = Unsafe.Add(ref xr, k);
+                s0 += Unsafe.Add(ref r0, k) * xk;
+                s1 += Unsafe.Add(ref r1, k) * xk;
             }
-            y1[i] = c[i] * s1;
-            y2[i] = c[i] * s2;
+            s0 *= c[i];
+            s1 *= c[i + 1];
+            var v0 = Vector256.Create(s0);
+            var v1 = Vector256.Create(s1);
+            k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), v0, Vector256.LoadUnsafe(ref zr, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), v1, acc).StoreUnsafe(ref zr, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                Unsafe.Add(ref zr, k) += (Unsafe.Add(ref r0, k) * s0) + (Unsafe.Add(ref r1, k) * s1);
+            }
+        }
+        if (i < rows)
+        {
+            var row = m.Slice(i * cols, cols);
+            Axpy(c[i] * Dot(row, x), row, z);
+        }
+    }
+
+    /// <summary>
+    /// Efficient-form attention, backward, in one pass over the stored states m (rows×cols): for each row j, with
+    /// p_j = c[j]·(m_j·x) and q_j = c[j]·(m_j·dz): dx = Σ_j q_j m_j (written, not accumulated) and
+    /// dm_j += q_j·x + p_j·dz (the gradient of z += Σ_j c_j m_j (m_j·x) given dz). Rows are taken in pairs, in a fixed order.
+    /// </summary>
+    public static void AttendBackward(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> c, ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> dx, Span<float> dm)
+    {
+        if (m.Length < rows * cols || c.Length < rows || x.Length < cols || dz.Length < cols || dx.Length < cols || dm.Length < rows * cols)
+        {
+            throw new ArgumentException("AttendBackward: span too short.");
+        }
+        ref float mr = ref MemoryMarshal.GetReference(m);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dzr = ref MemoryMarshal.GetReference(dz);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        ref float dmr = ref MemoryMarshal.GetReference(dm);
+        dx[..cols].Clear();
+        int i = 0;
+        for (; i + 2 <= rows; i += 2)
+        {
+            // Two rows at once: four independent dot products, then one pass updating dx and both rows of dm.
+            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
+            ref float r1 = ref Unsafe.Add(ref r0, cols);
+            ref float d0 = ref Unsafe.Add(ref dmr, i * cols);
+            ref float d1 = ref Unsafe.Add(ref d0, cols);
+            var a0 = Vector256<float>.Zero;
+            var b0 = Vector256<float>.Zero;
+            var a1 = Vector256<float>.Zero;
+            var b1 = Vector256<float>.Zero;
+            int k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                var gv = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+                var m0 = Vector256.LoadUnsafe(ref r0, (nuint)k);
+                var m1 = Vector256.LoadUnsafe(ref r1, (nuint)k);
+                a0 = Vector256.FusedMultiplyAdd(m0, xv, a0);
+                b0 = Vector256.FusedMultiplyAdd(m0, gv, b0);
+                a1 = Vector256.FusedMultiplyAdd(m1, xv, a1);
+                b1 = Vector256.FusedMultiplyAdd(m1, gv, b1);
+            }
+            float sa0 = Vector256.Sum(a0), sb0 = Vector256.Sum(b0), sa1 = Vector256.Sum(a1), sb1 = Vector256.Sum(b1);
+            for (; k < cols; k++)
+            {
+                float xk = Unsafe.Add(ref xr, k), gk = Unsafe.Add(ref dzr, k);
+                float m0 = Unsafe.Add(ref r0, k), m1 = Unsafe.Add(ref r1, k);
+                sa0 += m0 * xk;
+                sb0 += m0 * gk;
+                sa1 += m1 * xk;
+                sb1 += m1 * gk;
+            }
+            float p0 = c[i] * sa0, q0 = c[i] * sb0, p1 = c[i + 1] * sa1, q1 = c[i + 1] * sb1;
+            var p0v = Vector256.Create(p0);
+            var q0v = Vector256.Create(q0);
+            var p1v = Vector256.Create(p1);
+            var q1v = Vector256.Create(q1);
+            k = 0;
+            for (; k + 8 <= cols; k += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
+                var gv = Vector256.LoadUnsafe(ref dzr, (nuint)k);
+                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), q0v, Vector256.LoadUnsafe(ref dxr, (nuint)k));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), q1v, acc).StoreUnsafe(ref dxr, (nuint)k);
+                var e0 = Vector256.FusedMultiplyAdd(xv, q0v, Vector256.LoadUnsafe(ref d0, (nuint)k));
+                Vector256.FusedMultiplyAdd(gv, p0v, e0).StoreUnsafe(ref d0, (nuint)k);
+                var e1 = Vector256.FusedMultiplyAdd(xv, q1v, Vector256.LoadUnsafe(ref d1, (nuint)k));
+                Vector256.FusedMultiplyAdd(gv, p1v, e1).StoreUnsafe(ref d1, (nuint)k);
+            }
+            for (; k < cols; k++)
+            {
+                float xk = Unsafe.Add(ref xr, k), gk = Unsafe.Add(ref dzr, k);
+                Unsafe.Add(ref dxr, k) += (Unsafe.Add(ref r0, k) * q0) + (Unsafe.Add(ref r1, k) * q1);
+                Unsafe.Add(ref d0, k) += (q0 * xk) + (p0 * gk);
+                Unsafe.Add(ref d1, k) += (q1 * xk) + (p1 * gk);
+            }
+        }
+        if (i < rows)
+        {
+            var row = m.Slice(i * cols, cols);
+            float p = c[i] * Dot(row, x), q = c[i] * Dot(row, dz);
+            Axpy(q, row, dx);
+            var drow = dm.Slice(i * cols, cols);
+            Axpy(q, x, drow);
+            Axpy(p, dz, drow);
         }
     }
 
@@ -232,34 +340,6 @@ internal static class FastWeightRnnMath
         }
     }
 
-    /// <summary>m[i,k] += x1[i]·y1[k] + x2[i]·y2[k] (two rank-1 updates in one pass over m), m is rows×cols.</summary>
-    public static void AddOuterPair(Span<float> m, int rows, int cols, ReadOnlySpan<float> x1, ReadOnlySpan<float> y1, ReadOnlySpan<float> x2, ReadOnlySpan<float> y2)
-    {
-        if (m.Length < rows * cols || x1.Length < rows || x2.Length < rows || y1.Length < cols || y2.Length < cols)
-        {
-            throw new ArgumentException("AddOuterPair: span too short.");
-        }
-        ref float y1r = ref MemoryMarshal.GetReference(y1);
-        ref float y2r = ref MemoryMarshal.GetReference(y2);
-        for (int i = 0; i < rows; i++)
-        {
-            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), i * cols);
-            float c1 = x1[i], c2 = x2[i];
-            var v1 = Vector256.Create(c1);
-            var v2 = Vector256.Create(c2);
-            int k = 0;
-            for (; k + 8 <= cols; k += 8)
-            {
-                var acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y1r, (nuint)k), v1, Vector256.LoadUnsafe(ref row, (nuint)k));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref y2r, (nuint)k), v2, acc).StoreUnsafe(ref row, (nuint)k);
-            }
-            for (; k < cols; k++)
-            {
-                Unsafe.Add(ref row, k) += (c1 * Unsafe.Add(ref y1r, k)) + (c2 * Unsafe.Add(ref y2r, k));
-            }
-        }
-    }
-
     /// <summary>m ← λ·m + η·h·hᵀ (the fast-memory update A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ), m is n×n.</summary>
     public static void DecayAddOuter(Span<float> m, int n, float lambda, float eta, ReadOnlySpan<float> h)
     {
@@ -359,27 +439,42 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>dest += d where h &gt; 0 (accumulating form of <see cref="MaskByPositive"/>).</summary>
-    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest)
+    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest) =>
+        AddMaskedByPositive(d, h, dest, default);
+
+    /// <summary>dest += d where h &gt; 0, then total += dest (skipped when <paramref name="total"/> is empty), in one pass.</summary>
+    public static void AddMaskedByPositive(ReadOnlySpan<float> d, ReadOnlySpan<float> h, Span<float> dest, Span<float> total)
     {
-        if (d.Length > h.Length || d.Length > dest.Length)
+        int n = d.Length;
+        if (n > h.Length || n > dest.Length || (!total.IsEmpty && n > total.Length))
         {
             throw new ArgumentException("AddMaskedByPositive: span too short.");
         }
-        int n = d.Length;
+        bool accumulate = !total.IsEmpty;
         ref float dr = ref MemoryMarshal.GetReference(d);
         ref float hr = ref MemoryMarshal.GetReference(h);
         ref float or = ref MemoryMarshal.GetReference(dest);
+        ref float tr = ref MemoryMarshal.GetReference(total);
         int k = 0;
         for (; k + 8 <= n; k += 8)
         {
             var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref hr, (nuint)k), Vector256<float>.Zero);
-            (Vector256.LoadUnsafe(ref or, (nuint)k) + (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask)).StoreUnsafe(ref or, (nuint)k);
+            var v = Vector256.LoadUnsafe(ref or, (nuint)k) + (Vector256.LoadUnsafe(ref dr, (nuint)k) & mask);
+            v.StoreUnsafe(ref or, (nuint)k);
+            if (accumulate)
+            {
+                (Vector256.LoadUnsafe(ref tr, (nuint)k) + v).StoreUnsafe(ref tr, (nuint)k);
+            }
         }
         for (; k < n; k++)
         {
             if (Unsafe.Add(ref hr, k) > 0f)
             {
                 Unsafe.Add(ref or, k) += Unsafe.Add(ref dr, k);
+            }
+            if (accumulate)
+            {
+                Unsafe.Add(ref tr, k) += Unsafe.Add(ref or, k);
             }
         }
     }
@@ -458,13 +553,31 @@ internal static class FastWeightRnnMath
     }
 
     /// <summary>
+    /// Backward of h = max(0, g⊙n + β) through the ReLU and the layer norm in one call: dy = d where h &gt; 0, else 0,
+    /// then as <see cref="LayerNormBackward"/> (the mask is applied in its first pass). <paramref name="dz"/> may alias
+    /// <paramref name="d"/>.
+    /// </summary>
+    public static void ReluLayerNormBackward(ReadOnlySpan<float> d, ReadOnlySpan<float> h, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
+        MaskedLayerNormBackward(d, h, normalized, rstd, gain, dGain, dBias, dz);
+
+    /// <summary>
     /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
     /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
     /// may alias <paramref name="dy"/>. Two fused passes.
     /// </summary>
-    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
+    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
+        MaskedLayerNormBackward(dy, default, normalized, rstd, gain, dGain, dBias, dz);
+
+    /// <summary>Layer-norm backward with an optional ReLU mask: dy[k] counts only where mask[k] &gt; 0 (no mask when empty).</summary>
+    private static void MaskedLayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
     {
         int n = dy.Length;
+        if (!mask.IsEmpty && mask.Length < n)
+        {
+            throw new ArgumentException("LayerNormBackward: span too short.");
+        }
+        bool masked = !mask.IsEmpty;
+        ref float mkr = ref MemoryMarshal.GetReference(mask);
         if (normalized.Length < n || dz.Length < n || (!gain.IsEmpty && gain.Length < n) || (!dGain.IsEmpty && dGain.Length < n) || (!dBias.IsEmpty && dBias.Length < n))
         {
             throw new ArgumentException("LayerNormBackward: span too short.");
@@ -483,6 +596,10 @@ internal static class FastWeightRnnMath
         for (; k + 8 <= n; k += 8)
         {
             var d = Vector256.LoadUnsafe(ref dyr, (nuint)k);
+            if (masked)
+            {
+                d &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref mkr, (nuint)k), Vector256<float>.Zero);
+            }
             var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
             if (wantG)
             {
@@ -500,7 +617,7 @@ internal static class FastWeightRnnMath
         float sum = Vector256.Sum(sumV), dot = Vector256.Sum(dotV);
         for (; k < n; k++)
         {
-            float d = Unsafe.Add(ref dyr, k);
+            float d = masked && !(Unsafe.Add(ref mkr, k) > 0f) ? 0f : Unsafe.Add(ref dyr, k);
             float x = Unsafe.Add(ref nr, k);
             if (wantG)
             {

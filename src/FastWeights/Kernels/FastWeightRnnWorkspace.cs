@@ -148,7 +148,6 @@ public sealed class FastWeightRnnWorkspace
             Hidden = hidden;
             int chunk = FastWeightRnnKernel.ChunkSize;
             Vectors = new float[VectorCount * hidden];
-            Scores = new float[2 * steps];
             RowGrad = new float[chunk * steps * hidden];
             if (!explicitForm)
             {
@@ -181,9 +180,6 @@ public sealed class FastWeightRnnWorkspace
 
         /// <summary>Lockstep backward (efficient form): dL/dh(τ) through the attention of later steps, T·R per example of the chunk.</summary>
         public float[] MemoryGrad { get; } = [];
-
-        /// <summary>Efficient form: attention scores over the past states, two vectors of length T.</summary>
-        public float[] Scores { get; }
 
         /// <summary>
         /// G: dL/da(t) of every (example, t ≥ 1) of the chunk at row (example, t − 1), zeros at row (example, T − 1):
