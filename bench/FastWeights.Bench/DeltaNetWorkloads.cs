@@ -30,9 +30,10 @@ internal static class DeltaNetWorkloads
 
     /// <summary>
     /// <c>deltanet-op [--gated] [--batch 4] [--heads 4] [--length 2048] [--dk 64] [--dv 64] [--chunk 64] [--samples 7]
-    /// [--sample-ms 300] [--warmup 2] [--dump FILE] [--forward-only]</c>: <see cref="DeltaRuleOp.Forward"/> or
+    /// [--sample-ms 300] [--warmup 2] [--dump FILE] [--forward-only] [--no-arena]</c>: <see cref="DeltaRuleOp.Forward"/> or
     /// <see cref="GatedDeltaRuleOp.Forward"/> (chunkwise) on leaf tensors, then backward of Σ o ⊙ G for a fixed random G
-    /// (<c>--forward-only</c>: the forward pass alone, inputs not requiring gradients).
+    /// (<c>--forward-only</c>: the forward pass alone, inputs not requiring gradients). Each call runs inside a
+    /// <see cref="TensorArena"/> scope recycled afterwards, as the training loops run their steps (<c>--no-arena</c>: without).
     /// </summary>
     public static int Op(string[] args) => Op(args, Console.Out);
 
@@ -59,6 +60,9 @@ internal static class DeltaNetWorkloads
         var upstream = Tensor.RandomNormal(rng, 1f, batch, heads, length, dv);
         Tensor[] leaves = gated ? [q, k, v, beta, alpha] : [q, k, v, beta];
         Tensor output0 = null!;
+        // As a training step (TrainingStep, SequenceTrainer): the op's outputs and every gradient come from a
+        // TensorArena that is recycled after each fwd + bwd (--no-arena: fresh arrays every call).
+        var arena = args.Contains("--no-arena") ? null : new TensorArena();
         void Step()
         {
             foreach (var t in leaves)
@@ -66,15 +70,29 @@ internal static class DeltaNetWorkloads
                 t.RequiresGrad = !forwardOnly;
                 t.Grad = null;
             }
-            var (o, _) = gated
-                ? GatedDeltaRuleOp.Forward(q, k, v, alpha, beta, null, FastWeightComputeMode.Chunkwise, chunk)
-                : DeltaRuleOp.Forward(q, k, v, beta, null, FastWeightComputeMode.Chunkwise, chunk);
-            // ∂o = G: the gradient of Σ o ⊙ G.
-            if (!forwardOnly)
+            TensorArena.Scope scope = arena is null ? default : arena.Activate();
+            try
             {
-                Tape.Backward(Ops.Sum(Ops.Mul(o, upstream)));
+                var (o, _) = gated
+                    ? GatedDeltaRuleOp.Forward(q, k, v, alpha, beta, null, FastWeightComputeMode.Chunkwise, chunk)
+                    : DeltaRuleOp.Forward(q, k, v, beta, null, FastWeightComputeMode.Chunkwise, chunk);
+                // ∂o = G: the gradient of Σ o ⊙ G.
+                if (!forwardOnly)
+                {
+                    Tape.Backward(Ops.Sum(Ops.Mul(o, upstream)));
+                }
+                output0 = o;
             }
-            output0 = o;
+            finally
+            {
+                Tape.Reset();
+                if (arena is not null)
+                {
+                    scope.Dispose();
+                    // The last call's output and gradients stay readable below: the arena clears arrays when it hands them out again.
+                    arena.Reset();
+                }
+            }
         }
         var ms = Sampling.MillisecondsPerCall(Step, warmup, samples, sampleSeconds, out double cpuMs);
         if (dump.Length > 0)

@@ -41,6 +41,7 @@ internal static class SequenceTrainer
         var inputs = new int[batch * length];
         var targets = new int[batch * length];
         var parameters = model.Parameters();
+        var arena = new TensorArena();
         double lossSum = 0, accSum = 0;
         int since = 0;
         var clock = Stopwatch.StartNew();
@@ -52,23 +53,37 @@ internal static class SequenceTrainer
             splits.Train.Gather(indices, inputs, targets);
             optimizer.LearningRate = schedule.At(step);
 
-            var logits = model.Forward(inputs, batch, length);
-            var loss = Ops.CrossEntropy(logits, targets, PositionalDataset.IgnoreIndex);
-            float lossValue = loss.Item();
-            if (!float.IsFinite(lossValue))
+            // As TrainingStep: the step's tensors (op outputs, their gradients, the parameters' gradients) come from
+            // the arena and are recycled when the step ends, so a warmed-up step maps no new memory.
+            float lossValue;
+            double acc;
+            var scope = arena.Activate();
+            try
             {
-                Tape.Reset();
-                string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
-                return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
+                var logits = model.Forward(inputs, batch, length);
+                var loss = Ops.CrossEntropy(logits, targets, PositionalDataset.IgnoreIndex);
+                lossValue = loss.Item();
+                if (!float.IsFinite(lossValue))
+                {
+                    string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
+                    return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
+                }
+                Tape.Backward(loss);
+                GradientClipping.ClipGlobalNorm(parameters, config.ClipNorm);
+                optimizer.Step();
+                int scored = SequenceEvaluator.CountScored(targets);
+                acc = scored == 0 ? 0 : (double)SequenceEvaluator.CountCorrect(logits.Span, targets, logits.Dim(-1)) / scored;
             }
-            Tape.Backward(loss);
-            GradientClipping.ClipGlobalNorm(parameters, config.ClipNorm);
-            optimizer.Step();
-            optimizer.ZeroGrad();
+            finally
+            {
+                // The gradients live in the arena: drop them before its buffers are recycled.
+                optimizer.ZeroGrad();
+                Tape.Reset();
+                scope.Dispose();
+                arena.Reset();
+            }
             step++;
 
-            int scored = SequenceEvaluator.CountScored(targets);
-            double acc = scored == 0 ? 0 : (double)SequenceEvaluator.CountCorrect(logits.Span, targets, logits.Dim(-1)) / scored;
             lossSum += lossValue;
             accSum += acc;
             since++;
