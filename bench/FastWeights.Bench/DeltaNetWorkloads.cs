@@ -111,7 +111,7 @@ internal static class DeltaNetWorkloads
 
     /// <summary>
     /// <c>deltanet-attn [--batch 1] [--heads 4] [--length 1024] [--dk 64]</c>: causal softmax attention on q, k, v
-    /// [B, H, T, d] with the ops of <see cref="SoftmaxAttentionLayer"/> (scores / √d + causal mask, softmax, times V),
+    /// [B, H, T, d] as <see cref="SoftmaxAttentionLayer"/> computes it (<see cref="SoftmaxAttentionLayer.Attend"/>: scores / √d + causal mask, softmax, times V),
     /// forward + backward of Σ o ⊙ G.
     /// </summary>
     public static int Attention(string[] args) => Attention(args, Console.Out);
@@ -137,8 +137,7 @@ internal static class DeltaNetWorkloads
                 t.RequiresGrad = true;
                 t.Grad = null;
             }
-            var scores = Ops.Scale(Ops.BatchedMatMul(q, k, transB: true), 1f / MathF.Sqrt(d));
-            var o = Ops.BatchedMatMul(Ops.Softmax(Ops.Add(scores, mask)), v);
+            var o = SoftmaxAttentionLayer.Attend(q, k, v, mask);
             Tape.Backward(Ops.Sum(Ops.Mul(o, upstream)));
         }
         var ms = Sampling.MillisecondsPerCall(Step, warmup, samples, sampleSeconds, out double cpuMs);

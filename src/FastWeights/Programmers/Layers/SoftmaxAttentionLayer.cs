@@ -62,10 +62,19 @@ public sealed class SoftmaxAttentionLayer : SequenceMixer
         var q = Split(qProj.Forward(x), b, t);
         var k = Split(kProj.Forward(x), b, t);
         var v = Split(vProj.Forward(x), b, t);
-        var scores = TapeOps.Scale(TapeOps.BatchedMatMul(q, k, transB: true), 1f / MathF.Sqrt(HeadDim)); // [B, H, T, T]
-        var weights = TapeOps.Softmax(TapeOps.Add(scores, CausalMask(t)));
-        var o = TapeOps.Transpose(TapeOps.BatchedMatMul(weights, v), 1, 2); // [B, T, H, d]
+        var o = TapeOps.Transpose(Attend(q, k, v, CausalMask(t)), 1, 2); // [B, T, H, d]
         return outProj.Forward(TapeOps.Reshape(o, b, t, ModelDim));
+    }
+
+    /// <summary>
+    /// Masked softmax attention on the tape: softmax(q kᵀ / √d + mask) v for q, k, v [B, H, T, d] and an additive
+    /// mask [T, T] (<see cref="CausalMask"/>); returns [B, H, T, d].
+    /// </summary>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor mask)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        var scores = TapeOps.Scale(TapeOps.BatchedMatMul(q, k, transB: true), 1f / MathF.Sqrt(q.Dim(-1))); // [B, H, T, T]
+        return TapeOps.BatchedMatMul(TapeOps.Softmax(TapeOps.Add(scores, mask)), v);
     }
 
     /// <inheritdoc/>
