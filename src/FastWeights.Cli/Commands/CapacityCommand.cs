@@ -19,21 +19,28 @@ internal static class CapacityCommand
     public static Command Create(TextWriter stdout)
     {
         var d = new CapacityExperiment();
-        var rules = new Option<string>("--rule") { Description = "Update rules, comma-separated: linear, delta, decay, gated-delta", DefaultValueFactory = _ => "linear,delta" };
+        var s2 = new SchlagCapacityExperiment();
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "sequence: one fast-weight layer over write and query tokens, cross-entropy over V values; " +
+                "schlag: the released code of Schlag et al. (read-only query, one-hot values with V = S, squared error, early stopping)",
+            DefaultValueFactory = _ => "sequence",
+        };
+        var rules = new Option<string>("--rule") { Description = "Update rules, comma-separated: linear, delta, decay, gated-delta (schlag: linear, delta)", DefaultValueFactory = _ => "linear,delta" };
         var setting = new Option<int>("--setting") { Description = "1: S distinct keys; 2: keys repeat with new values", DefaultValueFactory = _ => 1 };
-        var dk = new Option<int>("--dk") { Description = "Key dimension d_k (= d_v)", DefaultValueFactory = _ => d.KeyDim };
+        var dk = new Option<int>("--dk") { Description = "Key dimension d_k before φ (= d_v for the sequence protocol)", DefaultValueFactory = _ => d.KeyDim };
         var keys = new Option<string>("--keys") { Description = "Numbers of keys S, comma-separated", DefaultValueFactory = _ => "20,40,60,80,100,120,160" };
-        var values = new Option<int>("--values") { Description = "Value symbols V", DefaultValueFactory = _ => d.Values };
-        var steps = new Option<int>("--steps") { Description = "Training steps per point", DefaultValueFactory = _ => d.Steps };
+        var values = new Option<int>("--values") { Description = "Value symbols V (sequence protocol; schlag uses V = S)", DefaultValueFactory = _ => d.Values };
+        var steps = new Option<int>("--steps") { Description = $"Training steps per point (schlag: the most steps, default {s2.MaxSteps}, with early stopping)", DefaultValueFactory = _ => d.Steps };
         var batch = new Option<int>("--batch") { Description = "Sequences per step", DefaultValueFactory = _ => d.Batch };
-        var lr = new Option<float>("--lr") { Description = "Peak Adam learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var lr = new Option<float>("--lr") { Description = $"Peak Adam learning rate (schlag: constant, default {s2.LearningRate})", DefaultValueFactory = _ => d.LearningRate };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data and initialisation", DefaultValueFactory = _ => d.Seed };
-        var featureMap = new Option<string>("--feature-map") { Description = "Feature map φ of keys and queries: identity, elu+1, relu, dpfp (ν = 1)", DefaultValueFactory = _ => "elu+1" };
-        var norm = new Option<string>("--norm") { Description = "Normalisation of φ(k), φ(q): sum, l2, none", DefaultValueFactory = _ => "sum" };
+        var featureMap = new Option<string>("--feature-map") { Description = "Feature map φ of keys and queries: identity, elu+1, relu, dpfp (ν = 1); default elu+1 (sequence) or dpfp (schlag)" };
+        var norm = new Option<string>("--norm") { Description = "Normalisation of φ(k), φ(q) (sequence protocol): sum, l2, none", DefaultValueFactory = _ => "sum" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for capacity.md, capacity.json and capacity.png", Required = true };
         var cmd = new Command("capacity", "Associative retrieval capacity (Schlag et al. 2021, §6.1): query loss against the number of keys, per update rule.")
         {
-            rules, setting, dk, keys, values, steps, batch, lr, seed, featureMap, norm, output,
+            protocol, rules, setting, dk, keys, values, steps, batch, lr, seed, featureMap, norm, output,
         };
         cmd.SetAction(p =>
         {
@@ -52,7 +59,41 @@ internal static class CapacityCommand
             Positive(p.GetValue(dk), "--dk");
             Positive(p.GetValue(steps), "--steps");
             Positive(p.GetValue(batch), "--batch");
+            bool schlag = p.GetValue(protocol)!.ToLowerInvariant() switch
+            {
+                "sequence" => false,
+                "schlag" => true,
+                var other => throw new CliException($"unknown protocol '{other}'; valid: sequence, schlag"),
+            };
+            string? map = p.GetValue(featureMap);
             string dir = p.GetValue(output)!;
+            if (schlag)
+            {
+                if (ruleList.Any(r => r is not (FastWeightRule.Linear or FastWeightRule.Delta)))
+                {
+                    throw new CliException("--protocol schlag has the linear and delta rules only");
+                }
+                if (keyList.Any(k => k < 2))
+                {
+                    throw new CliException("--keys: the schlag protocol needs at least 2 keys");
+                }
+                var paper = s2 with
+                {
+                    Setting = (CapacitySetting)set,
+                    Hidden = p.GetValue(dk),
+                    MaxSteps = p.GetResult(steps) is { Implicit: false } ? p.GetValue(steps) : s2.MaxSteps,
+                    Batch = p.GetValue(batch),
+                    LearningRate = p.GetResult(lr) is { Implicit: false } ? p.GetValue(lr) : s2.LearningRate,
+                    Seed = p.GetValue(seed),
+                    FeatureMap = map is null ? s2.FeatureMap : ParseFeatureMap(map),
+                };
+                Directory.CreateDirectory(dir);
+                return Sweep(stdout, dir, ruleList, keyList, (rule, k) =>
+                {
+                    var pt = (paper with { Rule = rule }).Run(k);
+                    return new Row(rule, k, pt.Loss, pt.Accuracy, pt.Steps, pt.Seconds, pt.ShortLoss, pt.ShortAccuracy);
+                }, Describe(paper), Settings(paper), "query 0.5 · squared error", FeatureMaps.OutputDim(paper.FeatureMap, paper.Hidden));
+            }
             Directory.CreateDirectory(dir);
             var baseExperiment = d with
             {
@@ -63,35 +104,76 @@ internal static class CapacityCommand
                 Batch = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 Seed = p.GetValue(seed),
-                FeatureMap = ParseFeatureMap(p.GetValue(featureMap)!),
+                FeatureMap = ParseFeatureMap(map ?? "elu+1"),
                 Normalization = ParseNormalization(p.GetValue(norm)!),
             };
-            var cancel = CancellationToken.None;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var results = new List<(FastWeightRule Rule, CapacityPoint Point)>();
-            foreach (var rule in ruleList)
+            return Sweep(stdout, dir, ruleList, keyList, (rule, k) =>
             {
-                var experiment = baseExperiment with { Rule = rule };
-                foreach (int k in keyList)
-                {
-                    var point = experiment.Run(k, cancel);
-                    results.Add((rule, point));
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: loss {point.Loss:F4}, accuracy {point.Accuracy * 100:F1}% ({point.Seconds:F0} s)"));
-                    stdout.Flush();
-                    // Rewrite the outputs after every point, so a long sweep leaves usable partial results.
-                    Write(dir, baseExperiment, ruleList, keyList, results, clock.Elapsed.TotalSeconds);
-                    if (cancel.IsCancellationRequested)
-                    {
-                        return ExitCodes.Interrupted;
-                    }
-                }
-            }
-            Write(dir, baseExperiment, ruleList, keyList, results, clock.Elapsed.TotalSeconds);
-            stdout.WriteLine($"wrote {Path.Combine(dir, "capacity.md")}, capacity.json and capacity.png");
-            return ExitCodes.Ok;
+                var pt = (baseExperiment with { Rule = rule }).Run(k);
+                return new Row(rule, k, pt.Loss, pt.Accuracy, baseExperiment.Steps, pt.Seconds, null, null);
+            }, Describe(baseExperiment), Settings(baseExperiment), "query cross-entropy", baseExperiment.KeyDim);
         });
         return cmd;
     }
+
+    // One trained point of a sweep.
+    private sealed record Row(FastWeightRule Rule, int Keys, double Loss, double Accuracy, int Steps, double Seconds, double? ShortLoss, double? ShortAccuracy);
+
+    private static int Sweep(TextWriter stdout, string dir, FastWeightRule[] rules, int[] keys, Func<FastWeightRule, int, Row> run,
+        Func<double, string> header, object settings, string lossName, int keyDim)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = new List<Row>();
+        foreach (var rule in rules)
+        {
+            foreach (int k in keys)
+            {
+                var row = run(rule, k);
+                results.Add(row);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: loss {row.Loss:F4}, accuracy {row.Accuracy * 100:F1}% ({row.Steps} steps, {row.Seconds:F0} s)"));
+                stdout.Flush();
+                // Rewrite the outputs after every point, so a long sweep leaves usable partial results.
+                Write(dir, rules, keys, results, header(clock.Elapsed.TotalSeconds), settings, clock.Elapsed.TotalSeconds, lossName, keyDim);
+            }
+        }
+        stdout.WriteLine($"wrote {Path.Combine(dir, "capacity.md")}, capacity.json and capacity.png");
+        return ExitCodes.Ok;
+    }
+
+    private static Func<double, string> Describe(CapacityExperiment e) => seconds => string.Create(CultureInfo.InvariantCulture,
+        $"Setting {(int)e.Setting}, d_k = {e.KeyDim}, V = {e.Values}, φ = {e.FeatureMap} with {e.Normalization} normalisation, {e.Steps} steps × {e.Batch} sequences per point, seed {e.Seed}, {seconds:F0} s in all.");
+
+    private static Func<double, string> Describe(SchlagCapacityExperiment e) => seconds => string.Create(CultureInfo.InvariantCulture,
+        $"Protocol of Schlag et al.'s released code: setting {(int)e.Setting}, d = {e.Hidden}, φ = {e.FeatureMap} ({FeatureMaps.OutputDim(e.FeatureMap, e.Hidden)} features), V = S, " +
+        $"Adam {e.LearningRate}, batch {e.Batch}, at most {e.MaxSteps} steps with early stopping, final evaluation on {e.FinalSequences} sequences (every written key queried), seed {e.Seed}, {seconds:F0} s in all.");
+
+    private static object Settings(CapacityExperiment e) => new
+    {
+        protocol = "sequence",
+        setting = (int)e.Setting,
+        dk = e.KeyDim,
+        values = e.Values,
+        steps = e.Steps,
+        batch = e.Batch,
+        learning_rate = e.LearningRate,
+        seed = e.Seed,
+        feature_map = e.FeatureMap.ToString(),
+        normalization = e.Normalization.ToString(),
+    };
+
+    private static object Settings(SchlagCapacityExperiment e) => new
+    {
+        protocol = "schlag",
+        setting = (int)e.Setting,
+        hidden = e.Hidden,
+        feature_dim = FeatureMaps.OutputDim(e.FeatureMap, e.Hidden),
+        max_steps = e.MaxSteps,
+        batch = e.Batch,
+        learning_rate = e.LearningRate,
+        seed = e.Seed,
+        feature_map = e.FeatureMap.ToString(),
+        final_sequences = e.FinalSequences,
+    };
 
     private static void Positive(int value, string name)
     {
@@ -135,11 +217,9 @@ internal static class CapacityCommand
         _ => "gated-delta",
     };
 
-    private static void Write(string dir, CapacityExperiment e, FastWeightRule[] rules, int[] keys, List<(FastWeightRule Rule, CapacityPoint Point)> results, double seconds)
+    private static void Table(StringBuilder md, string title, FastWeightRule[] rules, int[] keys, List<Row> results, Func<Row, (double Loss, double Accuracy)> pick)
     {
-        var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"Setting {(int)e.Setting}, d_k = {e.KeyDim}, V = {e.Values}, φ = {e.FeatureMap} with {e.Normalization} normalisation, {e.Steps} steps × {e.Batch} sequences per point, seed {e.Seed}, {seconds:F0} s in all.\n\n");
-        md.Append("Query loss (accuracy) against the number of keys S:\n\n| S |");
+        md.Append(title).Append("\n\n| S |");
         foreach (var r in rules)
         {
             md.Append(' ').Append(RuleName(r)).Append(" |");
@@ -155,41 +235,52 @@ internal static class CapacityCommand
             md.Append(CultureInfo.InvariantCulture, $"| {k} |");
             foreach (var r in rules)
             {
-                var found = results.FirstOrDefault(x => x.Rule == r && x.Point.Keys == k);
-                md.Append(found.Point is { } p ? string.Create(CultureInfo.InvariantCulture, $" {p.Loss:F3} ({p.Accuracy * 100:F1}%) |") : " – |");
+                var found = results.FirstOrDefault(x => x.Rule == r && x.Keys == k);
+                if (found is null)
+                {
+                    md.Append(" – |");
+                    continue;
+                }
+                var (loss, accuracy) = pick(found);
+                md.Append(CultureInfo.InvariantCulture, $" {loss:F3} ({accuracy * 100:F1}%; {found.Steps}) |");
             }
             md.Append('\n');
+        }
+    }
+
+    private static void Write(string dir, FastWeightRule[] rules, int[] keys, List<Row> results, string header, object settings, double seconds, string lossName, int keyDim)
+    {
+        var md = new StringBuilder();
+        md.Append(header).Append("\n\n");
+        Table(md, "Query loss (accuracy; steps trained) against the number of keys S:", rules, keys, results, r => (r.Loss, r.Accuracy));
+        if (results.Any(r => r.ShortLoss is not null))
+        {
+            Table(md, "\nThe same models evaluated on sequences of S writes, the length at which the released code evaluates:", rules, keys, results,
+                r => (r.ShortLoss ?? double.NaN, r.ShortAccuracy ?? double.NaN));
         }
         File.WriteAllText(Path.Combine(dir, "capacity.md"), md.ToString());
         var json = new
         {
-            setting = (int)e.Setting,
-            dk = e.KeyDim,
-            values = e.Values,
-            steps = e.Steps,
-            batch = e.Batch,
-            learning_rate = e.LearningRate,
-            seed = e.Seed,
-            feature_map = e.FeatureMap.ToString(),
-            normalization = e.Normalization.ToString(),
+            settings,
+            loss = lossName,
             seconds,
-            points = results.Select(x => new { rule = RuleName(x.Rule), keys = x.Point.Keys, loss = x.Point.Loss, accuracy = x.Point.Accuracy, seconds = x.Point.Seconds }),
+            points = results.Select(x => new { rule = RuleName(x.Rule), keys = x.Keys, loss = x.Loss, accuracy = x.Accuracy, short_loss = x.ShortLoss, short_accuracy = x.ShortAccuracy, steps = x.Steps, seconds = x.Seconds }),
         };
         File.WriteAllText(Path.Combine(dir, "capacity.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         var plot = new Plot();
         foreach (var r in rules)
         {
-            var pts = results.Where(x => x.Rule == r).OrderBy(x => x.Point.Keys).ToArray();
-            var s = plot.Add.Scatter(pts.Select(x => (double)x.Point.Keys).ToArray(), pts.Select(x => x.Point.Loss).ToArray());
+            var pts = results.Where(x => x.Rule == r).OrderBy(x => x.Keys).ToArray();
+            var s = plot.Add.Scatter(pts.Select(x => (double)x.Keys).ToArray(), pts.Select(x => x.Loss).ToArray());
             s.LegendText = RuleName(r);
         }
-        var line = plot.Add.VerticalLine(e.KeyDim);
-        line.LegendText = $"d_k = {e.KeyDim}";
+        var line = plot.Add.VerticalLine(keyDim);
+        line.LegendText = $"key features = {keyDim}";
         line.LinePattern = LinePattern.Dashed;
-        plot.Title($"Capacity, setting {(int)e.Setting}");
+        plot.Title("Capacity");
         plot.XLabel("number of keys S");
-        plot.YLabel("query cross-entropy");
+        plot.YLabel(lossName);
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(Path.Combine(dir, "capacity.png"), 800, 500);
     }
