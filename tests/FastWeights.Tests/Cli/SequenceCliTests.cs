@@ -63,8 +63,8 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
         var r = Run("capacity", "--rule", "delta", "--setting", "1", "--dk", "8", "--keys", "3", "--values", "4", "--steps", "2", "--batch", "2", "--feature-map", "identity", "--norm", "l2", "--out", dir);
         Assert.True(r.Code == 0, r.Err);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement;
-        Assert.Equal("Identity", json.GetProperty("feature_map").GetString());
-        Assert.Equal("L2", json.GetProperty("normalization").GetString());
+        Assert.Equal("Identity", json.GetProperty("settings").GetProperty("feature_map").GetString());
+        Assert.Equal("L2", json.GetProperty("settings").GetProperty("normalization").GetString());
         Assert.Contains("Identity with L2", File.ReadAllText(Path.Combine(dir, "capacity.md")));
         var badMap = Run("capacity", "--feature-map", "softmax", "--out", dir);
         Assert.Equal(2, badMap.Code);
@@ -72,6 +72,30 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
         var badNorm = Run("capacity", "--norm", "max", "--out", dir);
         Assert.Equal(2, badNorm.Code);
         Assert.Contains("valid: sum, l2, none", badNorm.Err);
+    }
+
+    [Fact]
+    public void CapacityRunsTheProtocolOfSchlagEtAl()
+    {
+        string dir = Path.Combine(Root, "cap-schlag");
+        var r = Run("capacity", "--protocol", "schlag", "--rule", "linear,delta", "--setting", "2", "--dk", "4", "--keys", "3,4", "--steps", "3", "--batch", "2", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("(3 steps", r.Out);
+        var md = File.ReadAllText(Path.Combine(dir, "capacity.md"));
+        Assert.Contains("Protocol of Schlag et al.", md);
+        Assert.Contains("Dpfp (8 features)", md);
+        Assert.Contains("sequences of S writes", md);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement;
+        Assert.Equal("schlag", json.GetProperty("settings").GetProperty("protocol").GetString());
+        Assert.Equal(0.001, json.GetProperty("settings").GetProperty("learning_rate").GetDouble(), 6);
+        Assert.Equal(4, json.GetProperty("points").GetArrayLength());
+        Assert.True(json.GetProperty("points")[0].GetProperty("short_loss").GetDouble() >= 0);
+        var badRule = Run("capacity", "--protocol", "schlag", "--rule", "gated-delta", "--out", dir);
+        Assert.Equal(2, badRule.Code);
+        Assert.Contains("linear and delta rules only", badRule.Err);
+        var badProtocol = Run("capacity", "--protocol", "paper", "--out", dir);
+        Assert.Equal(2, badProtocol.Code);
+        Assert.Contains("valid: sequence, schlag", badProtocol.Err);
     }
 
     [Fact]
