@@ -73,6 +73,10 @@ internal static class CapacityCommand
                 {
                     throw new CliException("--protocol schlag has the linear and delta rules only");
                 }
+                if (p.GetResult(values) is { Implicit: false } || p.GetResult(norm) is { Implicit: false })
+                {
+                    throw new CliException("--values and --norm do not apply to --protocol schlag (V = S; the rule sets the normalisation)");
+                }
                 if (keyList.Any(k => k < 2))
                 {
                     throw new CliException("--keys: the schlag protocol needs at least 2 keys");

@@ -93,6 +93,9 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
         var badRule = Run("capacity", "--protocol", "schlag", "--rule", "gated-delta", "--out", dir);
         Assert.Equal(2, badRule.Code);
         Assert.Contains("linear and delta rules only", badRule.Err);
+        var badValues = Run("capacity", "--protocol", "schlag", "--values", "8", "--out", dir);
+        Assert.Equal(2, badValues.Code);
+        Assert.Contains("do not apply to --protocol schlag", badValues.Err);
         var badProtocol = Run("capacity", "--protocol", "paper", "--out", dir);
         Assert.Equal(2, badProtocol.Code);
         Assert.Contains("valid: sequence, schlag", badProtocol.Err);
