@@ -56,6 +56,7 @@ internal sealed class DeltaNetReport(
         md.AppendLine($"GFLOP/s counts 3× the chunk algorithm's forward FLOPs (B·H·T/C · (2C²(3d_k + 2d_v) + 6C·d_k·d_v + C³/3)); measured FMA peak of one thread: {peak:F1} GFLOP/s.").AppendLine();
         md.AppendLine($"| rule | T | ours ms | PyTorch ms | PyTorch / ours: median (min–max over {repeats} rounds) | same, CPU time | ours GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | ours / PyTorch peak RSS MiB |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var verdicts = new List<(string, double, double)>();
         foreach (bool gated in new[] { false, true })
         {
             foreach (int t in lengths)
@@ -65,9 +66,15 @@ internal sealed class DeltaNetReport(
                 double gflop = r.Ours.Records.Select(e => e.GetProperty("gflop").GetDouble()).FirstOrDefault(double.NaN);
                 string Rate(double ms) => double.IsFinite(ms) ? $"{gflop / (ms / 1000):F1} ({100 * gflop / (ms / 1000) / peak:F0}%)" : "–";
                 md.AppendLine($"| {(gated ? "gated DeltaNet" : "DeltaNet")} | {t} | {Report.F(r.Ours.Median)} | {Report.F(r.Peer.Median)} | {r.Ratio} | {r.CpuRatio} | {Rate(r.Ours.Median)} | {Rate(r.Peer.Median)} | {r.Ours.MaxRss:F0} / {r.Peer.MaxRss:F0} |");
+                verdicts.Add(($"{(gated ? "gated DeltaNet" : "DeltaNet")} T = {t}", r.MedianRatio, r.MedianCpuRatio));
             }
         }
         md.AppendLine();
+        // The targets are for the full sizes; --quick runs tiny ones.
+        if (havePeer && !quick)
+        {
+            md.AppendLine(TargetVerdict.Describe(3, verdicts)).AppendLine();
+        }
     }
 
     private void Stream(StringBuilder md, StringBuilder jsonl)
@@ -80,6 +87,11 @@ internal sealed class DeltaNetReport(
         var r = Rounds("deltanet-stream", "us", jsonl, ["deltanet-stream", "--layers", "2", .. sizes, .. sampling], ["stream", "--layers", "2", .. sizes, .. sampling]);
         double alloc = r.Ours.Records.Select(e => e.GetProperty("alloc_bytes_per_token").GetDouble()).FirstOrDefault(double.NaN);
         md.AppendLine($"| {Report.F(r.Ours.Median)} | {Report.F(r.Peer.Median)} | {r.Ratio} | {r.CpuRatio} | {alloc:F0} | {r.Ours.MaxRss:F0} / {r.Peer.MaxRss:F0} |").AppendLine();
+        // The targets are for the full sizes; --quick runs tiny ones.
+        if (havePeer && !quick)
+        {
+            md.AppendLine(TargetVerdict.Describe(10, [("streaming", r.MedianRatio, r.MedianCpuRatio)])).AppendLine();
+        }
     }
 
     private void Scaling(StringBuilder md, StringBuilder jsonl)
@@ -169,7 +181,7 @@ internal sealed class DeltaNetReport(
     }
 
     /// <summary>Both sides over <c>repeats</c> alternating rounds and the per-round ratios.</summary>
-    private sealed record RoundResult(Side Ours, Side Peer, string Ratio, string CpuRatio);
+    private sealed record RoundResult(Side Ours, Side Peer, string Ratio, string CpuRatio, double MedianRatio, double MedianCpuRatio);
 
     private RoundResult Rounds(string name, string field, StringBuilder jsonl, string[] oursArgs, string[] peerArgs)
     {
@@ -200,6 +212,11 @@ internal sealed class DeltaNetReport(
                 }
             }
         }
+        static double MedianRatio(List<double> p, List<double> o)
+        {
+            var rounds = p.Zip(o, (a, b) => a / b).Where(double.IsFinite).ToArray();
+            return rounds.Length == 0 ? double.NaN : Sampling.Median(rounds);
+        }
         static string Ratio(List<double> p, List<double> o, bool bold)
         {
             var rounds = p.Zip(o, (a, b) => a / b).Where(double.IsFinite).ToArray();
@@ -210,7 +227,8 @@ internal sealed class DeltaNetReport(
             string m = $"{Sampling.Median(rounds):F1}×";
             return $"{(bold ? $"**{m}**" : m)} ({rounds.Min():F1}–{rounds.Max():F1})";
         }
-        return new RoundResult(sides[0], sides[1], Ratio(sides[1].Values, sides[0].Values, true), Ratio(sides[1].Cpu, sides[0].Cpu, false));
+        return new RoundResult(sides[0], sides[1], Ratio(sides[1].Values, sides[0].Values, true), Ratio(sides[1].Cpu, sides[0].Cpu, false),
+            MedianRatio(sides[1].Values, sides[0].Values), MedianRatio(sides[1].Cpu, sides[0].Cpu));
     }
 
 }

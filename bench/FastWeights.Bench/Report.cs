@@ -46,14 +46,14 @@ internal static class Report
         if (options.Only.Contains("fwrnn-train"))
         {
             int[] hiddens = options.Quick ? [50] : [50, 100];
-            Ratios(md, jsonl, options, havePeer, "fwrnn-train", "Fast-weights RNN training step (associative retrieval K = 4, batch 128, embedding 100, S = 1, Adam, clip 5)", "ms/step", "ms",
+            Ratios(md, jsonl, options, havePeer, 10, "fwrnn-train", "Fast-weights RNN training step (associative retrieval K = 4, batch 128, embedding 100, S = 1, Adam, clip 5)", "ms/step", "ms",
                 hiddens, r => ["fwrnn-train", "--hidden", r, "--samples", options.Quick ? "2" : "7", "--sample-ms", options.Quick ? "50" : "300"],
                 r => ["train", "--hidden", r, "--samples", options.Quick ? "2" : "7", "--sample-ms", options.Quick ? "50" : "300"]);
         }
         if (options.Only.Contains("fwrnn-stream"))
         {
             int[] hiddens = options.Quick ? [50] : [50, 100];
-            Ratios(md, jsonl, options, havePeer, "fwrnn-stream", "Fast-weights RNN streaming inference (batch 1, one token at a time, logits after every token, streams of 256 tokens)", "µs/token", "us",
+            Ratios(md, jsonl, options, havePeer, 10, "fwrnn-stream", "Fast-weights RNN streaming inference (batch 1, one token at a time, logits after every token, streams of 256 tokens)", "µs/token", "us",
                 hiddens, r => ["fwrnn-stream", "--hidden", r, "--samples", options.Quick ? "2" : "7", "--sample-ms", options.Quick ? "50" : "300"],
                 r => ["stream", "--hidden", r, "--samples", options.Quick ? "2" : "7", "--sample-ms", options.Quick ? "50" : "300"]);
         }
@@ -89,15 +89,17 @@ internal static class Report
 
     /// <summary>
     /// One ratio table: for each size, <c>repeats</c> rounds of ours and the two peer formulations (explicit A and
-    /// efficient attention), in rotating order; ratio = faster peer / ours per round.
+    /// efficient attention), in rotating order; ratio = faster peer / ours per round; then the verdict against
+    /// <paramref name="target"/>.
     /// </summary>
     private static void Ratios(
-        StringBuilder md, StringBuilder jsonl, Options o, bool havePeer, string name, string title, string unit, string field,
+        StringBuilder md, StringBuilder jsonl, Options o, bool havePeer, double target, string name, string title, string unit, string field,
         int[] hiddens, Func<string, string[]> oursArgs, Func<string, string[]> peerArgs)
     {
         md.AppendLine($"## {title}").AppendLine();
         md.AppendLine($"| R | ours {unit} | PyTorch explicit-A {unit} | PyTorch efficient {unit} | faster peer / ours: median (min–max over {o.Repeats} rounds) | same, CPU time | ours peak RSS MiB | peer peak RSS MiB |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var verdicts = new List<(string, double, double)>();
         foreach (int r in hiddens)
         {
             string rs = r.ToString(Inv);
@@ -143,6 +145,7 @@ internal static class Report
                 var perRound = values[faster].Zip(values["ours"], (p, q) => p / q).Where(double.IsFinite).ToArray();
                 ratio = perRound.Length == 0 ? "–" : $"**{Sampling.Median(perRound):F1}×** ({perRound.Min():F1}–{perRound.Max():F1}) vs {faster}";
                 var cpuRounds = cpu[faster].Zip(cpu["ours"], (p, q) => p / q).Where(double.IsFinite).ToArray();
+                verdicts.Add(($"R = {r}", perRound.Length == 0 ? double.NaN : Sampling.Median(perRound), cpuRounds.Length == 0 ? double.NaN : Sampling.Median(cpuRounds)));
                 cpuRatio = cpuRounds.Length == 0 ? "–" : $"{Sampling.Median(cpuRounds):F1}× ({cpuRounds.Min():F1}–{cpuRounds.Max():F1})";
                 explicitMs = F(ex);
                 efficientMs = F(ef);
@@ -151,6 +154,11 @@ internal static class Report
             md.AppendLine($"| {r} | {F(ours)} | {explicitMs} | {efficientMs} | {ratio} | {cpuRatio} | {rss["ours"].DefaultIfEmpty(double.NaN).Max():F0} | {peerRss} |");
         }
         md.AppendLine();
+        // The targets are for the full sizes; --quick runs tiny ones.
+        if (havePeer && !o.Quick)
+        {
+            md.AppendLine(TargetVerdict.Describe(target, verdicts)).AppendLine();
+        }
     }
 
     /// <summary>
