@@ -78,6 +78,26 @@ internal static unsafe class StreamingKernels
     }
 
     /// <summary>
+    /// The same step one row at a time, in the order of the recurrence (the reference form, and the fallback of
+    /// <see cref="FastWeightStep"/>): w_r = β(v_r − α S_r·k) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q.
+    /// </summary>
+    public static void FastWeightStepRowByRow(bool delta, int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, float alpha, float beta, Span<float> output)
+    {
+        for (int r = 0; r < dv; r++)
+        {
+            var row = state.Slice(r * dk, dk);
+            float w = delta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
+            if (alpha != 1f)
+            {
+                TensorPrimitives.Multiply(row, alpha, row);
+            }
+            TensorPrimitives.MultiplyAdd(k, w, row, row);
+            output[r] = TensorPrimitives.Dot(row, q);
+        }
+    }
+
+    /// <summary>
     /// One head's fast-weight step on its state S (d_v × d_k row-major), per row r (see <c>RecurrentKernel</c>):
     /// u_r = S_r·k (delta rules), w_r = β(v_r − α u_r) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q. Four rows at a time
     /// (eight independent dot products in flight): u_r and p_r = S_r·q on the old rows give o_r = α p_r + w_r (k·q)
@@ -94,17 +114,7 @@ internal static unsafe class StreamingKernels
         }
         if (!Fma.IsSupported || dk < 8)
         {
-            for (int r = 0; r < dv; r++)
-            {
-                var row = state.Slice(r * dk, dk);
-                float w = delta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
-                if (alpha != 1f)
-                {
-                    TensorPrimitives.Multiply(row, alpha, row);
-                }
-                TensorPrimitives.MultiplyAdd(k, w, row, row);
-                output[r] = TensorPrimitives.Dot(row, q);
-            }
+            FastWeightStepRowByRow(delta, dk, dv, state, q, k, v, alpha, beta, output);
             return;
         }
         fixed (float* s = state, qp = q, kp = k, vp = v, op = output, wp = work)

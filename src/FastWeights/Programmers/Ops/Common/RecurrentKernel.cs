@@ -1,3 +1,4 @@
+using FastWeights.Kernels;
 namespace FastWeights.Programmers.Ops.Common;
 
 /// <summary>
@@ -62,20 +63,8 @@ internal static class RecurrentKernel
 
     /// <summary>One step on one head's state (d_v × d_k, row-major), writing o_t = S_t q_t.</summary>
     public static void Step(bool delta, int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
-        ReadOnlySpan<float> v, float alpha, float beta, Span<float> o)
-    {
-        for (int r = 0; r < dv; r++)
-        {
-            var row = state.Slice(r * dk, dk);
-            float w = delta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
-            if (alpha != 1f)
-            {
-                TensorPrimitives.Multiply(row, alpha, row);
-            }
-            TensorPrimitives.MultiplyAdd(k, w, row, row);
-            o[r] = TensorPrimitives.Dot(row, q);
-        }
-    }
+        ReadOnlySpan<float> v, float alpha, float beta, Span<float> o) =>
+        StreamingKernels.FastWeightStepRowByRow(delta, dk, dv, state, q, k, v, alpha, beta, o);
 
     /// <summary>Accumulates the gradients of the last <see cref="Forward"/> (run with save = true) into the buffers.</summary>
     public static void Backward(FastWeightProblem p, FastWeightBuffers buf)
