@@ -82,16 +82,18 @@ public sealed class SchlagCapacityTask
     /// <summary>Every key the sequence writes, once each in order of first appearance, with its last value.</summary>
     public static List<(int Key, int Target)> AllQueries(ReadOnlySpan<int> keyIds, ReadOnlySpan<int> valueIds)
     {
-        var queries = new List<(int Key, int Target)>();
-        var seen = new HashSet<int>();
-        foreach (int key in keyIds)
+        // One pass: the order of first appearance, and each key's value overwritten by its later writes.
+        var order = new List<int>();
+        var last = new Dictionary<int, int>();
+        for (int t = 0; t < keyIds.Length; t++)
         {
-            if (seen.Add(key))
+            if (!last.ContainsKey(keyIds[t]))
             {
-                queries.Add((key, LastValue(keyIds, valueIds, key)));
+                order.Add(keyIds[t]);
             }
+            last[keyIds[t]] = valueIds[t];
         }
-        return queries;
+        return order.ConvertAll(key => (key, last[key]));
     }
 
     /// <summary>The value of the last write of <paramref name="key"/>, or −1 if the sequence never writes it.</summary>

@@ -150,11 +150,7 @@ public sealed record SchlagCapacityExperiment
             var qt = all.Select(x => x.Target).ToArray();
             var retrievals = model.Forward(k, v, 1, length, qk, qk.Length);
             lossSum += SchlagCapacityNetwork.SquaredErrorLoss(retrievals, qt).Item() * qk.Length;
-            var rs = retrievals.Span;
-            for (int i = 0; i < qk.Length; i++)
-            {
-                correct += TensorPrimitives.IndexOfMax(rs.Slice(i * task.Values, task.Values)) == qt[i] ? 1 : 0;
-            }
+            correct += SequenceEvaluator.CountCorrect(retrievals.Span, qt, task.Values);
             count += qk.Length;
         }
         return (lossSum / count, (double)correct / count);

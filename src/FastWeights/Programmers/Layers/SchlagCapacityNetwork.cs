@@ -94,12 +94,7 @@ public sealed class SchlagCapacityNetwork : Module
         valueIds = valueIds[..n];
         var x = keyEmbedding.Forward(keyIds, batch, length);
         var k = Features(TapeOps.Add(keyProj.Forward(x), TapeOps.Embedding(keyValue, valueIds, [batch, length])));
-        var v = Tensor.Zeros(batch, 1, length, Values);
-        var vs = v.Span;
-        for (int i = 0; i < n; i++)
-        {
-            vs[(i * Values) + valueIds[i]] = 1f;
-        }
+        var v = OneHot(valueIds, batch, 1, length, Values);
         int p = FeatureDim, qn = queriesPerSequence;
         var k4 = TapeOps.Reshape(k, batch, 1, length, p);
         var q = TapeOps.Reshape(Features(queryProj.Forward(keyEmbedding.Forward(queryKeys[..(batch * qn)], batch, qn))), batch, 1, qn, p);
@@ -121,14 +116,21 @@ public sealed class SchlagCapacityNetwork : Module
     {
         ArgumentNullException.ThrowIfNull(retrievals);
         int values = retrievals.Dim(-1), count = retrievals.Length / values;
-        var target = Tensor.Zeros(retrievals.ShapeArray());
-        var ts = target.Span;
-        for (int i = 0; i < count; i++)
-        {
-            ts[(i * values) + targets[i]] = 1f;
-        }
-        var diff = TapeOps.Sub(retrievals, target);
+        var diff = TapeOps.Sub(retrievals, OneHot(targets[..count], retrievals.ShapeArray()));
         return TapeOps.Scale(TapeOps.Sum(TapeOps.Mul(diff, diff)), 0.5f / count);
+    }
+
+    // A constant tensor of the given shape whose rows (last axis) are onehot(ids[i]), one row per id.
+    private static Tensor OneHot(ReadOnlySpan<int> ids, params int[] shape)
+    {
+        var t = Tensor.Zeros(shape);
+        int width = shape[^1];
+        var ts = t.Span;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ts[(i * width) + ids[i]] = 1f;
+        }
+        return t;
     }
 
     // φ(·) on the last axis, sum-normalised for the delta rule (the paper's k / Σk and q / Σq).
