@@ -212,23 +212,21 @@ internal sealed class DeltaNetReport(
                 }
             }
         }
-        static double MedianRatio(List<double> p, List<double> o)
-        {
-            var rounds = p.Zip(o, (a, b) => a / b).Where(double.IsFinite).ToArray();
-            return rounds.Length == 0 ? double.NaN : Sampling.Median(rounds);
-        }
-        static string Ratio(List<double> p, List<double> o, bool bold)
+        // Per-round ratios PyTorch / ours: their median, and the table cell "median× (min–max)".
+        static (double Median, string Cell) Ratio(List<double> p, List<double> o, bool bold)
         {
             var rounds = p.Zip(o, (a, b) => a / b).Where(double.IsFinite).ToArray();
             if (rounds.Length == 0)
             {
-                return "–";
+                return (double.NaN, "–");
             }
-            string m = $"{Sampling.Median(rounds):F1}×";
-            return $"{(bold ? $"**{m}**" : m)} ({rounds.Min():F1}–{rounds.Max():F1})";
+            double median = Sampling.Median(rounds);
+            string m = $"{median:F1}×";
+            return (median, $"{(bold ? $"**{m}**" : m)} ({rounds.Min():F1}–{rounds.Max():F1})");
         }
-        return new RoundResult(sides[0], sides[1], Ratio(sides[1].Values, sides[0].Values, true), Ratio(sides[1].Cpu, sides[0].Cpu, false),
-            MedianRatio(sides[1].Values, sides[0].Values), MedianRatio(sides[1].Cpu, sides[0].Cpu));
+        var wall = Ratio(sides[1].Values, sides[0].Values, true);
+        var cpu = Ratio(sides[1].Cpu, sides[0].Cpu, false);
+        return new RoundResult(sides[0], sides[1], wall.Cell, cpu.Cell, wall.Median, cpu.Median);
     }
 
 }

@@ -143,10 +143,12 @@ internal static class Report
                 double ex = Sampling.Median(values["explicit"]), ef = Sampling.Median(values["efficient"]);
                 string faster = ex <= ef ? "explicit" : "efficient";
                 var perRound = values[faster].Zip(values["ours"], (p, q) => p / q).Where(double.IsFinite).ToArray();
-                ratio = perRound.Length == 0 ? "–" : $"**{Sampling.Median(perRound):F1}×** ({perRound.Min():F1}–{perRound.Max():F1}) vs {faster}";
                 var cpuRounds = cpu[faster].Zip(cpu["ours"], (p, q) => p / q).Where(double.IsFinite).ToArray();
-                verdicts.Add(($"R = {r}", perRound.Length == 0 ? double.NaN : Sampling.Median(perRound), cpuRounds.Length == 0 ? double.NaN : Sampling.Median(cpuRounds)));
-                cpuRatio = cpuRounds.Length == 0 ? "–" : $"{Sampling.Median(cpuRounds):F1}× ({cpuRounds.Min():F1}–{cpuRounds.Max():F1})";
+                double median = perRound.Length == 0 ? double.NaN : Sampling.Median(perRound);
+                double cpuMedian = cpuRounds.Length == 0 ? double.NaN : Sampling.Median(cpuRounds);
+                ratio = perRound.Length == 0 ? "–" : $"**{median:F1}×** ({perRound.Min():F1}–{perRound.Max():F1}) vs {faster}";
+                cpuRatio = cpuRounds.Length == 0 ? "–" : $"{cpuMedian:F1}× ({cpuRounds.Min():F1}–{cpuRounds.Max():F1})";
+                verdicts.Add(($"R = {r}", median, cpuMedian));
                 explicitMs = F(ex);
                 efficientMs = F(ef);
                 peerRss = $"{rss["explicit"].DefaultIfEmpty(double.NaN).Max():F0} / {rss["efficient"].DefaultIfEmpty(double.NaN).Max():F0}";
