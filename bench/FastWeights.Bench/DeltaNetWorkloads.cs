@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Models;
 using FastWeights.Programmers.Layers;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
@@ -166,7 +167,7 @@ internal static class DeltaNetWorkloads
         double sampleSeconds = Sampling.DoubleOption(args, "--sample-ms", 300) / 1000;
         int threads = ApplyThreads(args);
         var options = new SequenceModelOptions { ModelDim = dim, Heads = heads, Layers = layers };
-        var model = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), vocab, vocab, options);
+        var model = ModelCatalog.Find("deltanet").CreateSequenceModel(new Rng(1), vocab, vocab, options);
         var rng = new Rng(2);
         var tokens = new int[length];
         for (int i = 0; i < length; i++)

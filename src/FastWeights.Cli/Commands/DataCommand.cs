@@ -20,15 +20,11 @@ internal static class DataCommand
             var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : new TrainingConfig { Pairs = p.GetValue(pairs), Seed = p.GetValue(seed) };
             config.Validate();
             string dir = p.GetValue(output)!;
-            if (RunData.IsMqar(config))
-            {
-                // MQAR: one sequence of space-separated token ids per line; the targets follow from the ids.
-                var seq = RunData.SequenceSplits(config);
-                WriteSplits(stdout, dir, "sequences", [seq.Train, seq.Validation, seq.Test], MultiQueryAssociativeRecallText.WriteFile, d => d.Count);
-                return ExitCodes.Ok;
-            }
-            var splits = RunData.Splits(config);
-            WriteSplits(stdout, dir, "examples", [splits.Train, splits.Validation, splits.Test], AssociativeRetrievalTask.WriteTextFile, d => d.Count);
+            var task = TaskCatalog.Create(config);
+            var splits = task.Generate(Trainer.DataSeed(config), config.TrainSize, config.ValidationSize, config.TestSize);
+            // assoc: one 'sequence<TAB>answer' per line; mqar: one sequence of token ids per line (its targets follow from the ids).
+            string items = task.Targets == TargetLayout.OnePerSequence ? "examples" : "sequences";
+            WriteSplits(stdout, dir, items, [splits.Train, splits.Validation, splits.Test], task.WriteTextFile, d => d.Count);
             return ExitCodes.Ok;
         });
         return new Command("data", "Task data.") { export };

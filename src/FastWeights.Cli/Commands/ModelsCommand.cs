@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastWeights.Models;
+using FastWeights.Tasks;
 
 namespace FastWeights.Cli.Commands;
 
@@ -16,10 +17,9 @@ internal static class ModelsCommand
                 string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
                 stdout.WriteLine($"{m.Name,-16} {m.Description}{aliases}");
             }
-            foreach (var m in FastWeights.Programmers.Layers.SequenceModelCatalog.All)
-            {
-                stdout.WriteLine($"{m.Name,-16} {m.Description}");
-            }
+            stdout.WriteLine();
+            stdout.WriteLine("Every model trains on every task (--task): " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")) + ".");
+            stdout.WriteLine("A recurrent model on a one-answer task is the network of Ba et al. §4.1; elsewhere every model predicts at each position through a per-position head.");
             return ExitCodes.Ok;
         });
         return cmd;

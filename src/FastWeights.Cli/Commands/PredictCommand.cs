@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastWeights.Autodiff;
+using FastWeights.Models;
+using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
 
 /// <summary>
-/// <c>fastweights predict</c>: the answer and each digit's probability for assoc sequences given on the command line,
-/// or the answers at the query positions of MQAR token-id sequences.
+/// <c>fastweights predict</c>: for a one-answer task (assoc) the answer and each class's probability for every
+/// sequence given; for a task scored at some positions (mqar) the answer at each of those positions.
 /// </summary>
 internal static class PredictCommand
 {
@@ -29,44 +31,30 @@ internal static class PredictCommand
             var seqs = p.GetValue(sequences)!;
             string dir = p.GetValue(run)!;
             var config = RunDirectory.ReadConfig(dir);
-            if (config.IsSequenceRun())
-            {
-                return SequencePredictions.Run(stdout, dir, config, seqs, p.GetValue(json));
-            }
-            var encoded = EncodeAssoc(seqs);
-            var (_, network) = RunDirectory.LoadNetwork(dir);
-            var results = new List<(string Sequence, int Answer, float[] Probabilities)>();
-            using (Tape.NoGrad())
-            {
-                foreach (var (s, ids) in seqs.Zip(encoded))
-                {
-                    var probs = Ops.Softmax(network.Forward(ids, 1, ids.Length)).ToArray();
-                    results.Add((s, TensorPrimitives.IndexOfMax(probs), probs));
-                }
-            }
-            WriteDigitAnswers(stdout, results, p.GetValue(json));
-            return ExitCodes.Ok;
+            var task = TaskCatalog.Create(config);
+            return task.Targets == TargetLayout.OnePerSequence
+                ? PredictAnswers(stdout, dir, task, seqs, p.GetValue(json))
+                : PredictAtPositions(stdout, dir, task, seqs, p.GetValue(json));
         });
         return cmd;
     }
 
-    /// <summary>Encodes assoc sequences such as c9k8j3f1??c; a bad one throws with a one-line message.</summary>
-    public static List<int[]> EncodeAssoc(string[] sequences) => sequences.Select(s =>
+    // One answer per sequence, read at its last position.
+    private static int PredictAnswers(TextWriter stdout, string dir, ISequenceTask task, string[] sequences, bool json)
     {
-        if (s.Length == 0)
+        var encoded = sequences.Select(s => s.Length == 0 ? throw new CliException("empty sequence") : task.Encode(s)).ToList();
+        var (_, model) = RunDirectory.LoadModel(dir);
+        var results = new List<(string Sequence, int Answer, float[] Probabilities)>();
+        foreach (var (s, ids) in sequences.Zip(encoded))
         {
-            throw new CliException("empty sequence");
+            var rows = Logits(model, ids);
+            var probs = Softmax(rows.AsSpan(rows.Length - model.Classes, model.Classes));
+            results.Add((s, TensorPrimitives.IndexOfMax(probs), probs));
         }
-        return AssociativeRetrievalVocabulary.Encode(s);
-    }).ToList();
-
-    /// <summary>Prints each sequence's answer digit and the probability of every digit (or the same as JSON).</summary>
-    public static void WriteDigitAnswers(TextWriter stdout, List<(string Sequence, int Answer, float[] Probabilities)> results, bool json)
-    {
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(results.Select(r => new { sequence = r.Sequence, answer = r.Answer, probabilities = r.Probabilities })));
-            return;
+            return ExitCodes.Ok;
         }
         foreach (var r in results)
         {
@@ -75,5 +63,99 @@ internal static class PredictCommand
             sb.AppendJoin(' ', r.Probabilities.Select((pr, d) => string.Create(CultureInfo.InvariantCulture, $"{d}:{pr:F3}")));
             stdout.WriteLine(sb.ToString());
         }
+        return ExitCodes.Ok;
     }
+
+    // The answer at every position the task scores (MQAR: the query positions).
+    private static int PredictAtPositions(TextWriter stdout, string dir, ISequenceTask task, string[] sequences, bool json)
+    {
+        var parsed = new List<(int[] Ids, int[] Targets)>();
+        foreach (var s in sequences)
+        {
+            var ids = task.Encode(s);
+            var targets = new int[ids.Length];
+            if (task.DeriveTargets(ids, targets) == 0)
+            {
+                throw new CliException($"sequence \"{s}\" has no query (a key token 1 … {(task.Vocabulary / 2) - 1} that appeared earlier); quote each sequence, for example \"3 9 5 12 0 3\"");
+            }
+            parsed.Add((ids, targets));
+        }
+        var (_, model) = RunDirectory.LoadModel(dir);
+        var answers = new List<(string Sequence, List<Query> Queries)>();
+        foreach (var (ids, targets) in parsed)
+        {
+            var rows = Logits(model, ids);
+            var queries = new List<Query>();
+            for (int t = 0; t < ids.Length; t++)
+            {
+                if (targets[t] == TokenDataset.IgnoreIndex)
+                {
+                    continue;
+                }
+                var probs = Softmax(rows.AsSpan(t * model.Classes, model.Classes));
+                int answer = TensorPrimitives.IndexOfMax(probs);
+                queries.Add(new Query(t + 1, ids[t], answer, probs[answer], targets[t]));
+            }
+            answers.Add((task.Decode(ids), queries));
+        }
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(answers.Select(a => new
+            {
+                sequence = a.Sequence,
+                queries = a.Queries.Select(q => new { position = q.Position, key = q.Key, answer = q.Answer, probability = q.Probability, expected = q.Expected }),
+            })));
+            return ExitCodes.Ok;
+        }
+        foreach (var (sequence, queries) in answers)
+        {
+            var sb = new StringBuilder(sequence).Append(" ->");
+            foreach (var q in queries)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" {q.Key}:{q.Answer} (p={q.Probability:F3}{(q.Answer == q.Expected ? "" : $", expected {q.Expected}")})");
+            }
+            stdout.WriteLine(sb.ToString());
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The logits of one sequence, row after row ([1, classes] for a one-answer model, [T, classes] otherwise): a
+    /// per-position model runs token by token through <see cref="SequenceModel.Step(SequenceModelState, ReadOnlySpan{int})"/>
+    /// when every mixer can stream (constant memory for the fast-weight models), otherwise the full forward pass.
+    /// </summary>
+    public static float[] Logits(TokenModel model, int[] ids)
+    {
+        using var _ = Tape.NoGrad();
+        if (model is not SequenceModel sequenceModel)
+        {
+            return model.Forward(ids, 1, ids.Length).ToArray();
+        }
+        int max = sequenceModel.Options.MaxPositions;
+        if (max > 0 && ids.Length > max)
+        {
+            throw new CliException($"this model has learned positions for {max} tokens; a sequence of {ids.Length} is too long");
+        }
+        if (!sequenceModel.SupportsStreaming)
+        {
+            return sequenceModel.Forward(ids, 1, ids.Length).ToArray();
+        }
+        int c = sequenceModel.Classes;
+        var rows = new float[ids.Length * c];
+        var state = sequenceModel.CreateState(1);
+        for (int t = 0; t < ids.Length; t++)
+        {
+            sequenceModel.Step(state, ids.AsSpan(t, 1)).Span.CopyTo(rows.AsSpan(t * c, c));
+        }
+        return rows;
+    }
+
+    private static float[] Softmax(ReadOnlySpan<float> logits)
+    {
+        var p = new float[logits.Length];
+        TensorPrimitives.SoftMax(logits, p);
+        return p;
+    }
+
+    private sealed record Query(int Position, int Key, int Answer, float Probability, int Expected);
 }

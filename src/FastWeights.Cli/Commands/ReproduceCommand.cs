@@ -146,7 +146,12 @@ internal static class ReproduceCommand
         var list = new List<string>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            string name = ModelCatalog.Find(part).Name;
+            var spec = ModelCatalog.Find(part);
+            if (spec.Family != ModelFamily.Recurrent)
+            {
+                throw new CliException($"--models: {spec.Name} is not one of Table 1's recurrent models ({string.Join(", ", ModelCatalog.RecurrentModels.Select(m => m.Name))})");
+            }
+            string name = spec.Name;
             if (!list.Contains(name))
             {
                 list.Add(name);

@@ -30,56 +30,29 @@ internal static class TestCommand
             }
             string name = file ?? p.GetValue(split)!;
             var config = RunDirectory.ReadConfig(dir);
-            EvaluationResult r;
-            string unit, about;
-            if (config.IsSequenceRun())
+            var (_, model) = RunDirectory.LoadModel(dir);
+            var task = TaskCatalog.Create(config);
+            var set = file is not null ? task.ReadTextFile(file) : RunDirectory.Splits(config, model)[name];
+            if (set.Layout != model.Predicts)
             {
-                var (_, model) = RunDirectory.LoadSequenceModel(dir);
-                bool mqar = RunData.IsMqar(config);
-                PositionalDataset set;
-                if (file is not null)
-                {
-                    set = mqar ? MultiQueryAssociativeRecallText.ReadFile(file, config.Vocab) : PositionalDataset.FromLastToken(AssociativeRetrievalTask.ReadTextFile(file));
-                }
-                else
-                {
-                    set = Pick(RunData.SequenceSplits(config), name);
-                }
-                r = SequenceEvaluator.Evaluate(model, set);
-                unit = mqar ? "queries" : "examples";
-                about = string.Create(CultureInfo.InvariantCulture, $"{config.Model} on {config.Task}, D={config.DModel}, {config.Layers} layer{(config.Layers == 1 ? "" : "s")}");
+                set = set.AtEveryPosition();
             }
-            else
-            {
-                var (_, network) = RunDirectory.LoadNetwork(dir);
-                SequenceDataset set;
-                if (file is not null)
-                {
-                    set = AssociativeRetrievalTask.ReadTextFile(file);
-                }
-                else
-                {
-                    var splits = RunData.Splits(config);
-                    set = name switch { "train" => splits.Train, "validation" => splits.Validation, _ => splits.Test };
-                }
-                r = Evaluator.Evaluate(network, set);
-                unit = "examples";
-                about = string.Create(CultureInfo.InvariantCulture, $"{config.Model}, R={config.Hidden}");
-            }
+            var r = Evaluator.Evaluate(model, set);
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonSerializer.Serialize(new { split = name, accuracy = r.Accuracy, error_rate = r.ErrorRate, loss = r.Loss, count = r.Count }));
             }
             else
             {
-                string what = unit == "queries" ? "query accuracy" : "accuracy";
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {what} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4} on {r.Count} {unit} ({about})"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4} on {r.Count} {task.ScoredName} ({Describe(config)})"));
             }
             return ExitCodes.Ok;
         });
         return cmd;
     }
 
-    private static PositionalDataset Pick(PositionalSplits splits, string name) =>
-        name switch { "train" => splits.Train, "validation" => splits.Validation, _ => splits.Test };
+    /// <summary>The model's sizes in one phrase: R for the network of Ba et al., D and the layers for a per-position model.</summary>
+    public static string Describe(TrainingConfig config) => config.IsSequenceRun()
+        ? string.Create(CultureInfo.InvariantCulture, $"{config.Model} on {config.Task}, D={config.DModel}, {config.Layers} layer{(config.Layers == 1 ? "" : "s")}")
+        : string.Create(CultureInfo.InvariantCulture, $"{config.Model}, R={config.Hidden}");
 }

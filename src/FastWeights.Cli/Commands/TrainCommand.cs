@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Models;
-using FastWeights.Programmers.Layers;
+using FastWeights.Tasks;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
@@ -12,8 +12,8 @@ internal static class TrainCommand
     public static Command Create(TextWriter stdout)
     {
         var d = new TrainingConfig();
-        var model = new Option<string>("--model", "-m") { Description = $"Model: {ModelCatalog.ValidNames}, {SequenceModelCatalog.ValidNames} (see 'fastweights models')", DefaultValueFactory = _ => d.Model };
-        var task = new Option<string>("--task") { Description = "Task: assoc (associative retrieval, Ba et al. 2016 §4.1) or mqar (multi-query associative recall, Arora et al. 2023)", DefaultValueFactory = _ => d.Task };
+        var model = new Option<string>("--model", "-m") { Description = $"Model: {ModelCatalog.ValidNames} (see 'fastweights models')", DefaultValueFactory = _ => d.Model };
+        var task = new Option<string>("--task") { Description = "Task: " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")), DefaultValueFactory = _ => d.Task };
         var vocab = new Option<int>("--vocab") { Description = "mqar: vocabulary size V (keys from the first half, values from the second)", DefaultValueFactory = _ => d.Vocab };
         var length = new Option<int>("--length") { Description = "mqar: sequence length T", DefaultValueFactory = _ => d.Length };
         var kvPairs = new Option<int>("--kv-pairs") { Description = "mqar: key-value pairs (and queries) per sequence", DefaultValueFactory = _ => d.KvPairs };
@@ -70,7 +70,7 @@ internal static class TrainCommand
                 {
                     var config = new TrainingConfig
                     {
-                        Model = SequenceModelCatalog.Find(p.GetValue(model)!).Name,
+                        Model = ModelCatalog.Find(p.GetValue(model)!).Name,
                         Task = p.GetValue(task)!.ToLowerInvariant(),
                         Vocab = p.GetValue(vocab),
                         Length = p.GetValue(length),

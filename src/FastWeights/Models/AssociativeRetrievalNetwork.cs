@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using FastWeights.Autodiff;
 using FastWeights.Nn;
+using FastWeights.Tasks;
 using FastWeights.Tensors;
 
 namespace FastWeights.Models;
@@ -9,7 +11,7 @@ namespace FastWeights.Models;
 /// (<c>recurrent.*</c>), a ReLU layer of 100 units (<c>hidden.*</c>) on the last hidden state, and a softmax over the
 /// 10 digits (<c>output.*</c>).
 /// </summary>
-public sealed class AssociativeRetrievalNetwork : Module
+public sealed class AssociativeRetrievalNetwork : TokenModel
 {
     private readonly Embedding embedding;
     private readonly Linear hidden;
@@ -23,7 +25,20 @@ public sealed class AssociativeRetrievalNetwork : Module
         Recurrent = RegisterModule("recurrent", recurrent(rng, embeddingSize));
         hidden = RegisterModule("hidden", new Linear(rng, Recurrent.HiddenSize, hiddenSize));
         output = RegisterModule("output", new Linear(rng, hiddenSize, classes));
+        Classes = classes;
     }
+
+    /// <inheritdoc/>
+    public override int Classes { get; }
+
+    /// <summary>One answer per sequence, from the last hidden state.</summary>
+    public override TargetLayout Predicts => TargetLayout.OnePerSequence;
+
+    /// <summary>1000 sequences: a batch keeps only [B, T, R] states alive.</summary>
+    public override int EvaluationBatch => 1000;
+
+    /// <summary>The recurrent units R.</summary>
+    public override IEnumerable<(string Key, JsonNode Value)> Describe(ISequenceTask task) => [("hidden", Recurrent.HiddenSize)];
 
     /// <summary>The recurrent layer.</summary>
     public RecurrentLayer Recurrent { get; }
@@ -39,7 +54,7 @@ public sealed class AssociativeRetrievalNetwork : Module
         Ops.Embedding(Recurrent.Project(embedding.Weight), ids, [batch, length]);
 
     /// <summary>Class logits [B, classes] for a batch of token ids laid out [B, T].</summary>
-    public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
+    public override Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
     {
         var h = Recurrent.Recur(ProjectedInputs(ids, batch, length));
         var last = Ops.Reshape(Ops.Slice(h, 1, length - 1, 1), batch, Recurrent.HiddenSize);

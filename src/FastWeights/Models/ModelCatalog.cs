@@ -1,26 +1,41 @@
+using FastWeights.Programmers.Layers;
+using FastWeights.Tensors;
+
 namespace FastWeights.Models;
 
-/// <summary>The recurrent models of the fast-weights paper's comparisons, by the names users type.</summary>
+/// <summary>
+/// Every model by the name users type: the recurrent models of the fast-weights paper's comparisons, the fast weight
+/// programmers, and softmax attention. Adding a model is its layer family's folder and one line here.
+/// </summary>
 public static class ModelCatalog
 {
     private static readonly ModelSpec[] Specs =
     [
-        new("fw-rnn", ["rnn-ln-fw", "fast-weights"], "ReLU RNN with layer norm and fast weights (Ba et al. 2016)",
-            (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = true }))
-        { HasFastWeights = true },
-        new("rnn-ln", [], "ReLU RNN with layer norm, no fast weights",
+        Recurrent("fw-rnn", ["rnn-ln-fw", "fast-weights"], "ReLU RNN with layer norm and fast weights (Ba et al. 2016)",
+            (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = true })) with { HasFastWeights = true },
+        Recurrent("rnn-ln", [], "ReLU RNN with layer norm, no fast weights",
             (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = false, UseLayerNorm = true })),
-        new("control", [], "ReLU RNN with neither layer norm nor fast weights",
+        Recurrent("control", [], "ReLU RNN with neither layer norm nor fast weights",
             (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = false, UseLayerNorm = false })),
-        new("irnn", [], "ReLU RNN with identity-initialised recurrent weights (Le, Jaitly, Hinton 2015)",
+        Recurrent("irnn", [], "ReLU RNN with identity-initialised recurrent weights (Le, Jaitly, Hinton 2015)",
             (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = false, UseLayerNorm = false }, recurrentScale: 1f)),
-        new("gru-ln", [], "GRU with layer norm (Ba, Kiros, Hinton 2016)", (rng, d, r, _) => new GruLnLayer(rng, d, r)),
-        new("lstm", [], "LSTM (Hochreiter and Schmidhuber 1997)", (rng, d, r, _) => new LstmLayer(rng, d, r)),
-        new("a-lstm", ["associative-lstm"], "Associative LSTM (Danihelka et al. 2016)", (rng, d, r, _) => new AssociativeLstmLayer(rng, d, r)),
+        Recurrent("gru-ln", [], "GRU with layer norm (Ba, Kiros, Hinton 2016)", (rng, d, r, _) => new GruLnLayer(rng, d, r)),
+        Recurrent("lstm", [], "LSTM (Hochreiter and Schmidhuber 1997)", (rng, d, r, _) => new LstmLayer(rng, d, r)),
+        Recurrent("a-lstm", ["associative-lstm"], "Associative LSTM (Danihelka et al. 2016)", (rng, d, r, _) => new AssociativeLstmLayer(rng, d, r)),
+        Programmer("linear-attention", FastWeightRule.Linear, "Linear attention / sum-rule FWP (Katharopoulos et al. 2020; Schlag et al. 2021), elu+1 features, sum normalisation"),
+        Programmer("decay-attention", FastWeightRule.Decay, "Linear attention with a learned scalar decay gate α_t = σ(w_α·x_t + b)"),
+        Programmer("deltanet", FastWeightRule.Delta, "DeltaNet: delta-rule FWP (Schlag et al. 2021; Yang et al. 2024), short conv + SiLU, L2-normalised q, k, β = σ(w_β·x)"),
+        Programmer("gated-deltanet", FastWeightRule.GatedDelta, "Gated DeltaNet (Yang, Kautz, Hatamizadeh 2024): delta rule with decay α_t = σ(w_α·x_t + b)"),
+        new ModelSpec("transformer", [], ModelFamily.Attention, "Causal softmax attention with learned positions (Vaswani et al. 2017), the reference baseline",
+            (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new SoftmaxAttentionLayer(r, o.ModelDim, o.Heads)))
+        { NeedsPositions = true },
     ];
 
     /// <summary>All models, in the order help text lists them.</summary>
     public static IReadOnlyList<ModelSpec> All => Specs;
+
+    /// <summary>The recurrent models (the rows of Ba et al.'s Table 1).</summary>
+    public static IEnumerable<ModelSpec> RecurrentModels => Specs.Where(s => s.Family == ModelFamily.Recurrent);
 
     /// <summary>The comma-separated list of valid names.</summary>
     public static string ValidNames => string.Join(", ", Specs.Select(s => s.Name));
@@ -37,4 +52,14 @@ public static class ModelCatalog
         }
         throw new ArgumentException($"unknown model '{name}'; valid models: {ValidNames}");
     }
+
+    // A recurrent layer, in the paper's network on one-answer tasks or as the mixer of a per-position model elsewhere.
+    private static ModelSpec Recurrent(string name, string[] aliases, string description, Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer> layer) =>
+        new(name, aliases, ModelFamily.Recurrent, description,
+            (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new RecurrentMixer(r, o.ModelDim, (rr, d) => layer(rr, d, o.RecurrentHidden, o.Recurrent))))
+        { Layer = layer };
+
+    private static ModelSpec Programmer(string name, FastWeightRule rule, string description) =>
+        new(name, [], ModelFamily.FastWeightProgrammer, description, (rng, v, c, o) => new SequenceModel(rng, v, c, o,
+            (r, _) => new FastWeightProgrammerLayer(r, o.ModelDim, FastWeightLayerOptions.For(rule, o.Heads) with { ShortConv = o.ShortConv })));
 }

@@ -1,14 +1,62 @@
+using FastWeights.Programmers.Layers;
+using FastWeights.Tasks;
 using FastWeights.Tensors;
+using FastWeights.Training;
 
 namespace FastWeights.Models;
 
-/// <summary>A model name users type, its aliases, what it is, and how to build its recurrent layer.</summary>
+/// <summary>A model name users type, its aliases, its family, what it is, and how to build it.</summary>
 /// <param name="Name">The canonical name (lower case), for example <c>fw-rnn</c>.</param>
 /// <param name="Aliases">Other accepted names (matched case-insensitively).</param>
+/// <param name="Family">The kind of model.</param>
 /// <param name="Description">One line for help text.</param>
-/// <param name="Create">Builds the layer from (rng, input size, hidden size, fast-weights options).</param>
-public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, string Description, Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer> Create)
+/// <param name="CreateSequenceModel">Builds the per-position model from (rng, vocabulary, classes, options).</param>
+public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, ModelFamily Family, string Description,
+    Func<Rng, int, int, SequenceModelOptions, SequenceModel> CreateSequenceModel)
 {
+    /// <summary>For the recurrent family: builds the recurrent layer from (rng, input size, hidden size, fast-weights options).</summary>
+    public Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer>? Layer { get; init; }
+
     /// <summary>Whether the model has a fast-weights memory (so λ, η and S apply and <c>inspect</c> can show it).</summary>
     public bool HasFastWeights { get; init; }
+
+    /// <summary>Whether the model needs learned positions (softmax attention has no other notion of order).</summary>
+    public bool NeedsPositions { get; init; }
+
+    /// <summary>Builds the recurrent layer of a recurrent model.</summary>
+    /// <exception cref="InvalidOperationException">The model is not of the recurrent family.</exception>
+    public RecurrentLayer CreateLayer(Rng rng, int inputSize, int hiddenSize, FastWeightRnnOptions options) =>
+        (Layer ?? throw new InvalidOperationException($"{Name} is not a recurrent layer"))(rng, inputSize, hiddenSize, options);
+
+    /// <summary>
+    /// Where the model predicts on <paramref name="task"/>: a recurrent model on a one-answer-per-sequence task is the
+    /// network of Ba et al. §4.1 (one answer from the last hidden state); everything else predicts at every position.
+    /// </summary>
+    public TargetLayout PredictsOn(ISequenceTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return Layer is not null && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+    }
+
+    /// <summary>The model <paramref name="config"/> describes for <paramref name="task"/>, initialised from <paramref name="rng"/>.</summary>
+    public TokenModel Create(TrainingConfig config, ISequenceTask task, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var options = config.FastWeightOptions();
+        if (PredictsOn(task) == TargetLayout.OnePerSequence)
+        {
+            return new AssociativeRetrievalNetwork(rng, task.Vocabulary, config.EmbeddingSize, (r, d) => CreateLayer(r, d, config.Hidden, options), classes: task.Classes);
+        }
+        return CreateSequenceModel(rng, task.Vocabulary, task.Classes, new SequenceModelOptions
+        {
+            ModelDim = config.DModel,
+            Layers = config.Layers,
+            Heads = config.Heads,
+            MlpRatio = config.MlpRatio,
+            ShortConv = config.ShortConv,
+            MaxPositions = NeedsPositions ? task.Length : 0,
+            RecurrentHidden = config.Hidden,
+            Recurrent = options,
+        });
+    }
 }

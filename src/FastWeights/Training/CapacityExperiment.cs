@@ -69,7 +69,7 @@ public sealed record CapacityExperiment
         {
             task.SampleBatch(dataRng, Batch, k, v, y);
             optimizer.LearningRate = schedule.At(step);
-            var loss = Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, PositionalDataset.IgnoreIndex);
+            var loss = Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, TokenDataset.IgnoreIndex);
             if (!float.IsFinite(loss.Item()))
             {
                 Tape.Reset();
@@ -90,9 +90,9 @@ public sealed record CapacityExperiment
                 int m = b * task.Length;
                 task.SampleBatch(evalRng, b, k, v, y);
                 var logits = model.Forward(k.AsSpan(0, m), v.AsSpan(0, m), b, task.Length);
-                int counted = SequenceEvaluator.CountScored(y.AsSpan(0, m));
-                lossSum += Ops.CrossEntropy(logits, y.AsSpan(0, m), PositionalDataset.IgnoreIndex).Item() * counted;
-                correct += SequenceEvaluator.CountCorrect(logits.Span, y.AsSpan(0, m), Values);
+                int counted = TokenDataset.CountScored(y.AsSpan(0, m));
+                lossSum += Ops.CrossEntropy(logits, y.AsSpan(0, m), TokenDataset.IgnoreIndex).Item() * counted;
+                correct += Evaluator.CountCorrect(logits.Span, y.AsSpan(0, m), Values);
                 scored += counted;
             }
         }

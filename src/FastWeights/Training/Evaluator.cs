@@ -4,41 +4,55 @@ using FastWeights.Tasks;
 
 namespace FastWeights.Training;
 
-/// <summary>Loss and accuracy of a network on a dataset, in batches, without recording gradients.</summary>
+/// <summary>Loss and accuracy of a model on a dataset at the targets it scores, in batches, without recording gradients.</summary>
 public static class Evaluator
 {
-    /// <summary>Evaluates <paramref name="network"/> on all of <paramref name="data"/>.</summary>
-    public static EvaluationResult Evaluate(AssociativeRetrievalNetwork network, SequenceDataset data, int batchSize = 1000)
+    /// <summary>
+    /// Evaluates <paramref name="model"/> on all of <paramref name="data"/> (whose targets must be laid out as the model
+    /// predicts: see <see cref="DataSplits.AtEveryPosition"/>), in batches of <paramref name="batchSize"/> sequences
+    /// (default: the model's <see cref="TokenModel.EvaluationBatch"/>). Count is the number of scored targets.
+    /// </summary>
+    public static EvaluationResult Evaluate(TokenModel model, TokenDataset data, int? batchSize = null)
     {
-        using var _ = Tape.NoGrad();
-        double lossSum = 0;
-        int correct = 0;
-        var idx = new int[batchSize];
-        var inputs = new int[batchSize * data.Length];
-        var targets = new int[batchSize];
-        for (int start = 0; start < data.Count; start += batchSize)
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Layout != model.Predicts)
         {
-            int b = Math.Min(batchSize, data.Count - start);
+            throw new ArgumentException($"the model predicts {model.Predicts} but the data's targets are laid out {data.Layout}");
+        }
+        using var _ = Tape.NoGrad();
+        int rows = batchSize ?? model.EvaluationBatch;
+        int width = data.TargetsPerSequence;
+        double lossSum = 0;
+        long correct = 0, scored = 0;
+        var idx = new int[rows];
+        var inputs = new int[rows * data.Length];
+        var targets = new int[rows * width];
+        for (int start = 0; start < data.Count; start += rows)
+        {
+            int b = Math.Min(rows, data.Count - start);
             for (int i = 0; i < b; i++)
             {
                 idx[i] = start + i;
             }
+            var batchTargets = targets.AsSpan(0, b * width);
             data.Gather(idx.AsSpan(0, b), inputs, targets);
-            var logits = network.Forward(inputs.AsSpan(0, b * data.Length), b, data.Length);
-            var loss = Ops.CrossEntropy(logits, targets.AsSpan(0, b));
-            lossSum += loss.Item() * b;
-            correct += CountCorrect(logits.Span, targets.AsSpan(0, b), logits.Dim(-1));
+            var logits = model.Forward(inputs.AsSpan(0, b * data.Length), b, data.Length);
+            int counted = TokenDataset.CountScored(batchTargets);
+            lossSum += Ops.CrossEntropy(logits, batchTargets, TokenDataset.IgnoreIndex).Item() * counted;
+            correct += CountCorrect(logits.Span, batchTargets, logits.Dim(-1));
+            scored += counted;
         }
-        return new EvaluationResult(lossSum / data.Count, (double)correct / data.Count, data.Count);
+        return new EvaluationResult(scored == 0 ? 0 : lossSum / scored, scored == 0 ? 0 : (double)correct / scored, (int)scored);
     }
 
-    /// <summary>Number of rows whose arg-max equals the target.</summary>
+    /// <summary>Number of scored rows (target not the ignore index) whose arg-max equals the target.</summary>
     public static int CountCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes)
     {
         int correct = 0;
         for (int r = 0; r < targets.Length; r++)
         {
-            if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == targets[r])
+            if (targets[r] != TokenDataset.IgnoreIndex && TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == targets[r])
             {
                 correct++;
             }

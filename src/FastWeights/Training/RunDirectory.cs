@@ -51,46 +51,23 @@ public static class RunDirectory
         return config;
     }
 
-    /// <summary>Builds the network a configuration describes, initialised from <paramref name="rng"/>.</summary>
-    public static AssociativeRetrievalNetwork CreateNetwork(TrainingConfig config, Rng rng)
+    /// <summary>Builds the model a configuration describes for its task, initialised from <paramref name="rng"/>.</summary>
+    public static TokenModel CreateModel(TrainingConfig config, Rng rng)
     {
-        var spec = ModelCatalog.Find(config.Model);
-        var options = config.FastWeightOptions();
-        return new AssociativeRetrievalNetwork(
-            rng,
-            AssociativeRetrievalVocabulary.Size,
-            config.EmbeddingSize,
-            (r, d) => spec.Create(r, d, config.Hidden, options),
-            classes: AssociativeRetrievalVocabulary.Classes);
+        ArgumentNullException.ThrowIfNull(config);
+        return ModelCatalog.Find(config.Model).Create(config, TaskCatalog.Create(config), rng);
     }
 
-    /// <summary>Loads the trained network of a run (its configuration and <c>model.safetensors</c>).</summary>
-    public static (TrainingConfig Config, AssociativeRetrievalNetwork Network) LoadNetwork(string dir)
-    {
-        var config = ReadConfig(dir);
-        if (config.IsSequenceRun())
-        {
-            throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only");
-        }
-        var network = CreateNetwork(config, new Rng(config.Seed));
-        string path = Path.Combine(dir, ModelFile);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"run '{dir}' has no {ModelFile} yet");
-        }
-        ModuleCheckpoint.Load(network, path);
-        return (config, network);
-    }
+    /// <summary>Builds the network of Ba et al. §4.1 a configuration of a recurrent model on a one-answer task describes.</summary>
+    public static AssociativeRetrievalNetwork CreateNetwork(TrainingConfig config, Rng rng) =>
+        CreateModel(config, rng) as AssociativeRetrievalNetwork
+        ?? throw new ArgumentException($"{config.Model} on {config.Task} is a per-position model, not the network of Ba et al. §4.1");
 
-    /// <summary>Loads the trained per-position model of a sequence run (see <see cref="TrainingConfig.IsSequenceRun"/>).</summary>
-    public static (TrainingConfig Config, SequenceModel Model) LoadSequenceModel(string dir)
+    /// <summary>Loads the trained model of a run (its configuration and <c>model.safetensors</c>).</summary>
+    public static (TrainingConfig Config, TokenModel Model) LoadModel(string dir)
     {
         var config = ReadConfig(dir);
-        if (!config.IsSequenceRun())
-        {
-            throw new ArgumentException($"run '{dir}' trains the recurrent model {config.Model} on assoc, not a per-position model");
-        }
-        var model = SequenceTasks.CreateModel(config, new Rng(config.Seed));
+        var model = CreateModel(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
         if (!File.Exists(path))
         {
@@ -98,5 +75,33 @@ public static class RunDirectory
         }
         ModuleCheckpoint.Load(model, path);
         return (config, model);
+    }
+
+    /// <summary>Loads the trained network of a run of a recurrent model on a one-answer task (see <see cref="LoadModel"/>).</summary>
+    public static (TrainingConfig Config, AssociativeRetrievalNetwork Network) LoadNetwork(string dir)
+    {
+        var (config, model) = LoadModel(dir);
+        return model is AssociativeRetrievalNetwork network
+            ? (config, network)
+            : throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only");
+    }
+
+    /// <summary>Loads the trained per-position model of a sequence run (see <see cref="TrainingConfig.IsSequenceRun"/>).</summary>
+    public static (TrainingConfig Config, SequenceModel Model) LoadSequenceModel(string dir)
+    {
+        var (config, model) = LoadModel(dir);
+        return model is SequenceModel sequenceModel
+            ? (config, sequenceModel)
+            : throw new ArgumentException($"run '{dir}' trains the recurrent model {config.Model} on assoc, not a per-position model");
+    }
+
+    /// <summary>
+    /// The data of a run exactly as training drew them (the run's first draw is its data seed), with targets laid out
+    /// as its model predicts.
+    /// </summary>
+    public static DataSplits Splits(TrainingConfig config, TokenModel model)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Trainer.Splits(TaskCatalog.Create(config), model, config, Trainer.DataSeed(config));
     }
 }

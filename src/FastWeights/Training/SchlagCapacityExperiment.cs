@@ -150,7 +150,7 @@ public sealed record SchlagCapacityExperiment
             var qt = all.Select(x => x.Target).ToArray();
             var retrievals = model.Forward(k, v, 1, length, qk, qk.Length);
             lossSum += SchlagCapacityNetwork.SquaredErrorLoss(retrievals, qt).Item() * qk.Length;
-            correct += SequenceEvaluator.CountCorrect(retrievals.Span, qt, task.Values);
+            correct += Evaluator.CountCorrect(retrievals.Span, qt, task.Values);
             count += qk.Length;
         }
         return (lossSum / count, (double)correct / count);

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using FastWeights.Autodiff;
+using System.Text.Json.Nodes;
+using FastWeights.Models;
 using FastWeights.Nn;
 using FastWeights.Optim;
 using FastWeights.Serialization;
@@ -45,37 +46,32 @@ public static class Trainer
 
     private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
     {
-        if (config.IsSequenceRun())
-        {
-            return SequenceTrainer.Run(config, dir, resume, observer, cancel);
-        }
-
         // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
         var rng = new Rng(config.Seed);
         ulong dataSeed = rng.NextUInt64();
         ulong orderSeed = rng.NextUInt64();
-        var task = new AssociativeRetrievalTask(config.Pairs);
-        var splits = task.Generate(dataSeed, config.TrainSize, config.ValidationSize, config.TestSize);
-        var network = RunDirectory.CreateNetwork(config, rng);
-        var optimizer = new Adam(network.NamedParameters(), config.LearningRate);
+        var task = TaskCatalog.Create(config);
+        var model = ModelCatalog.Find(config.Model).Create(config, task, rng);
+        var splits = Splits(task, model, config, dataSeed);
+        var optimizer = new Adam(model.NamedParameters(), config.LearningRate);
         var schedule = Schedule(config);
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        var (step, secondsBefore) = Restore(dir, network, optimizer, resume, config.Steps, observer);
+        var (step, secondsBefore) = Restore(dir, model, optimizer, resume, config.Steps, observer);
 
         if (step >= config.Steps)
         {
-            return Finish(config, dir, network, splits, step, observer);
+            return Finish(config, dir, task, model, splits, step);
         }
 
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
-        int length = task.Length;
+        int length = splits.Train.Length;
         var indices = new int[batch];
         var inputs = new int[batch * length];
-        var targets = new int[batch];
+        var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
-        var trainingStep = new TrainingStep(network, optimizer, config.ClipNorm);
+        var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
         double lossSum = 0, accSum = 0;
         int since = 0;
         var clock = Stopwatch.StartNew();
@@ -96,7 +92,7 @@ public static class Trainer
             }
             step++;
 
-            double acc = (double)outcome.Correct / batch;
+            double acc = outcome.Accuracy;
             lossSum += lossValue;
             accSum += acc;
             since++;
@@ -105,7 +101,7 @@ public static class Trainer
 
             if (step % config.EvalEvery == 0 || step == config.Steps)
             {
-                var val = Evaluator.Evaluate(network, splits.Validation);
+                var val = Evaluator.Evaluate(model, splits.Validation);
                 var record = new MetricsRecord(step, lossSum / since, accSum / since, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
                 File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, MetricsJson) + "\n");
                 observer?.OnEvaluation(record);
@@ -116,7 +112,7 @@ public static class Trainer
             bool stopping = cancel.IsCancellationRequested;
             if (step % config.SaveEvery == 0 || step == config.Steps || stopping)
             {
-                Save(dir, network, optimizer, step, secondsBefore + clock.Elapsed.TotalSeconds);
+                Save(dir, model, optimizer, step, secondsBefore + clock.Elapsed.TotalSeconds);
             }
             if (stopping && step < config.Steps)
             {
@@ -124,16 +120,39 @@ public static class Trainer
                 return new TrainingResult(TrainingOutcome.Interrupted, step, null, msg);
             }
         }
-        return Finish(config, dir, network, splits, step, observer);
+        return Finish(config, dir, task, model, splits, step);
     }
 
-    private static TrainingResult Finish(TrainingConfig config, string dir, Models.AssociativeRetrievalNetwork network, AssociativeRetrievalSplits splits, int step, ITrainingObserver? observer)
+    /// <summary>
+    /// The splits of a run as its model is trained and scored on them: the task's data from the run's data seed, with
+    /// targets at every position when the model predicts at every position.
+    /// </summary>
+    public static DataSplits Splits(ISequenceTask task, TokenModel model, TrainingConfig config, ulong dataSeed)
     {
-        var test = Evaluator.Evaluate(network, splits.Test);
-        var result = new { model = config.Model, hidden = config.Hidden, steps = step, test_accuracy = test.Accuracy, test_error_rate = test.ErrorRate, test_loss = test.Loss, test_count = test.Count };
-        AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        var splits = task.Generate(dataSeed, config.TrainSize, config.ValidationSize, config.TestSize);
+        return model.Predicts == TargetLayout.EveryPosition ? splits.AtEveryPosition() : splits;
+    }
+
+    private static TrainingResult Finish(TrainingConfig config, string dir, ISequenceTask task, TokenModel model, DataSplits splits, int step)
+    {
+        var test = Evaluator.Evaluate(model, splits.Test);
+        var result = new JsonObject { ["model"] = config.Model };
+        foreach (var (key, value) in model.Describe(task))
+        {
+            result[key] = value;
+        }
+        result["steps"] = step;
+        result["test_accuracy"] = test.Accuracy;
+        result["test_error_rate"] = test.ErrorRate;
+        result["test_loss"] = test.Loss;
+        result["test_count"] = test.Count;
+        AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
-        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} examples)");
+        string scored = model.Predicts == TargetLayout.OnePerSequence ? "examples" : "scored positions";
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored})");
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastWeights.Models;
+using FastWeights.Tasks;
 
 namespace FastWeights.Training;
 
@@ -98,12 +99,10 @@ public sealed record TrainingConfig
     public bool ShortConv { get; init; } = true;
 
     /// <summary>
-    /// Whether this run trains a per-position sequence model (<see cref="Trainer"/>'s sequence path): any task other than
-    /// assoc, or a model that is not one of <see cref="ModelCatalog"/>'s recurrent models. Recurrent models on assoc keep the
-    /// original path (the paper's network, same numbers as before).
+    /// Whether this run's model predicts at every position (a per-position sequence model), rather than once per sequence
+    /// as the network of Ba et al. §4.1 does on a one-answer task (see <see cref="ModelSpec.PredictsOn"/>).
     /// </summary>
-    public bool IsSequenceRun() =>
-        !string.Equals(Task, "assoc", StringComparison.OrdinalIgnoreCase) || Programmers.Layers.SequenceModelCatalog.Contains(Model);
+    public bool IsSequenceRun() => ModelCatalog.Find(Model).PredictsOn(TaskCatalog.Create(this)) == TargetLayout.EveryPosition;
 
     /// <summary>The fast-weights options these settings imply.</summary>
     public FastWeightRnnOptions FastWeightOptions() => new() { Lambda = Lambda, Eta = Eta, InnerSteps = InnerSteps, Form = Form };
@@ -111,24 +110,18 @@ public sealed record TrainingConfig
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with a one-line message naming the option.</summary>
     public void Validate()
     {
-        Programmers.Layers.SequenceModelCatalog.Find(Model);
-        if (!string.Equals(Task, "assoc", StringComparison.OrdinalIgnoreCase) && !string.Equals(Task, "mqar", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"unknown task '{Task}'; valid tasks: assoc, mqar");
-        }
-        if (IsSequenceRun())
+        var model = ModelCatalog.Find(Model);
+        var taskSpec = TaskCatalog.Find(Task);
+        Require(Hidden >= 1, "--hidden must be at least 1");
+        // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
+        var task = taskSpec.Create(this);
+        if (model.PredictsOn(task) == TargetLayout.EveryPosition)
         {
             Require(DModel >= 1, "--d-model must be at least 1");
             Require(Layers >= 1, "--layers must be at least 1");
             Require(Heads >= 1 && DModel % Heads == 0, "--heads must be at least 1 and divide --d-model");
             Require(MlpRatio >= 0, "--mlp-ratio must be 0 or more");
-            if (string.Equals(Task, "mqar", StringComparison.OrdinalIgnoreCase))
-            {
-                _ = new Tasks.MultiQueryAssociativeRecallTask(Vocab, Length, KvPairs);
-            }
         }
-        Require(Hidden >= 1, "--hidden must be at least 1");
-        Require(Pairs is >= 1 and <= 26, "--pairs must be between 1 and 26");
         Require(EmbeddingSize >= 1, "--embedding must be at least 1");
         Require(Steps >= 1, "--steps must be at least 1");
         Require(Batch >= 1, "--batch must be at least 1");

@@ -1,12 +1,13 @@
 using FastWeights.Autodiff;
 using FastWeights.Models;
 using FastWeights.Optim;
+using FastWeights.Tasks;
 using FastWeights.Tensors;
 
 namespace FastWeights.Training;
 
 /// <summary>
-/// One optimisation step of an <see cref="AssociativeRetrievalNetwork"/>: forward pass, softmax cross-entropy,
+/// One optimisation step of a <see cref="TokenModel"/>: forward pass, softmax cross-entropy over the scored targets,
 /// backward pass, global-norm gradient clipping, optimizer update, gradients dropped. The trainer and the
 /// benchmarks share it. Every tensor the step creates (op outputs, their gradients, the parameters' gradients)
 /// comes from a <see cref="TensorArena"/> owned by the step and is recycled when the step ends, so once warmed
@@ -14,7 +15,7 @@ namespace FastWeights.Training;
 /// </summary>
 public sealed class TrainingStep
 {
-    private readonly AssociativeRetrievalNetwork network;
+    private readonly TokenModel network;
     private readonly Optimizer optimizer;
     private readonly Tensor[] parameters;
     private readonly float clipNorm;
@@ -26,7 +27,7 @@ public sealed class TrainingStep
     /// <param name="optimizer">The optimizer over the network's parameters; set its learning rate before each step.</param>
     /// <param name="clipNorm">Largest global gradient norm (Pascanu et al. 2013); positive.</param>
     /// <param name="pooled">Whether the step's tensors come from the step's <see cref="TensorArena"/> (true) or are newly allocated each step (false; for comparisons).</param>
-    public TrainingStep(AssociativeRetrievalNetwork network, Optimizer optimizer, float clipNorm, bool pooled = true)
+    public TrainingStep(TokenModel network, Optimizer optimizer, float clipNorm, bool pooled = true)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -45,7 +46,8 @@ public sealed class TrainingStep
     public TensorArena Arena => arena;
 
     /// <summary>
-    /// Trains on one batch of token ids laid out [batch, length] with one target class per sequence. Tensors
+    /// Trains on one batch of token ids laid out [batch, length] with targets as the model predicts them (one per
+    /// sequence, or one per position with <see cref="TokenDataset.IgnoreIndex"/> where none). Tensors
     /// created during the step must not be kept: their storage is reused by the next step.
     /// </summary>
     public TrainingStepResult Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length)
@@ -57,15 +59,16 @@ public sealed class TrainingStep
             var loss = Ops.CrossEntropy(logits, targets);
             float lossValue = loss.Item();
             int correct = Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1));
+            int scored = TokenDataset.CountScored(targets);
             if (!float.IsFinite(lossValue))
             {
                 Tape.Reset();
-                return new TrainingStepResult(lossValue, correct, false);
+                return new TrainingStepResult(lossValue, correct, false, scored);
             }
             Tape.Backward(loss);
             GradientClipping.ClipGlobalNorm(parameters, clipNorm);
             optimizer.Step();
-            return new TrainingStepResult(lossValue, correct, true);
+            return new TrainingStepResult(lossValue, correct, true, scored);
         }
         finally
         {

@@ -15,7 +15,7 @@ public class CheckpointDocsTests
             dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
         }
         string doc = File.ReadAllText(Path.Combine(dir, "docs", "checkpoints.md"));
-        foreach (var m in ModelCatalog.All)
+        foreach (var m in ModelCatalog.RecurrentModels)
         {
             var net = RunDirectory.CreateNetwork(new TrainingConfig { Model = m.Name, Hidden = 50 }, new Rng(1));
             foreach (var p in net.NamedParameters())

@@ -1,3 +1,4 @@
+using FastWeights.Models;
 using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
@@ -114,7 +115,7 @@ public sealed class FastStepTests
     public void SteadyStateStepAllocatesNothing(string name, int batch)
     {
         const int classes = 50, d = 32, tokens = 20;
-        var model = SequenceModelCatalog.Find(name).Create(new Rng(5), 50, classes, new SequenceModelOptions { ModelDim = d, Heads = 2, Layers = 2 });
+        var model = ModelCatalog.Find(name).CreateSequenceModel(new Rng(5), 50, classes, new SequenceModelOptions { ModelDim = d, Heads = 2, Layers = 2 });
         var state = model.CreateState(batch);
         var logits = new float[batch * classes];
         var ids = new int[batch];

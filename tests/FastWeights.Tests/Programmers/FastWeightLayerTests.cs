@@ -89,7 +89,7 @@ public sealed class FastWeightLayerTests
         var x = GradCheck.Random(rng, -1f, 1f, 2, 4, 8);
         GradCheck.Check(() => block.Forward(x), [x, .. block.Parameters()], eps: 5e-3f, atol: 1e-2, rtol: 5e-2);
 
-        var mixer = new RecurrentMixer(rng, 8, (r, d) => ModelCatalog.Find("fw-rnn").Create(r, d, 5, new FastWeightRnnOptions()));
+        var mixer = new RecurrentMixer(rng, 8, (r, d) => ModelCatalog.Find("fw-rnn").CreateLayer(r, d, 5, new FastWeightRnnOptions()));
         GradCheck.Check(() => mixer.Forward(x), [x, .. mixer.Parameters()], eps: 5e-3f, atol: 1e-2, rtol: 5e-2);
     }
 
@@ -168,12 +168,12 @@ public sealed class FastWeightLayerTests
         int[] ids = [1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1];
         foreach (var name in new[] { "linear-attention", "decay-attention", "deltanet", "gated-deltanet", "transformer", "fw-rnn", "lstm" })
         {
-            var model = SequenceModelCatalog.Find(name).Create(new Rng(1), 10, 7, options);
+            var model = ModelCatalog.Find(name).CreateSequenceModel(new Rng(1), 10, 7, options);
             using var _ = Tape.NoGrad();
             var logits = model.Forward(ids, 2, 6);
             Assert.Equal([2, 6, 7], logits.ShapeArray());
             Assert.All(logits.ToArray(), v => Assert.True(float.IsFinite(v)));
         }
-        Assert.Throws<ArgumentException>(() => SequenceModelCatalog.Find("mamba"));
+        Assert.Throws<ArgumentException>(() => ModelCatalog.Find("mamba"));
     }
 }

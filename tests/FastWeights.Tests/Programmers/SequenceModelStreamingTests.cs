@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Models;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
 
@@ -26,7 +27,7 @@ public sealed class SequenceModelStreamingTests
     {
         const int vocabulary = 11, classes = 7, b = 3, t = 13;
         var options = new SequenceModelOptions { ModelDim = 16, Layers = 2, Heads = 2, MlpRatio = 2, ShortConv = conv, MaxPositions = t, RecurrentHidden = 12 };
-        var model = SequenceModelCatalog.Find(name).Create(new Rng(7), vocabulary, classes, options);
+        var model = ModelCatalog.Find(name).CreateSequenceModel(new Rng(7), vocabulary, classes, options);
         Assert.True(model.SupportsStreaming);
         var rng = new Rng(8);
         var ids = new int[b * t];
@@ -66,7 +67,7 @@ public sealed class SequenceModelStreamingTests
     [Fact]
     public void ModelsWithoutAStepSaySo()
     {
-        var model = SequenceModelCatalog.Find("lstm").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1, RecurrentHidden = 4 });
+        var model = ModelCatalog.Find("lstm").CreateSequenceModel(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1, RecurrentHidden = 4 });
         Assert.False(model.SupportsStreaming);
         var e = Assert.Throws<NotSupportedException>(() => model.CreateState(1));
         Assert.Contains("one token at a time", e.Message);
@@ -75,7 +76,7 @@ public sealed class SequenceModelStreamingTests
     [Fact]
     public void StepChecksItsInputs()
     {
-        var model = SequenceModelCatalog.Find("transformer").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1, MaxPositions = 2 });
+        var model = ModelCatalog.Find("transformer").CreateSequenceModel(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1, MaxPositions = 2 });
         var state = model.CreateState(2);
         Assert.Throws<ArgumentException>(() => model.Step(state, [1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Step(state, [1, 9]));
@@ -84,9 +85,9 @@ public sealed class SequenceModelStreamingTests
         Assert.Contains("cannot read token 3", Assert.Throws<ArgumentException>(() => model.Step(state, [1, 2])).Message);
 
         // A state belongs to the model (and mixer kind) that created it.
-        var delta = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1 });
+        var delta = ModelCatalog.Find("deltanet").CreateSequenceModel(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 1 });
         Assert.Contains("expected the state of a FastWeightProgrammerLayer", Assert.Throws<ArgumentException>(() => delta.Step(model.CreateState(2), [1, 2])).Message);
-        var deeper = SequenceModelCatalog.Find("deltanet").Create(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 2 });
+        var deeper = ModelCatalog.Find("deltanet").CreateSequenceModel(new Rng(1), 5, 5, new SequenceModelOptions { ModelDim = 8, Layers = 2 });
         Assert.Contains("2 blocks", Assert.Throws<ArgumentException>(() => delta.Step(deeper.CreateState(2), [1, 2])).Message);
     }
 }

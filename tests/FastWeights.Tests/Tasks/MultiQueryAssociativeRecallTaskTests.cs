@@ -31,9 +31,9 @@ public sealed class MultiQueryAssociativeRecallTaskTests
             var queried = new List<int>();
             for (int t = 2 * pairs; t < length; t++)
             {
-                if (y[t] == PositionalDataset.IgnoreIndex)
+                if (y[t] == TokenDataset.IgnoreIndex)
                 {
-                    Assert.True(x[t] == 0 || (t > 0 && y[t - 1] != PositionalDataset.IgnoreIndex && x[t] == y[t - 1]), "gaps are 0; a value follows its query");
+                    Assert.True(x[t] == 0 || (t > 0 && y[t - 1] != TokenDataset.IgnoreIndex && x[t] == y[t - 1]), "gaps are 0; a value follows its query");
                     continue;
                 }
                 Assert.Equal(map[x[t]], y[t]);
@@ -42,7 +42,7 @@ public sealed class MultiQueryAssociativeRecallTaskTests
             Assert.Equal(map.Keys.Order(), queried.Order());
             for (int t = 0; t < 2 * pairs; t++)
             {
-                Assert.Equal(PositionalDataset.IgnoreIndex, y[t]);
+                Assert.Equal(TokenDataset.IgnoreIndex, y[t]);
             }
         }
     }
@@ -57,7 +57,7 @@ public sealed class MultiQueryAssociativeRecallTaskTests
         Assert.Equal(a.Inputs, b.Inputs);
         Assert.Equal(a.Targets, b.Targets);
         Assert.NotEqual(a.Inputs, c.Inputs);
-        var firstQuery = Enumerable.Range(0, 50).Select(n => a.TargetsOf(n).ToArray().ToList().FindIndex(v => v != PositionalDataset.IgnoreIndex)).Distinct().Count();
+        var firstQuery = Enumerable.Range(0, 50).Select(n => a.TargetsOf(n).ToArray().ToList().FindIndex(v => v != TokenDataset.IgnoreIndex)).Distinct().Count();
         Assert.True(firstQuery > 3, "query positions vary between examples");
     }
 
@@ -91,7 +91,7 @@ public sealed class MultiQueryAssociativeRecallTaskTests
             for (int t = 0; t < task.Writes; t++)
             {
                 Assert.InRange(values[t], 0, 7);
-                Assert.Equal(PositionalDataset.IgnoreIndex, targets[t]);
+                Assert.Equal(TokenDataset.IgnoreIndex, targets[t]);
                 sawRepeat |= latest.ContainsKey(keys[t]);
                 latest[keys[t]] = values[t];
             }

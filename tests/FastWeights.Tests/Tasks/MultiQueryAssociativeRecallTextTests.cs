@@ -52,7 +52,7 @@ public sealed class MultiQueryAssociativeRecallTextTests
         var t = new int[8];
         // 3 → 9 and 5 → 12; 3 asked twice; 9 and 12 are values (not keys); 0 is filler.
         Assert.Equal(3, MultiQueryAssociativeRecallText.Targets([3, 9, 5, 12, 0, 3, 3, 5], 16, t));
-        int ig = PositionalDataset.IgnoreIndex;
+        int ig = TokenDataset.IgnoreIndex;
         Assert.Equal([ig, ig, ig, ig, ig, 9, 9, 12], t);
     }
 }

@@ -1,5 +1,8 @@
+using System.Text.Json.Nodes;
 using FastWeights.Kernels;
+using FastWeights.Models;
 using FastWeights.Nn;
+using FastWeights.Tasks;
 using FastWeights.Tensors;
 using TapeOps = FastWeights.Autodiff.Ops;
 
@@ -10,7 +13,7 @@ namespace FastWeights.Programmers.Layers;
 /// (<c>positions</c>, N(0, 0.02²)), stacked <see cref="SequenceBlock"/>s (<c>blocks0</c>, <c>blocks1</c>, …), a final
 /// LayerNorm (<c>final_norm</c>) and a head (<c>head</c>) giving logits [B, T, classes] at every position.
 /// </summary>
-public sealed class SequenceModel : Module
+public sealed class SequenceModel : TokenModel
 {
     private readonly Embedding embedding;
     private readonly Tensor? positions;
@@ -45,7 +48,20 @@ public sealed class SequenceModel : Module
     public int Vocabulary { get; }
 
     /// <summary>Output classes per position.</summary>
-    public int Classes { get; }
+    public override int Classes { get; }
+
+    /// <summary>A prediction at every position.</summary>
+    public override TargetLayout Predicts => TargetLayout.EveryPosition;
+
+    /// <summary>250 sequences: a batch keeps [B, T, D] activations of every block alive.</summary>
+    public override int EvaluationBatch => 250;
+
+    /// <summary>The task, the model size D and the number of blocks.</summary>
+    public override IEnumerable<(string Key, JsonNode Value)> Describe(ISequenceTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return [("task", task.Name), ("d_model", Options.ModelDim), ("layers", Options.Layers)];
+    }
 
     /// <summary>The sizes.</summary>
     public SequenceModelOptions Options { get; }
@@ -57,7 +73,7 @@ public sealed class SequenceModel : Module
     public bool SupportsStreaming => blocks.All(b => b.Mixer.SupportsStreaming);
 
     /// <summary>Logits [B, T, classes] for token ids laid out [B, T].</summary>
-    public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
+    public override Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
     {
         var x = embedding.Forward(ids, batch, length);
         if (positions is not null)

@@ -62,7 +62,7 @@ public sealed class CapacityTask
             order[i] = i;
         }
         rng.Shuffle(order.AsSpan());
-        targets.Fill(PositionalDataset.IgnoreIndex);
+        targets.Fill(TokenDataset.IgnoreIndex);
         int t = 0;
         for (int i = 0; i < s; i++, t++)
         {

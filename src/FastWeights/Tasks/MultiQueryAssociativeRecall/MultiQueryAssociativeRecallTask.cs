@@ -7,10 +7,10 @@ namespace FastWeights.Tasks;
 /// key–value pairs k₁ v₁ … k_P v_P (distinct keys from [1, V/2), distinct values from [V/2, V)); each key then appears
 /// once more, in random order, at a random position of the rest, followed by its value; every other token is 0.
 /// The model reads tokens 0 … T − 1 and predicts the next token; only the positions holding a repeated key carry a
-/// target (its value), all others <see cref="PositionalDataset.IgnoreIndex"/>. Query positions are drawn uniformly
+/// target (its value), all others <see cref="TokenDataset.IgnoreIndex"/>. Query positions are drawn uniformly
 /// (Zoology draws them from a power law and fills the gaps with random tokens; here the gaps are 0).
 /// </summary>
-public sealed class MultiQueryAssociativeRecallTask
+public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
 {
     /// <summary>Creates the task; throws <see cref="ArgumentException"/> naming the option when sizes do not fit.</summary>
     public MultiQueryAssociativeRecallTask(int vocabulary = 256, int length = 64, int pairs = 4)
@@ -43,6 +43,36 @@ public sealed class MultiQueryAssociativeRecallTask
 
     /// <summary>The first value token, V/2.</summary>
     public int FirstValue => Vocabulary / 2;
+
+    /// <inheritdoc/>
+    public string Name => "mqar";
+
+    /// <inheritdoc/>
+    public int Classes => Vocabulary;
+
+    /// <inheritdoc/>
+    public TargetLayout Targets => TargetLayout.EveryPosition;
+
+    /// <inheritdoc/>
+    public string ScoredName => "queries";
+
+    /// <inheritdoc/>
+    public string AccuracyName => "query accuracy";
+
+    /// <inheritdoc/>
+    public int[] Encode(string text) => MultiQueryAssociativeRecallText.Parse(text, Vocabulary);
+
+    /// <inheritdoc/>
+    public string Decode(ReadOnlySpan<int> ids) => MultiQueryAssociativeRecallText.Format(ids);
+
+    /// <inheritdoc/>
+    public int DeriveTargets(ReadOnlySpan<int> ids, Span<int> targets) => MultiQueryAssociativeRecallText.Targets(ids, Vocabulary, targets);
+
+    /// <inheritdoc/>
+    public void WriteTextFile(TokenDataset data, string path) => MultiQueryAssociativeRecallText.WriteFile(data, path);
+
+    /// <inheritdoc/>
+    public TokenDataset ReadTextFile(string path) => MultiQueryAssociativeRecallText.ReadFile(path, Vocabulary);
 
     /// <summary>Writes one example: T input ids and T targets (the value at query positions, the ignore index elsewhere).</summary>
     public void Sample(Rng rng, Span<int> inputs, Span<int> targets)
@@ -81,7 +111,7 @@ public sealed class MultiQueryAssociativeRecallTask
             seq[pos + 1] = values[order[i]];
         }
         seq[..Length].CopyTo(inputs);
-        targets.Fill(PositionalDataset.IgnoreIndex);
+        targets.Fill(TokenDataset.IgnoreIndex);
         for (int i = 0; i < p; i++)
         {
             int pos = (2 * p) + shift + (2 * slots[i]);
@@ -90,7 +120,7 @@ public sealed class MultiQueryAssociativeRecallTask
     }
 
     /// <summary>Generates <paramref name="count"/> examples from <paramref name="seed"/>.</summary>
-    public PositionalDataset Generate(ulong seed, int count)
+    public TokenDataset Generate(ulong seed, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var rng = new Rng(seed);
@@ -100,15 +130,15 @@ public sealed class MultiQueryAssociativeRecallTask
         {
             Sample(rng, inputs.AsSpan(i * Length, Length), targets.AsSpan(i * Length, Length));
         }
-        return new PositionalDataset(inputs, targets, Length);
+        return new TokenDataset(inputs, targets, Length);
     }
 
     /// <summary>Generates the three splits from one seed (independent generators per split).</summary>
-    public PositionalSplits Generate(ulong seed, int train, int validation, int test)
+    public DataSplits Generate(ulong seed, int train, int validation, int test)
     {
         var rng = new Rng(seed);
         ulong a = rng.NextUInt64(), b = rng.NextUInt64(), c = rng.NextUInt64();
-        return new PositionalSplits(Generate(a, train), Generate(b, validation), Generate(c, test));
+        return new DataSplits(Generate(a, train), Generate(b, validation), Generate(c, test));
     }
 
     // `count` distinct integers from [low, high), in random order.

@@ -52,7 +52,7 @@ public static class MultiQueryAssociativeRecallText
     /// <summary>
     /// Writes the targets of <paramref name="ids"/> into <paramref name="targets"/>: at a position holding a key
     /// (1 ≤ id &lt; V/2) seen before, the token after the key's first occurrence; elsewhere
-    /// <see cref="PositionalDataset.IgnoreIndex"/>. Returns the number of queries.
+    /// <see cref="TokenDataset.IgnoreIndex"/>. Returns the number of queries.
     /// </summary>
     public static int Targets(ReadOnlySpan<int> ids, int vocabulary, Span<int> targets)
     {
@@ -65,7 +65,7 @@ public static class MultiQueryAssociativeRecallText
         for (int i = 0; i < ids.Length; i++)
         {
             int id = ids[i];
-            targets[i] = PositionalDataset.IgnoreIndex;
+            targets[i] = TokenDataset.IgnoreIndex;
             if (id < 1 || id >= vocabulary / 2)
             {
                 continue;
@@ -84,7 +84,7 @@ public static class MultiQueryAssociativeRecallText
     }
 
     /// <summary>Writes a dataset's input sequences, one line each ('\n' line ends).</summary>
-    public static void Write(PositionalDataset data, TextWriter writer)
+    public static void Write(TokenDataset data, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(writer);
@@ -99,7 +99,7 @@ public static class MultiQueryAssociativeRecallText
     /// Reads sequences written by <see cref="Write"/> (all of one length; blank lines skipped) with their targets from
     /// <see cref="Targets"/>. A malformed line throws <see cref="FormatException"/> giving <paramref name="source"/> and the line number.
     /// </summary>
-    public static PositionalDataset Read(TextReader reader, int vocabulary, string source = "input")
+    public static TokenDataset Read(TextReader reader, int vocabulary, string source = "input")
     {
         ArgumentNullException.ThrowIfNull(reader);
         var inputs = new List<int>();
@@ -140,18 +140,18 @@ public static class MultiQueryAssociativeRecallText
         {
             throw new FormatException($"{source}: no queries (a query is a key token 1 … {(vocabulary / 2) - 1} that appeared earlier in its sequence)");
         }
-        return new PositionalDataset([.. inputs], [.. targets], length);
+        return new TokenDataset([.. inputs], [.. targets], length);
     }
 
     /// <summary>Writes a dataset to a text file (UTF-8).</summary>
-    public static void WriteFile(PositionalDataset data, string path)
+    public static void WriteFile(TokenDataset data, string path)
     {
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
         Write(data, w);
     }
 
     /// <summary>Reads a text file written by <see cref="WriteFile"/>.</summary>
-    public static PositionalDataset ReadFile(string path, int vocabulary)
+    public static TokenDataset ReadFile(string path, int vocabulary)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
         return Read(r, vocabulary, path);

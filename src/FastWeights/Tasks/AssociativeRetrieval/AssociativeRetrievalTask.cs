@@ -9,14 +9,14 @@ namespace FastWeights.Tasks;
 /// digit values), then "??", then one of the keys; the answer is that key's value.
 /// Example (K = 4): <c>c9k8j3f1??c</c> → 9. Sequences have length 2K + 3.
 /// </summary>
-public sealed class AssociativeRetrievalTask
+public sealed class AssociativeRetrievalTask : ISequenceTask
 {
-    /// <summary>Creates the task with <paramref name="pairs"/> key–value pairs per sequence (1 to 26).</summary>
+    /// <summary>Creates the task with <paramref name="pairs"/> key–value pairs per sequence (1 to 26); throws <see cref="ArgumentException"/> naming the option otherwise.</summary>
     public AssociativeRetrievalTask(int pairs = 4)
     {
         if (pairs is < 1 or > 26)
         {
-            throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "the number of pairs must be between 1 and 26");
+            throw new ArgumentException("--pairs must be between 1 and 26");
         }
         Pairs = pairs;
     }
@@ -26,6 +26,53 @@ public sealed class AssociativeRetrievalTask
 
     /// <summary>Tokens per sequence: 2K + 3.</summary>
     public int Length => (2 * Pairs) + 3;
+
+    /// <inheritdoc/>
+    public string Name => "assoc";
+
+    /// <inheritdoc/>
+    public int Vocabulary => AssociativeRetrievalVocabulary.Size;
+
+    /// <inheritdoc/>
+    public int Classes => AssociativeRetrievalVocabulary.Classes;
+
+    /// <inheritdoc/>
+    public TargetLayout Targets => TargetLayout.OnePerSequence;
+
+    /// <inheritdoc/>
+    public string ScoredName => "examples";
+
+    /// <inheritdoc/>
+    public string AccuracyName => "accuracy";
+
+    /// <inheritdoc/>
+    public int[] Encode(string text) => AssociativeRetrievalVocabulary.Encode(text);
+
+    /// <inheritdoc/>
+    public string Decode(ReadOnlySpan<int> ids) => AssociativeRetrievalVocabulary.Decode(ids);
+
+    /// <summary>The answer sits at the last position: the digit after the query key's occurrence among the pairs (none if the key is not there).</summary>
+    public int DeriveTargets(ReadOnlySpan<int> ids, Span<int> targets)
+    {
+        targets.Fill(TokenDataset.IgnoreIndex);
+        int last = ids.Length - 1;
+        for (int i = 0; i + 1 < last; i += 2)
+        {
+            int value = ids[i + 1] - AssociativeRetrievalVocabulary.FirstDigit;
+            if (ids[i] == ids[last] && value is >= 0 and < 10)
+            {
+                targets[last] = value;
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /// <inheritdoc/>
+    void ISequenceTask.WriteTextFile(TokenDataset data, string path) => WriteTextFile(data, path);
+
+    /// <inheritdoc/>
+    TokenDataset ISequenceTask.ReadTextFile(string path) => ReadTextFile(path);
 
     /// <summary>Draws one example: ids into <paramref name="ids"/> (length <see cref="Length"/>); returns the answer digit.</summary>
     public int Sample(Rng rng, Span<int> ids)
@@ -59,7 +106,7 @@ public sealed class AssociativeRetrievalTask
     /// Generates the train, validation and test splits from one seed. Sequences of the validation and test
     /// splits never occur in the training split (and the test split shares none with validation).
     /// </summary>
-    public AssociativeRetrievalSplits Generate(ulong seed, int train = 100_000, int validation = 10_000, int test = 20_000)
+    public DataSplits Generate(ulong seed, int train = 100_000, int validation = 10_000, int test = 20_000)
     {
         var rng = new Rng(seed);
         var seen = new HashSet<string>();
@@ -70,10 +117,10 @@ public sealed class AssociativeRetrievalTask
         }
         var validationSet = Make(rng, validation, seen, unique: true);
         var testSet = Make(rng, test, seen, unique: true);
-        return new AssociativeRetrievalSplits(trainSet, validationSet, testSet);
+        return new DataSplits(trainSet, validationSet, testSet);
     }
 
-    private SequenceDataset Make(Rng rng, int count, HashSet<string> exclude, bool unique)
+    private TokenDataset Make(Rng rng, int count, HashSet<string> exclude, bool unique)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var inputs = new int[count * Length];
@@ -94,10 +141,10 @@ public sealed class AssociativeRetrievalTask
             }
             targets[made++] = answer;
         }
-        return new SequenceDataset(inputs, targets, Length);
+        return new TokenDataset(inputs, targets, Length);
     }
 
-    private static IEnumerable<string> EnumerateStrings(SequenceDataset d)
+    private static IEnumerable<string> EnumerateStrings(TokenDataset d)
     {
         for (int i = 0; i < d.Count; i++)
         {
@@ -106,7 +153,7 @@ public sealed class AssociativeRetrievalTask
     }
 
     /// <summary>Writes a split as text, one <c>sequence&lt;TAB&gt;answer</c> per line.</summary>
-    public static void WriteText(SequenceDataset data, TextWriter writer)
+    public static void WriteText(TokenDataset data, TextWriter writer)
     {
         for (int i = 0; i < data.Count; i++)
         {
@@ -121,7 +168,7 @@ public sealed class AssociativeRetrievalTask
     /// Reads a split written by <see cref="WriteText"/>. A malformed line throws <see cref="FormatException"/>
     /// whose message gives the line number; blank lines are skipped.
     /// </summary>
-    public static SequenceDataset ReadText(TextReader reader, string source = "input")
+    public static TokenDataset ReadText(TextReader reader, string source = "input")
     {
         var inputs = new List<int>();
         var targets = new List<int>();
@@ -171,18 +218,18 @@ public sealed class AssociativeRetrievalTask
         {
             throw new FormatException($"{source}: no examples");
         }
-        return new SequenceDataset([.. inputs], [.. targets], length);
+        return new TokenDataset([.. inputs], [.. targets], length);
     }
 
     /// <summary>Writes a split to a text file (UTF-8, '\n' line ends).</summary>
-    public static void WriteTextFile(SequenceDataset data, string path)
+    public static void WriteTextFile(TokenDataset data, string path)
     {
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
         WriteText(data, w);
     }
 
     /// <summary>Reads a split from a text file.</summary>
-    public static SequenceDataset ReadTextFile(string path)
+    public static TokenDataset ReadTextFile(string path)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
         return ReadText(r, path);

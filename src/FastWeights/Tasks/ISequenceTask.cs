@@ -1,0 +1,48 @@
+namespace FastWeights.Tasks;
+
+/// <summary>
+/// A task over token sequences, as a plug-in: its sizes, how its data is made and split, what is scored, and its text
+/// form. Implementations live in a folder of their own (for example <c>Tasks/AssociativeRetrieval</c>) and are listed by
+/// one line in <see cref="TaskCatalog"/>; training, evaluation and every command work through this interface only.
+/// </summary>
+public interface ISequenceTask
+{
+    /// <summary>The name users type (<c>--task</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Input token ids lie in [0, Vocabulary).</summary>
+    int Vocabulary { get; }
+
+    /// <summary>Output classes of a prediction.</summary>
+    int Classes { get; }
+
+    /// <summary>Tokens per sequence.</summary>
+    int Length { get; }
+
+    /// <summary>What is scored: one answer per sequence (at the last position) or targets at some or all positions.</summary>
+    TargetLayout Targets { get; }
+
+    /// <summary>What one scored target is called in messages ("examples", "queries").</summary>
+    string ScoredName { get; }
+
+    /// <summary>What the accuracy over those targets is called ("accuracy", "query accuracy").</summary>
+    string AccuracyName { get; }
+
+    /// <summary>Generates the train, validation and test splits from one seed, deterministically.</summary>
+    DataSplits Generate(ulong seed, int train, int validation, int test);
+
+    /// <summary>Parses one sequence as users write it (for example <c>c9k8j3f1??c</c>); throws <see cref="FormatException"/> with a one-line message.</summary>
+    int[] Encode(string text);
+
+    /// <summary>Writes the task's targets of <paramref name="ids"/> into <paramref name="targets"/> (one per position, the ignore index where none); returns how many are scored.</summary>
+    int DeriveTargets(ReadOnlySpan<int> ids, Span<int> targets);
+
+    /// <summary>A sequence in the form <see cref="Encode"/> reads.</summary>
+    string Decode(ReadOnlySpan<int> ids);
+
+    /// <summary>Writes a split as text, in the form <see cref="ReadTextFile"/> reads.</summary>
+    void WriteTextFile(TokenDataset data, string path);
+
+    /// <summary>Reads a split from a text file; a malformed line throws <see cref="FormatException"/> naming the file and line.</summary>
+    TokenDataset ReadTextFile(string path);
+}
