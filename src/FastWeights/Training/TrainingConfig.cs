@@ -11,91 +11,129 @@ namespace FastWeights.Training;
 /// </summary>
 public sealed record TrainingConfig
 {
+    // The training loop.
+
     /// <summary>Model name (see <see cref="ModelCatalog"/>).</summary>
+    [Setting("--model", SettingPart.Training, "Model (see 'fastweights models')", Alias = "-m")]
     public string Model { get; init; } = "fw-rnn";
 
-    /// <summary>Task name: <c>assoc</c> (associative retrieval, Ba et al. 2016, §4.1) or <c>mqar</c> (multi-query associative recall, Arora et al. 2023).</summary>
+    /// <summary>Task name (see <see cref="TaskCatalog"/>).</summary>
+    [Setting("--task", SettingPart.Training, "Task (see 'fastweights models')")]
     public string Task { get; init; } = "assoc";
 
-    /// <summary>Recurrent units R.</summary>
-    public int Hidden { get; init; } = 50;
-
-    /// <summary>Key–value pairs per sequence K.</summary>
-    public int Pairs { get; init; } = 4;
-
-    /// <summary>Embedding size (100 in the paper).</summary>
-    public int EmbeddingSize { get; init; } = 100;
-
     /// <summary>Optimiser steps.</summary>
+    [Setting("--steps", SettingPart.Training, "Optimiser steps")]
     public int Steps { get; init; } = 10_000;
 
     /// <summary>Examples per step (128 in the paper).</summary>
+    [Setting("--batch", SettingPart.Training, "Examples per step")]
     public int Batch { get; init; } = 128;
 
+    /// <summary>Seed of the data, the initialisation and the batch order.</summary>
+    [Setting("--seed", SettingPart.Training, "Seed of data, initialisation and batch order")]
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Steps between validations (and metrics lines).</summary>
+    [Setting("--eval-every", SettingPart.Training, "Steps between validations")]
+    public int EvalEvery { get; init; } = 500;
+
+    /// <summary>Steps between checkpoints.</summary>
+    [Setting("--save-every", SettingPart.Training, "Steps between checkpoints")]
+    public int SaveEvery { get; init; } = 1000;
+
+    /// <summary>Training examples.</summary>
+    [Setting("--train-size", SettingPart.Training, "Training examples")]
+    public int TrainSize { get; init; } = 100_000;
+
+    /// <summary>Validation examples.</summary>
+    [Setting("--validation-size", SettingPart.Training, "Validation examples")]
+    public int ValidationSize { get; init; } = 10_000;
+
+    /// <summary>Test examples.</summary>
+    [Setting("--test-size", SettingPart.Training, "Test examples")]
+    public int TestSize { get; init; } = 20_000;
+
+    // The optimizer: Adam with linear warm-up, cosine decay and global-norm clipping.
+
     /// <summary>Peak Adam learning rate.</summary>
+    [Setting("--lr", SettingPart.Optimizer, "Peak Adam learning rate (linear warm-up, then cosine decay)")]
     public float LearningRate { get; init; } = 2e-3f;
 
     /// <summary>Linear warm-up steps before the cosine decay (capped below <see cref="Steps"/>).</summary>
+    [Setting("--warmup", SettingPart.Optimizer, "Warm-up steps")]
     public int WarmupSteps { get; init; } = 200;
 
     /// <summary>Final learning rate as a fraction of the peak (cosine schedule floor).</summary>
     public float MinLearningRateFraction { get; init; } = 0.05f;
 
     /// <summary>Global gradient-norm clipping threshold.</summary>
+    [Setting("--clip", SettingPart.Optimizer, "Global gradient-norm clipping threshold")]
     public float ClipNorm { get; init; } = 5f;
 
-    /// <summary>Seed of the data, the initialisation and the batch order.</summary>
-    public ulong Seed { get; init; } = 1;
+    // The tasks.
 
-    /// <summary>Fast-weights decay λ.</summary>
-    public float Lambda { get; init; } = 0.95f;
-
-    /// <summary>Fast-weights learning rate η.</summary>
-    public float Eta { get; init; } = 0.5f;
-
-    /// <summary>Inner steps S.</summary>
-    public int InnerSteps { get; init; } = 1;
-
-    /// <summary>Which form computes the fast weights.</summary>
-    public FastWeightsForm Form { get; init; } = FastWeightsForm.Auto;
-
-    /// <summary>Training examples.</summary>
-    public int TrainSize { get; init; } = 100_000;
-
-    /// <summary>Validation examples.</summary>
-    public int ValidationSize { get; init; } = 10_000;
-
-    /// <summary>Test examples.</summary>
-    public int TestSize { get; init; } = 20_000;
-
-    /// <summary>Steps between validations (and metrics lines).</summary>
-    public int EvalEvery { get; init; } = 500;
-
-    /// <summary>Steps between checkpoints.</summary>
-    public int SaveEvery { get; init; } = 1000;
+    /// <summary>Key–value pairs per sequence K.</summary>
+    [Setting("--pairs", SettingPart.AssociativeRetrieval, "Key-value pairs per sequence K", Alias = "-K")]
+    public int Pairs { get; init; } = 4;
 
     /// <summary>MQAR vocabulary size V.</summary>
+    [Setting("--vocab", SettingPart.MultiQueryAssociativeRecall, "Vocabulary size V (keys from the first half, values from the second)")]
     public int Vocab { get; init; } = 256;
 
     /// <summary>MQAR input length T.</summary>
+    [Setting("--length", SettingPart.MultiQueryAssociativeRecall, "Sequence length T")]
     public int Length { get; init; } = 64;
 
     /// <summary>MQAR key–value pairs (and queries) per sequence.</summary>
+    [Setting("--kv-pairs", SettingPart.MultiQueryAssociativeRecall, "Key-value pairs (and queries) per sequence")]
     public int KvPairs { get; init; } = 4;
 
+    // The recurrent models.
+
+    /// <summary>Recurrent units R.</summary>
+    [Setting("--hidden", SettingPart.RecurrentModel, "Recurrent units R", Alias = "-R")]
+    public int Hidden { get; init; } = 50;
+
+    /// <summary>Embedding size (100 in the paper).</summary>
+    [Setting("--embedding", SettingPart.RecurrentModel, "Embedding size of the network of Ba et al. §4.1")]
+    public int EmbeddingSize { get; init; } = 100;
+
+    /// <summary>Fast-weights decay λ.</summary>
+    [Setting("--lambda", SettingPart.RecurrentModel, "Fast-weights decay λ in [0, 1]")]
+    public float Lambda { get; init; } = 0.95f;
+
+    /// <summary>Fast-weights learning rate η.</summary>
+    [Setting("--eta", SettingPart.RecurrentModel, "Fast-weights learning rate η")]
+    public float Eta { get; init; } = 0.5f;
+
+    /// <summary>Inner steps S.</summary>
+    [Setting("--inner-steps", SettingPart.RecurrentModel, "Inner-loop steps S", Alias = "-S")]
+    public int InnerSteps { get; init; } = 1;
+
+    /// <summary>Which form computes the fast weights.</summary>
+    [Setting("--form", SettingPart.RecurrentModel, "Fast-weights computation: Auto (efficient when T < R), Explicit, Efficient")]
+    public FastWeightsForm Form { get; init; } = FastWeightsForm.Auto;
+
+    // The per-position sequence models.
+
     /// <summary>Model size D of the sequence models (linear-attention, deltanet, gated-deltanet, transformer, and recurrent models on mqar).</summary>
+    [Setting("--d-model", SettingPart.SequenceModel, "Model size D")]
     public int DModel { get; init; } = 64;
 
     /// <summary>Blocks of the sequence models.</summary>
+    [Setting("--layers", SettingPart.SequenceModel, "Number of blocks")]
     public int Layers { get; init; } = 2;
 
     /// <summary>Heads per mixer of the sequence models.</summary>
+    [Setting("--heads", SettingPart.SequenceModel, "Heads per layer")]
     public int Heads { get; init; } = 2;
 
     /// <summary>MLP hidden size of the sequence models' blocks as a multiple of D (0: none).</summary>
+    [Setting("--mlp-ratio", SettingPart.SequenceModel, "MLP size as a multiple of D (0: no MLP)")]
     public int MlpRatio { get; init; } = 2;
 
     /// <summary>Whether the fast-weight layers use the short causal convolution on q, k, v.</summary>
+    [Setting("--short-conv", SettingPart.SequenceModel, "Fast-weight layers: short causal convolution on q, k, v (true/false)")]
     public bool ShortConv { get; init; } = true;
 
     /// <summary>

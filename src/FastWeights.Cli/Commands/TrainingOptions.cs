@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Reflection;
+using FastWeights.Models;
+using FastWeights.Tasks;
+using FastWeights.Training;
+
+namespace FastWeights.Cli.Commands;
+
+/// <summary>
+/// The options of <c>fastweights train</c>, made from the <see cref="SettingAttribute"/> declarations of
+/// <see cref="TrainingConfig"/>: one option per setting, its default the property's initial value, its help text
+/// prefixed by the part that reads it. A new setting is one property with its attribute; nothing here changes.
+/// </summary>
+internal sealed class TrainingOptions
+{
+    private readonly List<(PropertyInfo Property, Option Option, Func<ParseResult, object?> Read)> settings = [];
+
+    public TrainingOptions()
+    {
+        var defaults = new TrainingConfig();
+        foreach (var property in typeof(TrainingConfig).GetProperties())
+        {
+            if (property.GetCustomAttribute<SettingAttribute>() is not { } setting)
+            {
+                continue;
+            }
+            var make = typeof(TrainingOptions).GetMethod(nameof(Make), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(property.PropertyType);
+            var (option, read) = ((Option, Func<ParseResult, object?>))make.Invoke(null, [setting, Describe(setting), property.GetValue(defaults)])!;
+            settings.Add((property, option, read));
+        }
+    }
+
+    /// <summary>The options, in the order <see cref="TrainingConfig"/> declares them.</summary>
+    public IEnumerable<Option> All => settings.Select(s => s.Option);
+
+    /// <summary>The configuration the parsed options describe (model names resolved, task names lower case); not yet validated.</summary>
+    public TrainingConfig Read(ParseResult parse)
+    {
+        var config = new TrainingConfig();
+        foreach (var (property, _, read) in settings)
+        {
+            property.SetValue(config, read(parse));
+        }
+        return config with { Model = ModelCatalog.Find(config.Model).Name, Task = config.Task.ToLowerInvariant() };
+    }
+
+    private static string Describe(SettingAttribute setting)
+    {
+        string text = setting.Flag switch
+        {
+            "--model" => $"Model: {ModelCatalog.ValidNames} (see 'fastweights models')",
+            "--task" => "Task: " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")),
+            _ => setting.Description,
+        };
+        string part = setting.Part switch
+        {
+            SettingPart.AssociativeRetrieval => "assoc: ",
+            SettingPart.MultiQueryAssociativeRecall => "mqar: ",
+            SettingPart.RecurrentModel => "Recurrent models: ",
+            SettingPart.SequenceModel => "Sequence models: ",
+            _ => string.Empty,
+        };
+        return part + text;
+    }
+
+    private static (Option, Func<ParseResult, object?>) Make<T>(SettingAttribute setting, string description, T defaultValue)
+    {
+        var option = setting.Alias is { } alias ? new Option<T>(setting.Flag, alias) : new Option<T>(setting.Flag);
+        option.Description = description;
+        option.DefaultValueFactory = _ => defaultValue;
+        return (option, p => p.GetValue(option));
+    }
+}

@@ -1,0 +1,26 @@
+namespace FastWeights.Training;
+
+/// <summary>
+/// Declares a <see cref="TrainingConfig"/> property as a setting users give on the command line: its flag, a short
+/// alias, the part of the run that owns it, and its help text. The default is the property's initial value. The
+/// command line is made from these declarations (as nanoGPT's configurator makes flags from its settings), so a
+/// setting is declared once.
+/// </summary>
+/// <param name="flag">The long flag, for example <c>--hidden</c>.</param>
+/// <param name="part">The part that reads it, shown in help text: the training loop, the optimizer, a task or a model family.</param>
+/// <param name="description">One line of help text.</param>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SettingAttribute(string flag, SettingPart part, string description) : Attribute
+{
+    /// <summary>The long flag.</summary>
+    public string Flag { get; } = flag;
+
+    /// <summary>The part that reads the setting.</summary>
+    public SettingPart Part { get; } = part;
+
+    /// <summary>One line of help text.</summary>
+    public string Description { get; } = description;
+
+    /// <summary>An optional short alias, for example <c>-R</c>.</summary>
+    public string? Alias { get; init; }
+}
