@@ -60,7 +60,8 @@ public sealed record CapacityExperiment
         var model = new CapacityNetwork(rng, keys, Values, KeyDim, options);
         var optimizer = new Adam(model.NamedParameters(), LearningRate);
         var schedule = new CosineSchedule(LearningRate, Steps, Math.Max(1, Steps / 20), LearningRate * 0.05f);
-        var parameters = model.Parameters();
+        // Newly allocated tensors each step (no arena), global norm clipped at 1.
+        var optimization = new OptimizationStep(model.Parameters(), optimizer, clipNorm: 1f, pooled: false);
         int n = Batch * task.Length;
         var k = new int[n];
         var v = new int[n];
@@ -69,16 +70,11 @@ public sealed record CapacityExperiment
         {
             task.SampleBatch(dataRng, Batch, k, v, y);
             optimizer.LearningRate = schedule.At(step);
-            var loss = Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, TokenDataset.IgnoreIndex);
-            if (!float.IsFinite(loss.Item()))
+            using var scope = optimization.Begin();
+            if (!optimization.Update(Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, TokenDataset.IgnoreIndex)))
             {
-                Tape.Reset();
                 break;
             }
-            Tape.Backward(loss);
-            GradientClipping.ClipGlobalNorm(parameters, 1f);
-            optimizer.Step();
-            optimizer.ZeroGrad();
         }
         double lossSum = 0;
         long correct = 0, scored = 0;

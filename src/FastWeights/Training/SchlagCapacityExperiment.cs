@@ -74,7 +74,7 @@ public sealed record SchlagCapacityExperiment
         var v = new int[n];
         var queries = new int[Batch];
         var targets = new int[Batch];
-        var arena = new TensorArena();
+        var optimization = new OptimizationStep(model.Parameters(), optimizer, clipNorm: null);
         double best = double.PositiveInfinity;
         int strikes = 0, step = 0;
         while (step < MaxSteps && !cancel.IsCancellationRequested)
@@ -86,29 +86,13 @@ public sealed record SchlagCapacityExperiment
                 task.SampleWrites(dataRng, ks, vs);
                 (queries[b], targets[b]) = SchlagCapacityTask.SampleQuery(dataRng, ks, vs);
             }
-            // The step's tensors and the parameters' gradients come from the arena and are recycled after the step.
-            bool finite;
-            var scope = arena.Activate();
-            try
+            // The step's tensors and the parameters' gradients come from the arena and are recycled after the step; no clipping.
+            using (var scope = optimization.Begin())
             {
-                var loss = SchlagCapacityNetwork.SquaredErrorLoss(model.Forward(k, v, Batch, length, queries, 1), targets);
-                finite = float.IsFinite(loss.Item());
-                if (finite)
+                if (!optimization.Update(SchlagCapacityNetwork.SquaredErrorLoss(model.Forward(k, v, Batch, length, queries, 1), targets)))
                 {
-                    Tape.Backward(loss);
-                    optimizer.Step();
+                    break;
                 }
-            }
-            finally
-            {
-                optimizer.ZeroGrad();
-                Tape.Reset();
-                scope.Dispose();
-                arena.Reset();
-            }
-            if (!finite)
-            {
-                break;
             }
             step++;
             if (step % EvalEvery == 0)

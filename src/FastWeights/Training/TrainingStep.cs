@@ -16,11 +16,7 @@ namespace FastWeights.Training;
 public sealed class TrainingStep
 {
     private readonly TokenModel network;
-    private readonly Optimizer optimizer;
-    private readonly Tensor[] parameters;
-    private readonly float clipNorm;
-    private readonly TensorArena arena = new();
-    private readonly bool pooled;
+    private readonly OptimizationStep step;
 
     /// <summary>Creates the step for <paramref name="network"/>, updated by <paramref name="optimizer"/>.</summary>
     /// <param name="network">The network to train.</param>
@@ -36,14 +32,11 @@ public sealed class TrainingStep
             throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "The clipping norm must be positive and finite.");
         }
         this.network = network;
-        this.optimizer = optimizer;
-        this.clipNorm = clipNorm;
-        this.pooled = pooled;
-        parameters = network.Parameters().ToArray();
+        step = new OptimizationStep(network.Parameters(), optimizer, clipNorm, pooled);
     }
 
     /// <summary>The arena the step's tensors live in (exposed for diagnostics: pooled bytes and buffer counts).</summary>
-    public TensorArena Arena => arena;
+    public TensorArena Arena => step.Arena;
 
     /// <summary>
     /// Trains on one batch of token ids laid out [batch, length] with targets as the model predicts them (one per
@@ -52,37 +45,12 @@ public sealed class TrainingStep
     /// </summary>
     public TrainingStepResult Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length)
     {
-        TensorArena.Scope scope = pooled ? arena.Activate() : default;
-        try
-        {
-            var logits = network.Forward(inputs, batch, length);
-            var loss = Ops.CrossEntropy(logits, targets);
-            float lossValue = loss.Item();
-            int correct = Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1));
-            int scored = TokenDataset.CountScored(targets);
-            if (!float.IsFinite(lossValue))
-            {
-                Tape.Reset();
-                return new TrainingStepResult(lossValue, correct, false, scored);
-            }
-            Tape.Backward(loss);
-            GradientClipping.ClipGlobalNorm(parameters, clipNorm);
-            optimizer.Step();
-            return new TrainingStepResult(lossValue, correct, true, scored);
-        }
-        finally
-        {
-            // The gradients live in the arena: drop them before its buffers are recycled.
-            foreach (var p in parameters)
-            {
-                p.ZeroGrad();
-            }
-            Tape.Reset();
-            if (pooled)
-            {
-                scope.Dispose();
-                arena.Reset();
-            }
-        }
+        using var scope = step.Begin();
+        var logits = network.Forward(inputs, batch, length);
+        var loss = Ops.CrossEntropy(logits, targets);
+        int correct = Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1));
+        int scored = TokenDataset.CountScored(targets);
+        bool updated = step.Update(loss);
+        return new TrainingStepResult(loss.Item(), correct, updated, scored);
     }
 }
