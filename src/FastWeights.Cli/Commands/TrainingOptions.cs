@@ -18,19 +18,21 @@ internal sealed class TrainingOptions
     public TrainingOptions()
     {
         var defaults = new TrainingConfig();
-        foreach (var property in typeof(TrainingConfig).GetProperties())
+        // By part (the training loop, the optimizer, the tasks, the model families), then in declaration order.
+        var declared = typeof(TrainingConfig).GetProperties()
+            .Select(p => (Property: p, Setting: p.GetCustomAttribute<SettingAttribute>()))
+            .Where(p => p.Setting is not null)
+            .OrderBy(p => p.Setting!.Part)
+            .ThenBy(p => p.Property.MetadataToken);
+        foreach (var (property, setting) in declared)
         {
-            if (property.GetCustomAttribute<SettingAttribute>() is not { } setting)
-            {
-                continue;
-            }
             var make = typeof(TrainingOptions).GetMethod(nameof(Make), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(property.PropertyType);
-            var (option, read) = ((Option, Func<ParseResult, object?>))make.Invoke(null, [setting, Describe(setting), property.GetValue(defaults)])!;
+            var (option, read) = ((Option, Func<ParseResult, object?>))make.Invoke(null, [setting, Describe(setting!), property.GetValue(defaults)])!;
             settings.Add((property, option, read));
         }
     }
 
-    /// <summary>The options, in the order <see cref="TrainingConfig"/> declares them.</summary>
+    /// <summary>The options, by part and in the order each part declares them.</summary>
     public IEnumerable<Option> All => settings.Select(s => s.Option);
 
     /// <summary>The configuration the parsed options describe (model names resolved, task names lower case); not yet validated.</summary>
@@ -52,15 +54,7 @@ internal sealed class TrainingOptions
             "--task" => "Task: " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")),
             _ => setting.Description,
         };
-        string part = setting.Part switch
-        {
-            SettingPart.AssociativeRetrieval => "assoc: ",
-            SettingPart.MultiQueryAssociativeRecall => "mqar: ",
-            SettingPart.RecurrentModel => "Recurrent models: ",
-            SettingPart.SequenceModel => "Sequence models: ",
-            _ => string.Empty,
-        };
-        return part + text;
+        return setting.Scope is { } scope ? $"{scope}: {text}" : text;
     }
 
     private static (Option, Func<ParseResult, object?>) Make<T>(SettingAttribute setting, string description, T defaultValue)

@@ -10,8 +10,8 @@ public static class TaskCatalog
 {
     private static readonly TaskSpec[] Specs =
     [
-        new("assoc", "associative retrieval (Ba et al. 2016, §4.1): --pairs", c => new AssociativeRetrievalTask(c.Pairs)),
-        new("mqar", "multi-query associative recall (Arora et al. 2023): --vocab, --length, --kv-pairs", c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs)),
+        new("assoc", "associative retrieval (Ba et al. 2016, §4.1)", c => new AssociativeRetrievalTask(c.Pairs)),
+        new("mqar", "multi-query associative recall (Arora et al. 2023)", c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs)),
     ];
 
     /// <summary>All tasks, in the order help text lists them.</summary>

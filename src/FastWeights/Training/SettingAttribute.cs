@@ -23,4 +23,7 @@ public sealed class SettingAttribute(string flag, SettingPart part, string descr
 
     /// <summary>An optional short alias, for example <c>-R</c>.</summary>
     public string? Alias { get; init; }
+
+    /// <summary>Which task or model family reads it (for example <c>mqar</c>, <c>Recurrent models</c>), shown before the help text.</summary>
+    public string? Scope { get; init; }
 }

@@ -1,6 +1,6 @@
 namespace FastWeights.Training;
 
-/// <summary>The part of a run that owns a setting (see <see cref="SettingAttribute"/>).</summary>
+/// <summary>The part of a run that owns a setting (see <see cref="SettingAttribute"/>); help text lists the parts in this order.</summary>
 public enum SettingPart
 {
     /// <summary>The training loop: what is trained on what, for how long, how often it validates and saves.</summary>
@@ -9,15 +9,9 @@ public enum SettingPart
     /// <summary>The optimizer and its learning-rate schedule.</summary>
     Optimizer,
 
-    /// <summary>The associative retrieval task (assoc).</summary>
-    AssociativeRetrieval,
+    /// <summary>A task (the attribute's <see cref="SettingAttribute.Scope"/> names it).</summary>
+    Task,
 
-    /// <summary>The multi-query associative recall task (mqar).</summary>
-    MultiQueryAssociativeRecall,
-
-    /// <summary>The recurrent models (fw-rnn and the baselines of Ba et al.).</summary>
-    RecurrentModel,
-
-    /// <summary>The per-position sequence models (fast weight programmers, transformer, recurrent models on per-position tasks).</summary>
-    SequenceModel,
+    /// <summary>A model family (the attribute's <see cref="SettingAttribute.Scope"/> names it).</summary>
+    Model,
 }

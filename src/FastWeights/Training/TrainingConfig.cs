@@ -9,7 +9,7 @@ namespace FastWeights.Training;
 /// Every setting of a training run, with its default: the one place defaults live. Saved as
 /// <c>config.json</c> in the run directory (snake_case keys).
 /// </summary>
-public sealed record TrainingConfig
+public sealed partial record TrainingConfig
 {
     // The training loop.
 
@@ -70,112 +70,37 @@ public sealed record TrainingConfig
     [Setting("--clip", SettingPart.Optimizer, "Global gradient-norm clipping threshold")]
     public float ClipNorm { get; init; } = 5f;
 
-    // The tasks.
-
-    /// <summary>Key–value pairs per sequence K.</summary>
-    [Setting("--pairs", SettingPart.AssociativeRetrieval, "Key-value pairs per sequence K", Alias = "-K")]
-    public int Pairs { get; init; } = 4;
-
-    /// <summary>MQAR vocabulary size V.</summary>
-    [Setting("--vocab", SettingPart.MultiQueryAssociativeRecall, "Vocabulary size V (keys from the first half, values from the second)")]
-    public int Vocab { get; init; } = 256;
-
-    /// <summary>MQAR input length T.</summary>
-    [Setting("--length", SettingPart.MultiQueryAssociativeRecall, "Sequence length T")]
-    public int Length { get; init; } = 64;
-
-    /// <summary>MQAR key–value pairs (and queries) per sequence.</summary>
-    [Setting("--kv-pairs", SettingPart.MultiQueryAssociativeRecall, "Key-value pairs (and queries) per sequence")]
-    public int KvPairs { get; init; } = 4;
-
-    // The recurrent models.
-
-    /// <summary>Recurrent units R.</summary>
-    [Setting("--hidden", SettingPart.RecurrentModel, "Recurrent units R", Alias = "-R")]
-    public int Hidden { get; init; } = 50;
-
-    /// <summary>Embedding size (100 in the paper).</summary>
-    [Setting("--embedding", SettingPart.RecurrentModel, "Embedding size of the network of Ba et al. §4.1")]
-    public int EmbeddingSize { get; init; } = 100;
-
-    /// <summary>Fast-weights decay λ.</summary>
-    [Setting("--lambda", SettingPart.RecurrentModel, "Fast-weights decay λ in [0, 1]")]
-    public float Lambda { get; init; } = 0.95f;
-
-    /// <summary>Fast-weights learning rate η.</summary>
-    [Setting("--eta", SettingPart.RecurrentModel, "Fast-weights learning rate η")]
-    public float Eta { get; init; } = 0.5f;
-
-    /// <summary>Inner steps S.</summary>
-    [Setting("--inner-steps", SettingPart.RecurrentModel, "Inner-loop steps S", Alias = "-S")]
-    public int InnerSteps { get; init; } = 1;
-
-    /// <summary>Which form computes the fast weights.</summary>
-    [Setting("--form", SettingPart.RecurrentModel, "Fast-weights computation: Auto (efficient when T < R), Explicit, Efficient")]
-    public FastWeightsForm Form { get; init; } = FastWeightsForm.Auto;
-
-    // The per-position sequence models.
-
-    /// <summary>Model size D of the sequence models (linear-attention, deltanet, gated-deltanet, transformer, and recurrent models on mqar).</summary>
-    [Setting("--d-model", SettingPart.SequenceModel, "Model size D")]
-    public int DModel { get; init; } = 64;
-
-    /// <summary>Blocks of the sequence models.</summary>
-    [Setting("--layers", SettingPart.SequenceModel, "Number of blocks")]
-    public int Layers { get; init; } = 2;
-
-    /// <summary>Heads per mixer of the sequence models.</summary>
-    [Setting("--heads", SettingPart.SequenceModel, "Heads per layer")]
-    public int Heads { get; init; } = 2;
-
-    /// <summary>MLP hidden size of the sequence models' blocks as a multiple of D (0: none).</summary>
-    [Setting("--mlp-ratio", SettingPart.SequenceModel, "MLP size as a multiple of D (0: no MLP)")]
-    public int MlpRatio { get; init; } = 2;
-
-    /// <summary>Whether the fast-weight layers use the short causal convolution on q, k, v.</summary>
-    [Setting("--short-conv", SettingPart.SequenceModel, "Fast-weight layers: short causal convolution on q, k, v (true/false)")]
-    public bool ShortConv { get; init; } = true;
-
     /// <summary>
     /// Whether this run's model predicts at every position (a per-position sequence model), rather than once per sequence
     /// as the network of Ba et al. §4.1 does on a one-answer task (see <see cref="ModelSpec.PredictsOn"/>).
     /// </summary>
     public bool IsSequenceRun() => ModelCatalog.Find(Model).PredictsOn(TaskCatalog.Create(this)) == TargetLayout.EveryPosition;
 
-    /// <summary>The fast-weights options these settings imply.</summary>
-    public FastWeightRnnOptions FastWeightOptions() => new() { Lambda = Lambda, Eta = Eta, InnerSteps = InnerSteps, Form = Form };
-
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with a one-line message naming the option.</summary>
     public void Validate()
     {
         var model = ModelCatalog.Find(Model);
         var taskSpec = TaskCatalog.Find(Task);
-        Require(Hidden >= 1, "--hidden must be at least 1");
+        ValidateRecurrentModel();
         // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
         var task = taskSpec.Create(this);
         if (model.PredictsOn(task) == TargetLayout.EveryPosition)
         {
-            Require(DModel >= 1, "--d-model must be at least 1");
-            Require(Layers >= 1, "--layers must be at least 1");
-            Require(Heads >= 1 && DModel % Heads == 0, "--heads must be at least 1 and divide --d-model");
-            Require(MlpRatio >= 0, "--mlp-ratio must be 0 or more");
+            ValidateSequenceModel();
         }
-        Require(EmbeddingSize >= 1, "--embedding must be at least 1");
         Require(Steps >= 1, "--steps must be at least 1");
         Require(Batch >= 1, "--batch must be at least 1");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be a positive number");
         Require(WarmupSteps >= 0, "--warmup must be 0 or more");
         Require(MinLearningRateFraction is >= 0f and <= 1f, "the minimum learning-rate fraction must be in [0, 1]");
         Require(ClipNorm > 0 && float.IsFinite(ClipNorm), "--clip must be a positive number");
-        Require(Lambda is >= 0f and <= 1f, "--lambda must be in [0, 1]");
-        Require(Eta >= 0f && float.IsFinite(Eta), "--eta must be 0 or more");
-        Require(InnerSteps >= 1, "--inner-steps must be at least 1");
         Require(TrainSize >= 1 && ValidationSize >= 1 && TestSize >= 1, "split sizes must be at least 1");
         Require(EvalEvery >= 1, "--eval-every must be at least 1");
         Require(SaveEvery >= 1, "--save-every must be at least 1");
     }
 
-    private static void Require(bool ok, string message)
+    // Throws the one-line message of a setting out of range.
+    internal static void Require(bool ok, string message)
     {
         if (!ok)
         {

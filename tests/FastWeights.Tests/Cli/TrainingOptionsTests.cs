@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Reflection;
+using FastWeights.Cli.Commands;
+using FastWeights.Models;
+using FastWeights.Training;
+
+namespace FastWeights.Tests.Cli;
+
+/// <summary>The options of 'train' are made from the [Setting] declarations of TrainingConfig: one each, with its default.</summary>
+public sealed class TrainingOptionsTests
+{
+    private static readonly PropertyInfo[] Declared = typeof(TrainingConfig).GetProperties().Where(p => p.GetCustomAttribute<SettingAttribute>() is not null).ToArray();
+
+    [Fact]
+    public void EverySettingIsOneOptionAndNothingElseIs()
+    {
+        var options = new TrainingOptions().All.Select(o => o.Name).ToArray();
+        Assert.Equal(Declared.Select(p => p.GetCustomAttribute<SettingAttribute>()!.Flag).Order(), options.Order());
+        Assert.Equal(options.Length, options.Distinct().Count());
+        Assert.Contains("--kv-pairs", options);
+        Assert.Contains("--hidden", options);
+    }
+
+    [Fact]
+    public void NoOptionsGiveTheDefaultConfigurationAndEachOptionSetsItsProperty()
+    {
+        var settings = new TrainingOptions();
+        var command = new Command("train");
+        foreach (var o in settings.All)
+        {
+            command.Add(o);
+        }
+        Assert.Equal(new TrainingConfig(), settings.Read(command.Parse([])));
+
+        var parsed = settings.Read(command.Parse(["--model", "DeltaNet", "--task", "MQAR", "--kv-pairs", "7", "-R", "33", "--lr", "0.01", "--form", "explicit", "--short-conv", "false", "--seed", "9"]));
+        Assert.Equal(new TrainingConfig { Model = "deltanet", Task = "mqar", KvPairs = 7, Hidden = 33, LearningRate = 0.01f, Form = FastWeightsForm.Explicit, ShortConv = false, Seed = 9 }, parsed);
+    }
+}
