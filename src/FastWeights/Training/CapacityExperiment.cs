@@ -66,16 +66,20 @@ public sealed record CapacityExperiment
         var k = new int[n];
         var v = new int[n];
         var y = new int[n];
-        for (int step = 0; step < Steps && !cancel.IsCancellationRequested; step++)
+        var loop = new TrainingLoop
         {
-            task.SampleBatch(dataRng, Batch, k, v, y);
-            optimizer.LearningRate = schedule.At(step);
-            using var scope = optimization.Begin();
-            if (!optimization.Update(Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, TokenDataset.IgnoreIndex)))
+            Optimizer = optimizer,
+            Schedule = schedule,
+            Steps = Steps,
+            Step = _ =>
             {
-                break;
-            }
-        }
+                task.SampleBatch(dataRng, Batch, k, v, y);
+                using var scope = optimization.Begin();
+                var loss = Ops.CrossEntropy(model.Forward(k, v, Batch, task.Length), y, TokenDataset.IgnoreIndex);
+                return new TrainingStepResult(loss.Item(), 0, optimization.Update(loss));
+            },
+        };
+        loop.Run(0, cancel);
         double lossSum = 0;
         long correct = 0, scored = 0;
         using (Tape.NoGrad())

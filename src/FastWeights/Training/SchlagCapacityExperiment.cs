@@ -76,26 +76,29 @@ public sealed record SchlagCapacityExperiment
         var targets = new int[Batch];
         var optimization = new OptimizationStep(model.Parameters(), optimizer, clipNorm: null);
         double best = double.PositiveInfinity;
-        int strikes = 0, step = 0;
-        while (step < MaxSteps && !cancel.IsCancellationRequested)
+        int strikes = 0;
+        var loop = new TrainingLoop
         {
-            for (int b = 0; b < Batch; b++)
+            Optimizer = optimizer,
+            Schedule = new ConstantSchedule(LearningRate),
+            Steps = MaxSteps,
+            Step = _ =>
             {
-                var ks = k.AsSpan(b * length, length);
-                var vs = v.AsSpan(b * length, length);
-                task.SampleWrites(dataRng, ks, vs);
-                (queries[b], targets[b]) = SchlagCapacityTask.SampleQuery(dataRng, ks, vs);
-            }
-            // The step's tensors and the parameters' gradients come from the arena and are recycled after the step; no clipping.
-            using (var scope = optimization.Begin())
-            {
-                if (!optimization.Update(SchlagCapacityNetwork.SquaredErrorLoss(model.Forward(k, v, Batch, length, queries, 1), targets)))
+                for (int b = 0; b < Batch; b++)
                 {
-                    break;
+                    var ks = k.AsSpan(b * length, length);
+                    var vs = v.AsSpan(b * length, length);
+                    task.SampleWrites(dataRng, ks, vs);
+                    (queries[b], targets[b]) = SchlagCapacityTask.SampleQuery(dataRng, ks, vs);
                 }
-            }
-            step++;
-            if (step % EvalEvery == 0)
+                // The step's tensors and the parameters' gradients come from the arena and are recycled after the step; no clipping.
+                using var scope = optimization.Begin();
+                var loss = SchlagCapacityNetwork.SquaredErrorLoss(model.Forward(k, v, Batch, length, queries, 1), targets);
+                return new TrainingStepResult(loss.Item(), 0, optimization.Update(loss));
+            },
+            EvalEvery = EvalEvery,
+            // Early stopping: after Patience validations without a new best, or once the loss reaches StopLoss.
+            Validate = _ =>
             {
                 double loss = Evaluate(model, task, evalRng, EvalSequences, length).Loss;
                 if (loss < best)
@@ -105,14 +108,12 @@ public sealed record SchlagCapacityExperiment
                 }
                 else if (++strikes >= Patience)
                 {
-                    break;
+                    return true;
                 }
-                if (loss <= StopLoss)
-                {
-                    break;
-                }
-            }
-        }
+                return loss <= StopLoss;
+            },
+        };
+        var (_, step, _) = loop.Run(0, cancel);
         var (finalLoss, accuracy) = Evaluate(model, task, finalRng, FinalSequences, length);
         var (shortLoss, shortAccuracy) = Evaluate(model, task, finalRng, FinalSequences, keys);
         return new SchlagCapacityPoint(keys, finalLoss, accuracy, shortLoss, shortAccuracy, step, clock.Elapsed.TotalSeconds);

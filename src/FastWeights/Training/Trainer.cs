@@ -59,11 +59,6 @@ public static class Trainer
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var (step, secondsBefore) = Restore(dir, model, optimizer, resume, config.Steps, observer);
 
-        if (step >= config.Steps)
-        {
-            return Finish(config, dir, task, model, splits, step);
-        }
-
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
         int length = splits.Train.Length;
@@ -76,51 +71,50 @@ public static class Trainer
         int since = 0;
         var clock = Stopwatch.StartNew();
         int firstStep = step;
-
-        while (step < config.Steps)
+        var loop = new TrainingLoop
         {
-            order.Batch(step, indices);
-            splits.Train.Gather(indices, inputs, targets);
-            optimizer.LearningRate = schedule.At(step);
-
-            var outcome = trainingStep.Run(inputs, targets, batch, length);
-            float lossValue = outcome.Loss;
-            if (!outcome.Updated)
+            Optimizer = optimizer,
+            Schedule = schedule,
+            Steps = config.Steps,
+            Step = s =>
             {
-                string msg = $"training stopped at step {step + 1}: the loss became {lossValue}; the last good checkpoint is kept (try a lower --lr)";
-                return new TrainingResult(TrainingOutcome.Diverged, step, null, msg);
-            }
-            step++;
-
-            double acc = outcome.Accuracy;
-            lossSum += lossValue;
-            accSum += acc;
-            since++;
-            double elapsed = clock.Elapsed.TotalSeconds;
-            observer?.OnStep(step, config.Steps, lossValue, acc, (step - firstStep) / Math.Max(elapsed, 1e-9));
-
-            if (step % config.EvalEvery == 0 || step == config.Steps)
+                order.Batch(s, indices);
+                splits.Train.Gather(indices, inputs, targets);
+                return trainingStep.Run(inputs, targets, batch, length);
+            },
+            Completed = (s, r) =>
+            {
+                lossSum += r.Loss;
+                accSum += r.Accuracy;
+                since++;
+                observer?.OnStep(s, config.Steps, r.Loss, r.Accuracy, (s - firstStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+            },
+            EvalEvery = config.EvalEvery,
+            ValidateAtEnd = true,
+            Validate = s =>
             {
                 var val = Evaluator.Evaluate(model, splits.Validation);
-                var record = new MetricsRecord(step, lossSum / since, accSum / since, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
+                var record = new MetricsRecord(s, lossSum / since, accSum / since, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
                 File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, MetricsJson) + "\n");
                 observer?.OnEvaluation(record);
                 lossSum = accSum = 0;
                 since = 0;
-            }
-
-            bool stopping = cancel.IsCancellationRequested;
-            if (step % config.SaveEvery == 0 || step == config.Steps || stopping)
-            {
-                Save(dir, model, optimizer, step, secondsBefore + clock.Elapsed.TotalSeconds);
-            }
-            if (stopping && step < config.Steps)
-            {
-                string msg = $"interrupted at step {step}; checkpoint saved, continue with: fastweights train --resume {dir}";
-                return new TrainingResult(TrainingOutcome.Interrupted, step, null, msg);
-            }
+                return false;
+            },
+            SaveEvery = config.SaveEvery,
+            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds),
+        };
+        var (end, at, last) = loop.Run(step, cancel);
+        switch (end)
+        {
+            case TrainingLoopEnd.Diverged:
+                string diverged = $"training stopped at step {at + 1}: the loss became {last.Loss}; the last good checkpoint is kept (try a lower --lr)";
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, diverged);
+            case TrainingLoopEnd.Interrupted:
+                string interrupted = $"interrupted at step {at}; checkpoint saved, continue with: fastweights train --resume {dir}";
+                return new TrainingResult(TrainingOutcome.Interrupted, at, null, interrupted);
         }
-        return Finish(config, dir, task, model, splits, step);
+        return Finish(config, dir, task, model, splits, at);
     }
 
     /// <summary>
