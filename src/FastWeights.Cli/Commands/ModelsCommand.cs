@@ -1,27 +1,45 @@
 using System.CommandLine;
 using FastWeights.Models;
 using FastWeights.Tasks;
+using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
 
-/// <summary><c>fastweights models</c>: lists the model names.</summary>
+/// <summary><c>fastweights models</c>: every model of the catalog by family, with the tasks it trains on.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var cmd = new Command("models", "List the models 'train --model' accepts.");
+        var cmd = new Command("models", "List the models 'train --model' accepts, by family, and the tasks 'train --task' accepts.");
         cmd.SetAction(_ =>
         {
-            foreach (var m in ModelCatalog.All)
+            var tasks = TaskCatalog.All.Select(t => t.Create(new TrainingConfig())).ToArray();
+            foreach (var family in ModelCatalog.All.GroupBy(m => m.Family))
             {
-                string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
-                stdout.WriteLine($"{m.Name,-16} {m.Description}{aliases}");
+                stdout.WriteLine(family.Key switch
+                {
+                    ModelFamily.Recurrent => "Recurrent models (Ba et al. 2016's comparisons):",
+                    ModelFamily.FastWeightProgrammer => "Fast weight programmers:",
+                    _ => "Attention:",
+                });
+                foreach (var m in family)
+                {
+                    string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
+                    stdout.WriteLine($"  {m.Name,-16} {m.Description}{aliases}");
+                    stdout.WriteLine($"  {string.Empty,-16} tasks: {string.Join(", ", tasks.Select(t => $"{t.Name} ({Head(m, t)})"))}");
+                }
             }
             stdout.WriteLine();
-            stdout.WriteLine("Every model trains on every task (--task): " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")) + ".");
-            stdout.WriteLine("A recurrent model on a one-answer task is the network of Ba et al. §4.1; elsewhere every model predicts at each position through a per-position head.");
+            stdout.WriteLine("Tasks:");
+            foreach (var t in TaskCatalog.All)
+            {
+                stdout.WriteLine($"  {t.Name,-16} {t.Description}");
+            }
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    private static string Head(ModelSpec model, ISequenceTask task) =>
+        model.PredictsOn(task) == TargetLayout.OnePerSequence ? "the network of Ba et al. §4.1" : "per-position head";
 }
