@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FastWeights.Autodiff;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Tensors;

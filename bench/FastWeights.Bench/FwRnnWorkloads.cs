@@ -1,5 +1,5 @@
 using FastWeights.Autodiff;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Tensors;

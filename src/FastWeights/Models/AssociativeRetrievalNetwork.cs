@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Nn;
 using FastWeights.Tensors;
 

@@ -1,3 +1,8 @@
+using FastWeights.Layers.AssociativeLstm;
+using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Layers.GruLn;
+using FastWeights.Layers.Lstm;
+
 namespace FastWeights.Models;
 
 /// <summary>The recurrent models of the fast-weights paper's comparisons, by the names users type.</summary>

@@ -1,3 +1,5 @@
+using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
 namespace FastWeights.Models;

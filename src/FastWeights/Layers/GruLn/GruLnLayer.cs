@@ -1,8 +1,8 @@
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.GruLn;
 
 /// <summary>
 /// GRU with layer normalisation (Ba, Kiros &amp; Hinton 2016) as one fused op (<see cref="GruLnOp"/>). Parameters:

@@ -1,7 +1,8 @@
-using FastWeights.Kernels;
+using FastWeights.Autodiff;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.Lstm;
 
 /// <summary>
 /// The fused whole-sequence LSTM as one differentiable op (see <see cref="LstmKernel"/> for the equations and

@@ -1,8 +1,8 @@
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.Lstm;
 
 /// <summary>
 /// LSTM (Hochreiter &amp; Schmidhuber 1997) as one fused op (<see cref="LstmOp"/>). Parameters: <c>input_weight</c>

@@ -1,7 +1,8 @@
-using FastWeights.Kernels;
+using FastWeights.Autodiff;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.GruLn;
 
 /// <summary>
 /// The fused whole-sequence GRU with layer normalisation as one differentiable op (see <see cref="GruLnKernel"/>

@@ -1,7 +1,8 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.AssociativeLstm;
 
 /// <summary>
 /// Fused whole-sequence Associative LSTM (Danihelka, Wayne, Uria, Kalchbrenner &amp; Graves, ICML 2016,

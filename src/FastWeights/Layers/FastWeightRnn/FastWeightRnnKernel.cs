@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
-using FastWeights.Models;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The fused whole-sequence fast-weights RNN (Ba, Hinton, Mnih, Leibo, Ionescu, NIPS 2016, section 3), forward

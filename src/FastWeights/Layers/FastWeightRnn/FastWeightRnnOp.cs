@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using FastWeights.Kernels;
-using FastWeights.Models;
+using FastWeights.Autodiff;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The fused whole-sequence fast-weights RNN as one differentiable op (Ba et al. 2016, section 3; see

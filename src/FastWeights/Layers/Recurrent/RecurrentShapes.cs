@@ -1,6 +1,7 @@
+using FastWeights.Autodiff;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.Recurrent;
 
 /// <summary>Shape checks and tape plumbing shared by the fused recurrent ops.</summary>
 internal static class RecurrentShapes

@@ -1,7 +1,8 @@
-using FastWeights.Kernels;
+using FastWeights.Autodiff;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.AssociativeLstm;
 
 /// <summary>
 /// The fused whole-sequence Associative LSTM (Danihelka et al. 2016) as one differentiable op (see

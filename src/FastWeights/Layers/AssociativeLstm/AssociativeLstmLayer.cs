@@ -1,8 +1,8 @@
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.AssociativeLstm;
 
 /// <summary>
 /// Associative LSTM (Danihelka et al. 2016) with R/2 complex units as one fused op (<see cref="AssociativeLstmOp"/>).

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// Small SIMD matrix-vector helpers over row-major R×R matrices for the fast-weights RNN kernel

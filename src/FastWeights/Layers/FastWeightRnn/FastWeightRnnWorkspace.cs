@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using FastWeights.Models;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// Buffers of the fused fast-weights RNN kernel (llm.c style): what <see cref="FastWeightRnnKernel.Forward"/>

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.GruLn;
 
 /// <summary>
 /// Fused whole-sequence GRU with layer normalisation (GRU: Cho et al. 2014, update rule of Chung et al. 2014;

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.Lstm;
 
 /// <summary>
 /// Fused whole-sequence LSTM (Hochreiter &amp; Schmidhuber 1997, with forget gate, no peepholes) with a

@@ -1,8 +1,8 @@
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The recurrent layer of Ba et al. 2016, §3, with its fast-weights-free baselines:
