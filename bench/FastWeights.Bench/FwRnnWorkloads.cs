@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Optim;
 using FastWeights.Tasks;
@@ -83,7 +84,7 @@ internal static class FwRnnWorkloads
     public static int ApplyThreads(string[] args)
     {
         int threads = Sampling.IntOption(args, "--threads", Environment.ProcessorCount);
-        Kernels.Gemm.MaxThreads = threads;
+        KernelThreads.MaxThreads = threads;
         return threads;
     }
 

@@ -83,7 +83,7 @@ public static class FastWeightRnnKernel
             // Right factor of a(t) = h(t) Wᵀ + U(t) (rows).
             PackedPanelProduct.Pack(w.Span, hidden, hidden, true, workspace.PackedWeights);
         }
-        RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
+        KernelThreads.For(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
             int start = chunk * ChunkSize, end = Math.Min(batch, start + ChunkSize);
@@ -167,7 +167,7 @@ public static class FastWeightRnnKernel
             // Right factor of dh(t) = da(t) W (rows).
             PackedPanelProduct.Pack(w.Span, hidden, hidden, false, workspace.PackedWeights);
         }
-        RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
+        KernelThreads.For(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
             var partialW = wantW ? workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden) : default;
@@ -625,24 +625,6 @@ public static class FastWeightRnnKernel
             seg.Slice((i - 1) * rr, rr).CopyTo(m);
             FastWeightRnnMath.DecayAddOuter(m, r, lambda, eta, h.Slice((start + i - 1) * r, r));
         }
-    }
-
-    private static void RunChunks(int chunkCount, int maxDegreeOfParallelism, Action<int> body)
-    {
-        // No explicit limit: the library-wide thread limit of the matrix products.
-        if (maxDegreeOfParallelism < 0)
-        {
-            maxDegreeOfParallelism = Gemm.MaxThreads;
-        }
-        if (chunkCount <= 1 || maxDegreeOfParallelism == 1)
-        {
-            for (int c = 0; c < chunkCount; c++)
-            {
-                body(c);
-            }
-            return;
-        }
-        Parallel.For(0, chunkCount, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, body);
     }
 
     private static void CheckLength(long actual, long expected, string name)
