@@ -67,15 +67,8 @@ internal static unsafe class StreamingKernels
     }
 
     /// <summary>y = (x − mean) / √(var + ε) ⊙ gain + bias over one row (biased variance, as <c>Ops.LayerNorm</c>); y may be x.</summary>
-    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float eps, Span<float> y)
-    {
-        int n = x.Length;
-        float mean = TensorPrimitives.Sum(x) / n;
-        TensorPrimitives.Subtract(x, mean, y);
-        float rs = 1f / MathF.Sqrt((TensorPrimitives.SumOfSquares(y) / n) + eps);
-        TensorPrimitives.Multiply(y, rs, y);
-        TensorPrimitives.FusedMultiplyAdd(y, gain, bias, y);
-    }
+    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float eps, Span<float> y) =>
+        LayerNormKernel.NormalizeAffine(x, gain, bias, eps, y);
 
     /// <summary>
     /// The same step one row at a time, in the order of the recurrence (the reference form, and the fallback of

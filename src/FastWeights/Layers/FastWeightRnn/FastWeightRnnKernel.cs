@@ -388,7 +388,7 @@ public static class FastWeightRnnKernel
     {
         if (ln)
         {
-            rstd[slot] = FastWeightRnnMath.LayerNormRelu(z, gain, bias, LayerNormEpsilon, norm.Slice(slot * r, r), hOut);
+            rstd[slot] = LayerNormKernel.FusedNormalizeRelu(z, gain, bias, LayerNormEpsilon, norm.Slice(slot * r, r), hOut);
         }
         else
         {
@@ -405,7 +405,7 @@ public static class FastWeightRnnKernel
         if (ln)
         {
             // The ReLU mask is applied inside the layer norm's first backward pass.
-            FastWeightRnnMath.ReluLayerNormBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+            LayerNormKernel.FusedReluBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
         }
         else
         {

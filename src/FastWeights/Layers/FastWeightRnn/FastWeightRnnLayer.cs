@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
@@ -130,7 +131,7 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
     {
         if (ln)
         {
-            FastWeightRnnMath.LayerNormRelu(z, gain, bias, FastWeightRnnKernel.LayerNormEpsilon, norm, h);
+            LayerNormKernel.FusedNormalizeRelu(z, gain, bias, FastWeightRnnKernel.LayerNormEpsilon, norm, h);
         }
         else
         {

@@ -165,7 +165,7 @@ public static class GruLnKernel
                 for (int k = 0; k < 2; k++)
                 {
                     var blk = g.Slice(k * r, r);
-                    inv[k] = Normalize(pre.Slice(k * r, r), xhat.Slice(k * r, r));
+                    inv[k] = LayerNormKernel.Normalize(pre.Slice(k * r, r), Epsilon, xhat.Slice(k * r, r));
                     TensorPrimitives.FusedMultiplyAdd(xhat.Slice(k * r, r), lnGain.Slice(k * r, r), lnBias.Slice(k * r, r), blk);
                     TensorPrimitives.Sigmoid(blk, blk);
                 }
@@ -174,7 +174,7 @@ public static class GruLnKernel
                 var preN = pre.Slice(2 * r, r);
                 TensorPrimitives.FusedMultiplyAdd(g[..r], s.Slice(2 * r, r), ur.Slice(2 * r, r), preN);
                 var n = g.Slice(2 * r, r);
-                inv[2] = Normalize(preN, xhat.Slice(2 * r, r));
+                inv[2] = LayerNormKernel.Normalize(preN, Epsilon, xhat.Slice(2 * r, r));
                 TensorPrimitives.FusedMultiplyAdd(xhat.Slice(2 * r, r), lnGain.Slice(2 * r, r), lnBias.Slice(2 * r, r), n);
                 TensorPrimitives.Tanh(n, n);
 
@@ -251,8 +251,7 @@ public static class GruLnKernel
                     dy[(2 * r) + j] = dh * z * (1f - (n * n));     // through tanh of the candidate
                     dhIn[j] = dh * (1f - z);                       // direct path to h(t−1)
                 }
-                AccumulateLayerNormParams(dy.Slice(2 * r, r), xhat.Slice(2 * r, r), dLnGain, dLnBias, 2 * r);
-                LayerNormBackward(dy.Slice(2 * r, r), xhat.Slice(2 * r, r), lnGain.Slice(2 * r, r), inv[2], da.Slice(2 * r, r));
+                BlockLayerNormBackward(2, r, dy, xhat, lnGain, inv[2], dLnGain, dLnBias, da);
                 for (int j = 0; j < r; j++)
                 {
                     // a_n = U_n + r ⊙ s_n
@@ -262,8 +261,7 @@ public static class GruLnKernel
                 }
                 for (int k = 0; k < 2; k++)
                 {
-                    AccumulateLayerNormParams(dy.Slice(k * r, r), xhat.Slice(k * r, r), dLnGain, dLnBias, k * r);
-                    LayerNormBackward(dy.Slice(k * r, r), xhat.Slice(k * r, r), lnGain.Slice(k * r, r), inv[k], da.Slice(k * r, r));
+                    BlockLayerNormBackward(k, r, dy, xhat, lnGain, inv[k], dLnGain, dLnBias, da);
                 }
                 // a_r = U_r + s_r, a_z = U_z + s_z
                 da[..(2 * r)].CopyTo(ds[..(2 * r)]);
@@ -287,47 +285,20 @@ public static class GruLnKernel
         }
     }
 
-    /// <summary>xhat = (a − μ)/√(σ² + ε); returns 1/√(σ² + ε).</summary>
-    private static float Normalize(ReadOnlySpan<float> a, Span<float> xhat)
-    {
-        int r = a.Length;
-        float mean = TensorPrimitives.Sum(a) / r;
-        TensorPrimitives.Subtract(a, mean, xhat);
-        float variance = TensorPrimitives.SumOfSquares(xhat) / r;
-        float inv = 1f / MathF.Sqrt(variance + Epsilon);
-        TensorPrimitives.Multiply(xhat, inv, xhat);
-        return inv;
-    }
-
-    /// <summary>dγ += dy ⊙ xhat, dβ += dy, at <paramref name="offset"/>.</summary>
-    private static void AccumulateLayerNormParams(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, Span<float> dGain, Span<float> dBias, int offset)
-    {
-        int r = dy.Length;
-        if (!dGain.IsEmpty)
-        {
-            var dg = dGain.Slice(offset, r);
-            TensorPrimitives.FusedMultiplyAdd(dy, xhat, dg, dg);
-        }
-        if (!dBias.IsEmpty)
-        {
-            var db = dBias.Slice(offset, r);
-            TensorPrimitives.Add(dy, db, db);
-        }
-    }
-
     /// <summary>
-    /// da = inv · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)) with dx̂ = γ ⊙ dy (overwrites <paramref name="da"/>).
+    /// Backward of the layer norm of gate block <paramref name="k"/> (units k·R..(k+1)·R): dγ += dy ⊙ x̂, dβ += dy, and
+    /// da = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)) with dx̂ = γ ⊙ dy (overwrites the block of <paramref name="da"/>).
     /// </summary>
-    private static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gain, float inv, Span<float> da)
+    private static void BlockLayerNormBackward(
+        int k, int r, ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> lnGain, float inv,
+        Span<float> dLnGain, Span<float> dLnBias, Span<float> da)
     {
-        int r = dy.Length;
-        TensorPrimitives.Multiply(dy, gain, da);
-        float meanDx = TensorPrimitives.Sum(da) / r;
-        float meanDxX = TensorPrimitives.Dot(da, xhat) / r;
-        for (int j = 0; j < r; j++)
-        {
-            da[j] = inv * (da[j] - meanDx - (xhat[j] * meanDxX));
-        }
+        var dyBlock = dy.Slice(k * r, r);
+        var xhatBlock = xhat.Slice(k * r, r);
+        LayerNormKernel.AccumulateParameterGradients<LayerNormKernel.FusedMultiplyAdd>(
+            dyBlock, xhatBlock, dLnGain.IsEmpty ? default : dLnGain.Slice(k * r, r), dLnBias.IsEmpty ? default : dLnBias.Slice(k * r, r));
+        var daBlock = da.Slice(k * r, r);
+        LayerNormKernel.InputGradient<LayerNormKernel.Overwrite>(dyBlock, xhatBlock, lnGain.Slice(k * r, r), inv, daBlock, daBlock);
     }
 
     private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
