@@ -14,6 +14,8 @@ internal static unsafe class StreamingKernels
     /// <summary>
     /// y[b, r] = Σ_c W[r, c] · x[b, c] + bias[r] for b &lt; <paramref name="batch"/>, r &lt; rows (empty bias: none).
     /// Four weight rows at a time against every batch row, so each weight row is read from memory once per call.
+    /// Two 8-lane FMA chains per row (the order of the fast-weight step's dot products); see <see cref="MatrixVector"/>
+    /// for the library's other matrix–vector orders.
     /// </summary>
     public static void MatVec(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int batch, int rows, int cols)
     {

@@ -255,7 +255,7 @@ public static class FastWeightRnnKernel
                     var hs = workspace.InnerStates.AsSpan(((t * innerSteps) + s) * hidden, hidden);
                     for (int j = 0; j < t; j++)
                     {
-                        scores[j] = options.Eta * workspace.DecayPowers[t - 1 - j] * FastWeightRnnMath.Dot(h.AsSpan(j * hidden, hidden), hs);
+                        scores[j] = options.Eta * workspace.DecayPowers[t - 1 - j] * MatrixVector.Dot(h.AsSpan(j * hidden, hidden), hs);
                     }
                 }
                 attention[t][s] = scores;
@@ -320,7 +320,7 @@ public static class FastWeightRnnKernel
             }
             else
             {
-                FastWeightRnnMath.MatVec(w, r, r, h.Slice((t - 1) * r, r), ut, a);
+                MatrixVector.MultiplyAdd(w, r, r, h.Slice((t - 1) * r, r), ut, a);
             }
             ForwardStep(ws, scratch, b, t, fastWeights, gain, bias, hAll);
             if (t < steps - 1)
@@ -368,7 +368,7 @@ public static class FastWeightRnnKernel
             }
             if (ws.Explicit)
             {
-                FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
+                MatrixVector.MultiplyAdd(fastWeights, r, r, hs, a, z);
             }
             else
             {
@@ -492,9 +492,9 @@ public static class FastWeightRnnKernel
             if (t < steps - 1)
             {
                 // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ: dh(t+1) += η (dA + dAᵀ) h(t+1); dA(t) = λ dA(t+1).
-                FastWeightRnnMath.MatVec(dA, r, r, ht, default, tmp);
+                MatrixVector.MultiplyAdd(dA, r, r, ht, default, tmp);
                 FastWeightRnnMath.AddMatTVec(dA, r, r, ht, 1f, tmp);
-                FastWeightRnnMath.Axpy(eta, tmp, dh);
+                MatrixVector.Axpy(eta, tmp, dh);
                 TensorPrimitives.Multiply(dA, lambda, dA);
             }
             int segment = t / segLen;
@@ -563,7 +563,7 @@ public static class FastWeightRnnKernel
             if (ws.Explicit)
             {
                 // dh_s = A(t)ᵀ dz = A(t) dz (A symmetric); dA(t) += dz h_sᵀ.
-                FastWeightRnnMath.MatVec(fastWeights, r, r, dz, default, dPrev);
+                MatrixVector.MultiplyAdd(fastWeights, r, r, dz, default, dPrev);
                 FastWeightRnnMath.AddOuter(dA, r, r, dz, 1f, hs);
             }
             else
