@@ -129,17 +129,15 @@ public static class AssociativeLstmKernel
             Generation++;
             Copies = copies;
             int rows = batch * steps;
-            PreActivations = Grow(PreActivations, rows * width);
-            Activations = Grow(Activations, rows * width);
-            Cells = Grow(Cells, copies * rows * hidden);
-            Retrieved = Grow(Retrieved, rows * hidden);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            PreActivationGrads = Grow(PreActivationGrads, rows * width);
-            Carry = Grow(Carry, (1 + copies) * batch * hidden);
-            Scratch = Grow(Scratch, 4 * hidden);
+            PreActivations = WorkspaceBuffer.Grow(PreActivations, rows * width);
+            Activations = WorkspaceBuffer.Grow(Activations, rows * width);
+            Cells = WorkspaceBuffer.Grow(Cells, copies * rows * hidden);
+            Retrieved = WorkspaceBuffer.Grow(Retrieved, rows * hidden);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            PreActivationGrads = WorkspaceBuffer.Grow(PreActivationGrads, rows * width);
+            Carry = WorkspaceBuffer.Grow(Carry, (1 + copies) * batch * hidden);
+            Scratch = WorkspaceBuffer.Grow(Scratch, 4 * hidden);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>

@@ -92,18 +92,16 @@ public static class GruLnKernel
             Hidden = hidden;
             Generation++;
             int rows = batch * steps, gr = GateCount * hidden;
-            Recurrent = Grow(Recurrent, rows * gr);
-            Normalized = Grow(Normalized, rows * gr);
-            InverseStd = Grow(InverseStd, rows * GateCount);
-            Gates = Grow(Gates, rows * gr);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            InputGrads = Grow(InputGrads, rows * gr);
-            RecurrentGrads = Grow(RecurrentGrads, rows * gr);
-            Carry = Grow(Carry, batch * hidden);
-            Scratch = Grow(Scratch, gr);
+            Recurrent = WorkspaceBuffer.Grow(Recurrent, rows * gr);
+            Normalized = WorkspaceBuffer.Grow(Normalized, rows * gr);
+            InverseStd = WorkspaceBuffer.Grow(InverseStd, rows * GateCount);
+            Gates = WorkspaceBuffer.Grow(Gates, rows * gr);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            InputGrads = WorkspaceBuffer.Grow(InputGrads, rows * gr);
+            RecurrentGrads = WorkspaceBuffer.Grow(RecurrentGrads, rows * gr);
+            Carry = WorkspaceBuffer.Grow(Carry, batch * hidden);
+            Scratch = WorkspaceBuffer.Grow(Scratch, gr);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
@@ -11,6 +12,9 @@ namespace FastWeights.Layers.GruLn;
 /// </summary>
 public static class GruLnOp
 {
+    // Workspaces for calls that bring none: rented per forward call, returned after its backward pass.
+    private static readonly WorkspacePool<GruLnKernel.Workspace> Pool = new();
+
     /// <summary>All hidden states H (B×T×R) of a GRU-LN with h(−1) = 0.</summary>
     /// <param name="u">Input projections, shape [B, T, 3R].</param>
     /// <param name="wh">Recurrent weights, shape [3R, R].</param>
@@ -18,7 +22,8 @@ public static class GruLnOp
     /// <param name="lnBias">Layer-norm biases β, shape [3R] (blocks r, z, n).</param>
     /// <param name="workspace">
     /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
-    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// backward pass has run, so give each call in one graph its own. Null rents one from the op's pool (returned
+    /// once the backward pass has run, or at once when nothing is recorded).
     /// </param>
     public static Tensor Forward(Tensor u, Tensor wh, Tensor lnGain, Tensor lnBias, GruLnKernel.Workspace? workspace = null)
     {
@@ -32,7 +37,11 @@ public static class GruLnOp
         {
             throw new ArgumentException($"GRU-LN: layer-norm gain and bias must have {gr} elements, got {lnGain.Length} and {lnBias.Length}.");
         }
-        workspace ??= new GruLnKernel.Workspace(batch, steps, hidden);
+        bool pooled = workspace is null;
+        if (workspace is null && !Pool.TryRent(out workspace))
+        {
+            workspace = new GruLnKernel.Workspace(batch, steps, hidden);
+        }
         workspace.Resize(batch, steps, hidden);
         var h = Tensor.Zeros(batch, steps, hidden);
         GruLnKernel.Forward(workspace, u.Span, wh.Span, lnGain.Span, lnBias.Span, h.Span);
@@ -48,7 +57,11 @@ public static class GruLnOp
                     RecurrentShapes.GradOrEmpty(wh),
                     RecurrentShapes.GradOrEmpty(lnGain),
                     RecurrentShapes.GradOrEmpty(lnBias));
-            });
+            }, pooled ? () => Pool.Return(ws) : null);
+        }
+        else if (pooled)
+        {
+            Pool.Return(workspace);
         }
         return h;
     }

@@ -78,15 +78,13 @@ public static class LstmKernel
             Hidden = hidden;
             Generation++;
             int rows = batch * steps;
-            Gates = Grow(Gates, rows * GateCount * hidden);
-            Cells = Grow(Cells, rows * hidden);
-            TanhCells = Grow(TanhCells, rows * hidden);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            PreActivationGrads = Grow(PreActivationGrads, rows * GateCount * hidden);
-            Carry = Grow(Carry, 2 * batch * hidden);
+            Gates = WorkspaceBuffer.Grow(Gates, rows * GateCount * hidden);
+            Cells = WorkspaceBuffer.Grow(Cells, rows * hidden);
+            TanhCells = WorkspaceBuffer.Grow(TanhCells, rows * hidden);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            PreActivationGrads = WorkspaceBuffer.Grow(PreActivationGrads, rows * GateCount * hidden);
+            Carry = WorkspaceBuffer.Grow(Carry, 2 * batch * hidden);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>

@@ -9,21 +9,23 @@ internal static class RecurrentShapes
     /// <summary>
     /// Records <paramref name="backward"/> for <paramref name="output"/>, run with the output's gradient when one
     /// flows; throws if the op's workspace ran again (its <paramref name="generation"/> moved) before the backward pass.
+    /// <paramref name="release"/> (when given) runs after the backward action, gradient or not: it returns a rented
+    /// workspace to its pool.
     /// </summary>
-    public static void RecordGuarded(Tensor output, Func<long> generation, Action<Tensor> backward)
+    public static void RecordGuarded(Tensor output, Func<long> generation, Action<Tensor> backward, Action? release = null)
     {
         long recorded = generation();
         Tape.Record(output, () =>
         {
-            if (output.Grad is not { } g)
+            if (output.Grad is { } g)
             {
-                return;
+                if (generation() != recorded)
+                {
+                    throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
+                }
+                backward(g);
             }
-            if (generation() != recorded)
-            {
-                throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
-            }
-            backward(g);
+            release?.Invoke();
         });
     }
 
