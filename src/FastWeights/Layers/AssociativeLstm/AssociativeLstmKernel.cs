@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
 namespace FastWeights.Layers.AssociativeLstm;
@@ -65,23 +66,12 @@ public static class AssociativeLstmKernel
     }
 
     /// <summary>
-    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R, S). Reusable:
-    /// a later forward pass overwrites it, so do not run another forward pass with the same workspace before
-    /// the backward pass of the previous one.
+    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R, S) (reuse rules: <see cref="RecurrentWorkspace"/>).
     /// </summary>
-    public sealed class Workspace
+    public sealed class Workspace : RecurrentWorkspace
     {
         /// <summary>Creates a workspace for the given sizes.</summary>
         public Workspace(int batch, int steps, int hidden, int copies) => Resize(batch, steps, hidden, copies);
-
-        /// <summary>Batch size B of the last <see cref="Resize"/>.</summary>
-        public int Batch { get; private set; }
-
-        /// <summary>Sequence length T of the last <see cref="Resize"/>.</summary>
-        public int Steps { get; private set; }
-
-        /// <summary>Real hidden size R (even) of the last <see cref="Resize"/>.</summary>
-        public int Hidden { get; private set; }
 
         /// <summary>Number of memory copies S of the last <see cref="Resize"/>.</summary>
         public int Copies { get; private set; }
@@ -110,12 +100,6 @@ public static class AssociativeLstmKernel
         /// <summary>Per-row scratch of 4R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
-        /// <summary>
-        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
-        /// saved activations are still in this workspace when its backward pass runs.
-        /// </summary>
-        public long Generation { get; internal set; }
-
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden, int copies)
         {
@@ -123,10 +107,7 @@ public static class AssociativeLstmKernel
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
             int width = ProjectionWidth(hidden);
-            Batch = batch;
-            Steps = steps;
-            Hidden = hidden;
-            Generation++;
+            SetSizes(batch, steps, hidden);
             Copies = copies;
             int rows = batch * steps;
             PreActivations = WorkspaceBuffer.Grow(PreActivations, rows * width);

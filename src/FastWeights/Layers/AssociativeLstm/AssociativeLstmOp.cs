@@ -34,30 +34,19 @@ public static class AssociativeLstmOp
         var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, AssociativeLstmKernel.ProjectionWidth, "Associative LSTM");
         var perms = permutations ?? [Enumerable.Range(0, hidden / 2).ToArray()];
         int copies = perms.Length;
-        bool pooled = workspace is null;
-        if (workspace is null && !Pool.TryRent(out workspace))
-        {
-            workspace = new AssociativeLstmKernel.Workspace(batch, steps, hidden, copies);
-        }
-        workspace.Resize(batch, steps, hidden, copies);
+        var pool = workspace is null ? Pool : null;
+        var ws = workspace ?? (Pool.TryRent(out var rented) ? rented : new AssociativeLstmKernel.Workspace(batch, steps, hidden, copies));
+        ws.Resize(batch, steps, hidden, copies);
         var h = Tensor.Zeros(batch, steps, hidden);
-        AssociativeLstmKernel.Forward(workspace, u.Span, wh.Span, perms, h.Span);
+        AssociativeLstmKernel.Forward(ws, u.Span, wh.Span, perms, h.Span);
 
-        if (Tape.ShouldRecord(u, wh))
+        RecurrentShapes.RecordOrRelease(Tape.ShouldRecord(u, wh), h, ws, pool, g =>
         {
-            var ws = workspace;
-            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
-            {
-                AssociativeLstmKernel.Backward(
-                    ws, wh.Span, perms, g.Span,
-                    RecurrentShapes.GradOrEmpty(u),
-                    RecurrentShapes.GradOrEmpty(wh));
-            }, pooled ? () => Pool.Return(ws) : null);
-        }
-        else if (pooled)
-        {
-            Pool.Return(workspace);
-        }
+            AssociativeLstmKernel.Backward(
+                ws, wh.Span, perms, g.Span,
+                RecurrentShapes.GradOrEmpty(u),
+                RecurrentShapes.GradOrEmpty(wh));
+        });
         return h;
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 
 namespace FastWeights.Layers.GruLn;
 
@@ -30,23 +31,12 @@ public static class GruLnKernel
     public const float Epsilon = 1e-5f;
 
     /// <summary>
-    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R). Reusable:
-    /// a later forward pass overwrites it, so do not run another forward pass with the same workspace before
-    /// the backward pass of the previous one.
+    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R) (reuse rules: <see cref="RecurrentWorkspace"/>).
     /// </summary>
-    public sealed class Workspace
+    public sealed class Workspace : RecurrentWorkspace
     {
         /// <summary>Creates a workspace for the given sizes.</summary>
         public Workspace(int batch, int steps, int hidden) => Resize(batch, steps, hidden);
-
-        /// <summary>Batch size B of the last <see cref="Resize"/>.</summary>
-        public int Batch { get; private set; }
-
-        /// <summary>Sequence length T of the last <see cref="Resize"/>.</summary>
-        public int Steps { get; private set; }
-
-        /// <summary>Hidden size R of the last <see cref="Resize"/>.</summary>
-        public int Hidden { get; private set; }
 
         /// <summary>Recurrent products s(t) = h(t−1)·Whᵀ, B×T×3R (zero at t = 0).</summary>
         public float[] Recurrent { get; private set; } = [];
@@ -75,22 +65,10 @@ public static class GruLnKernel
         /// <summary>Per-row scratch of 3R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
-        /// <summary>
-        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
-        /// saved activations are still in this workspace when its backward pass runs.
-        /// </summary>
-        public long Generation { get; internal set; }
-
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
-            Batch = batch;
-            Steps = steps;
-            Hidden = hidden;
-            Generation++;
+            SetSizes(batch, steps, hidden);
             int rows = batch * steps, gr = GateCount * hidden;
             Recurrent = WorkspaceBuffer.Grow(Recurrent, rows * gr);
             Normalized = WorkspaceBuffer.Grow(Normalized, rows * gr);

@@ -37,32 +37,21 @@ public static class GruLnOp
         {
             throw new ArgumentException($"GRU-LN: layer-norm gain and bias must have {gr} elements, got {lnGain.Length} and {lnBias.Length}.");
         }
-        bool pooled = workspace is null;
-        if (workspace is null && !Pool.TryRent(out workspace))
-        {
-            workspace = new GruLnKernel.Workspace(batch, steps, hidden);
-        }
-        workspace.Resize(batch, steps, hidden);
+        var pool = workspace is null ? Pool : null;
+        var ws = workspace ?? (Pool.TryRent(out var rented) ? rented : new GruLnKernel.Workspace(batch, steps, hidden));
+        ws.Resize(batch, steps, hidden);
         var h = Tensor.Zeros(batch, steps, hidden);
-        GruLnKernel.Forward(workspace, u.Span, wh.Span, lnGain.Span, lnBias.Span, h.Span);
+        GruLnKernel.Forward(ws, u.Span, wh.Span, lnGain.Span, lnBias.Span, h.Span);
 
-        if (Tape.ShouldRecord([u, wh, lnGain, lnBias]))
+        RecurrentShapes.RecordOrRelease(Tape.ShouldRecord([u, wh, lnGain, lnBias]), h, ws, pool, g =>
         {
-            var ws = workspace;
-            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
-            {
-                GruLnKernel.Backward(
-                    ws, wh.Span, lnGain.Span, g.Span,
-                    RecurrentShapes.GradOrEmpty(u),
-                    RecurrentShapes.GradOrEmpty(wh),
-                    RecurrentShapes.GradOrEmpty(lnGain),
-                    RecurrentShapes.GradOrEmpty(lnBias));
-            }, pooled ? () => Pool.Return(ws) : null);
-        }
-        else if (pooled)
-        {
-            Pool.Return(workspace);
-        }
+            GruLnKernel.Backward(
+                ws, wh.Span, lnGain.Span, g.Span,
+                RecurrentShapes.GradOrEmpty(u),
+                RecurrentShapes.GradOrEmpty(wh),
+                RecurrentShapes.GradOrEmpty(lnGain),
+                RecurrentShapes.GradOrEmpty(lnBias));
+        });
         return h;
     }
 }

@@ -30,30 +30,19 @@ public static class LstmOp
         ArgumentNullException.ThrowIfNull(u);
         ArgumentNullException.ThrowIfNull(wh);
         var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, static r => LstmKernel.GateCount * r, "LSTM");
-        bool pooled = workspace is null;
-        if (workspace is null && !Pool.TryRent(out workspace))
-        {
-            workspace = new LstmKernel.Workspace(batch, steps, hidden);
-        }
-        workspace.Resize(batch, steps, hidden);
+        var pool = workspace is null ? Pool : null;
+        var ws = workspace ?? (Pool.TryRent(out var rented) ? rented : new LstmKernel.Workspace(batch, steps, hidden));
+        ws.Resize(batch, steps, hidden);
         var h = Tensor.Zeros(batch, steps, hidden);
-        LstmKernel.Forward(workspace, u.Span, wh.Span, h.Span);
+        LstmKernel.Forward(ws, u.Span, wh.Span, h.Span);
 
-        if (Tape.ShouldRecord(u, wh))
+        RecurrentShapes.RecordOrRelease(Tape.ShouldRecord(u, wh), h, ws, pool, g =>
         {
-            var ws = workspace;
-            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
-            {
-                LstmKernel.Backward(
-                    ws, wh.Span, g.Span,
-                    RecurrentShapes.GradOrEmpty(u),
-                    RecurrentShapes.GradOrEmpty(wh));
-            }, pooled ? () => Pool.Return(ws) : null);
-        }
-        else if (pooled)
-        {
-            Pool.Return(workspace);
-        }
+            LstmKernel.Backward(
+                ws, wh.Span, g.Span,
+                RecurrentShapes.GradOrEmpty(u),
+                RecurrentShapes.GradOrEmpty(wh));
+        });
         return h;
     }
 }

@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
 namespace FastWeights.Layers.Recurrent;
@@ -7,25 +8,31 @@ namespace FastWeights.Layers.Recurrent;
 internal static class RecurrentShapes
 {
     /// <summary>
-    /// Records <paramref name="backward"/> for <paramref name="output"/>, run with the output's gradient when one
-    /// flows; throws if the op's workspace ran again (its <paramref name="generation"/> moved) before the backward pass.
-    /// <paramref name="release"/> (when given) runs after the backward action, gradient or not: it returns a rented
-    /// workspace to its pool.
+    /// When <paramref name="record"/>, records <paramref name="backward"/> for <paramref name="output"/>, run with the
+    /// output's gradient when one flows; it throws if <paramref name="workspace"/> ran again (its generation moved)
+    /// before the backward pass. A workspace rented from <paramref name="pool"/> (null: the caller's own) goes back
+    /// to it after the backward action, gradient or not, or at once when nothing is recorded.
     /// </summary>
-    public static void RecordGuarded(Tensor output, Func<long> generation, Action<Tensor> backward, Action? release = null)
+    public static void RecordOrRelease<TWorkspace>(bool record, Tensor output, TWorkspace workspace, WorkspacePool<TWorkspace>? pool, Action<Tensor> backward)
+        where TWorkspace : RecurrentWorkspace
     {
-        long recorded = generation();
+        if (!record)
+        {
+            pool?.Return(workspace);
+            return;
+        }
+        long recorded = workspace.Generation;
         Tape.Record(output, () =>
         {
             if (output.Grad is { } g)
             {
-                if (generation() != recorded)
+                if (workspace.Generation != recorded)
                 {
                     throw new InvalidOperationException("The workspace was reused (resized or run forward again) before this op's backward pass ran.");
                 }
                 backward(g);
             }
-            release?.Invoke();
+            pool?.Return(workspace);
         });
     }
 
