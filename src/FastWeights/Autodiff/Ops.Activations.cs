@@ -5,84 +5,13 @@ namespace FastWeights.Autodiff;
 public static partial class Ops
 {
     /// <summary>max(0, x).</summary>
-    public static Tensor Relu(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Max(a.Span, 0f, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    if (y[i] > 0f)
-                    {
-                        ga[i] += gs[i]; // ∂relu/∂x = 1 where x > 0
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Relu(Tensor a) => ElementwiseOfOutput<ReluOp>(a);
 
     /// <summary>tanh(x).</summary>
-    public static Tensor Tanh(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Tanh(a.Span, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // ∂tanh/∂x = 1 − y²
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    ga[i] += gs[i] * (1f - (y[i] * y[i]));
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Tanh(Tensor a) => ElementwiseOfOutput<TanhOp>(a);
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
-    public static Tensor Sigmoid(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Sigmoid(a.Span, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // ∂σ/∂x = y(1 − y)
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    ga[i] += gs[i] * y[i] * (1f - y[i]);
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Sigmoid(Tensor a) => ElementwiseOfOutput<SigmoidOp>(a);
 
     /// <summary>e^x.</summary>
     public static Tensor Exp(Tensor a)
@@ -214,5 +143,74 @@ public static partial class Ops
         }
         float lse = max + (float)Math.Log(sum);
         TensorPrimitives.Subtract(x, lse, y);
+    }
+
+    /// <summary>
+    /// y = f(x) elementwise for an f whose derivative is a function of its output y, recorded with the backward
+    /// pass dx += <typeparamref name="TOp"/>.AccumulateGrad(dy, y) element by element.
+    /// </summary>
+    private static Tensor ElementwiseOfOutput<TOp>(Tensor a)
+        where TOp : struct, IElementwiseOfOutput
+    {
+        var r = Tensor.ZerosLike(a);
+        TOp.Forward(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var ga = a.EnsureGrad().Span;
+                var gs = g.Span;
+                var y = r.Span;
+                for (int i = 0; i < ga.Length; i++)
+                {
+                    TOp.AccumulateGrad(ref ga[i], gs[i], y[i]);
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>An elementwise function whose derivative is written through its output.</summary>
+    private interface IElementwiseOfOutput
+    {
+        /// <summary>y = f(x).</summary>
+        static abstract void Forward(ReadOnlySpan<float> x, Span<float> y);
+
+        /// <summary>dx += dy · f′ given y = f(x).</summary>
+        static abstract void AccumulateGrad(ref float dx, float dy, float y);
+    }
+
+    private readonly struct ReluOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+
+        // ∂relu/∂x = 1 where x > 0 (nothing is added elsewhere).
+        public static void AccumulateGrad(ref float dx, float dy, float y)
+        {
+            if (y > 0f)
+            {
+                dx += dy;
+            }
+        }
+    }
+
+    private readonly struct TanhOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
+
+        // ∂tanh/∂x = 1 − y²
+        public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * (1f - (y * y));
+    }
+
+    private readonly struct SigmoidOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);
+
+        // ∂σ/∂x = y(1 − y)
+        public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * y * (1f - y);
     }
 }
