@@ -20,13 +20,9 @@ public static partial class Ops
         TensorPrimitives.Exp(a.Span, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.MultiplyAdd(g.Span, r.Span, ga, ga); // ∂e^x/∂x = e^x
-                }
+                TensorPrimitives.MultiplyAdd(g, r.Span, ga, ga); // ∂e^x/∂x = e^x
             });
         }
         return r;
@@ -67,15 +63,9 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
                 // dx = y ⊙ (g − ⟨g, y⟩) per row
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 var ys = r.Span;
                 for (int o = 0; o < ga.Length; o += n)
                 {
@@ -105,15 +95,9 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
                 // dx = g − softmax ⊙ Σg per row
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 var ys = r.Span;
                 for (int o = 0; o < ga.Length; o += n)
                 {
@@ -156,14 +140,8 @@ public static partial class Ops
         TOp.Forward(a.Span, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 var y = r.Span;
                 for (int i = 0; i < ga.Length; i++)
                 {

@@ -27,13 +27,9 @@ public static partial class Ops
         TensorPrimitives.Multiply(a.Span, s, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.MultiplyAdd(g.Span, s, ga, ga);
-                }
+                TensorPrimitives.MultiplyAdd(g, s, ga, ga);
             });
         }
         return r;
@@ -46,13 +42,9 @@ public static partial class Ops
         TensorPrimitives.Add(a.Span, c, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.Add(ga, g.Span, ga);
-                }
+                TensorPrimitives.Add(ga, g, ga);
             });
         }
         return r;

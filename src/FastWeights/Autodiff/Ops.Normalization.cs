@@ -104,14 +104,8 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(weight))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, weight, (gw, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var gw = weight.EnsureGrad().Span;
-                var gs = g.Span;
                 for (int i = 0; i < idCopy.Length; i++)
                 {
                     var row = gw.Slice(idCopy[i] * d, d);
