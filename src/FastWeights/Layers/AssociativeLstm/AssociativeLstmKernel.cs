@@ -136,9 +136,9 @@ public static class AssociativeLstmKernel
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, copies = workspace.Copies;
         int k = r / 2, width = 9 * k, rows = batch * steps;
-        CheckLength(u, rows * width, nameof(u));
-        CheckLength(wh, width * r, nameof(wh));
-        CheckLength(h, rows * r, nameof(h));
+        RecurrentShapes.CheckLength(u, rows * width, nameof(u));
+        RecurrentShapes.CheckLength(wh, width * r, nameof(wh));
+        RecurrentShapes.CheckLength(h, rows * r, nameof(h));
         CheckPermutations(permutations, copies, k);
         var pre = workspace.PreActivations.AsSpan();
         var act = workspace.Activations.AsSpan();
@@ -245,16 +245,10 @@ public static class AssociativeLstmKernel
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, copies = workspace.Copies;
         int k = r / 2, width = 9 * k, rows = batch * steps;
-        CheckLength(wh, width * r, nameof(wh));
-        CheckLength(dH, rows * r, nameof(dH));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU, rows * width, nameof(dU));
-        }
-        if (!dWh.IsEmpty)
-        {
-            CheckLength(dWh, width * r, nameof(dWh));
-        }
+        RecurrentShapes.CheckLength(wh, width * r, nameof(wh));
+        RecurrentShapes.CheckLength(dH, rows * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, rows * width, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, width * r, nameof(dWh));
         CheckPermutations(permutations, copies, k);
         var pre = workspace.PreActivations.AsSpan();
         var act = workspace.Activations.AsSpan();
@@ -443,14 +437,6 @@ public static class AssociativeLstmKernel
                 }
                 seen[j] = true;
             }
-        }
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
         }
     }
 }

@@ -63,14 +63,8 @@ public static class FastWeightRnnKernel
         CheckLength(u.Length, total, nameof(u));
         CheckLength(h.Length, total, nameof(h));
         CheckLength(w.Length, (long)hidden * hidden, nameof(w));
-        if (!gain.IsEmpty)
-        {
-            CheckLength(gain.Length, hidden, nameof(gain));
-        }
-        if (!bias.IsEmpty)
-        {
-            CheckLength(bias.Length, hidden, nameof(bias));
-        }
+        CheckOptional(gain.Length, hidden, nameof(gain));
+        CheckOptional(bias.Length, hidden, nameof(bias));
         int chunkCount = (batch + ChunkSize - 1) / ChunkSize;
         workspace.Prepare(batch, steps, hidden, options, chunkCount);
         if (!options.UseLayerNorm)
@@ -134,32 +128,17 @@ public static class FastWeightRnnKernel
         CheckLength(h.Length, total, nameof(h));
         CheckLength(dH.Length, total, nameof(dH));
         CheckLength(w.Length, (long)hidden * hidden, nameof(w));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU.Length, total, nameof(dU));
-        }
-        if (!dW.IsEmpty)
-        {
-            CheckLength(dW.Length, (long)hidden * hidden, nameof(dW));
-        }
+        CheckOptional(dU.Length, total, nameof(dU));
+        CheckOptional(dW.Length, (long)hidden * hidden, nameof(dW));
         if (!workspace.UseLayerNorm)
         {
             gain = default;
             dGain = default;
             dBias = default;
         }
-        if (!gain.IsEmpty)
-        {
-            CheckLength(gain.Length, hidden, nameof(gain));
-        }
-        if (!dGain.IsEmpty)
-        {
-            CheckLength(dGain.Length, hidden, nameof(dGain));
-        }
-        if (!dBias.IsEmpty)
-        {
-            CheckLength(dBias.Length, hidden, nameof(dBias));
-        }
+        CheckOptional(gain.Length, hidden, nameof(gain));
+        CheckOptional(dGain.Length, hidden, nameof(dGain));
+        CheckOptional(dBias.Length, hidden, nameof(dBias));
         bool wantW = !dW.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
         int chunkCount = (batch + ChunkSize - 1) / ChunkSize;
         if (!workspace.Explicit)
@@ -624,6 +603,15 @@ public static class FastWeightRnnKernel
             var m = seg.Slice(i * rr, rr);
             seg.Slice((i - 1) * rr, rr).CopyTo(m);
             FastWeightRnnMath.DecayAddOuter(m, r, lambda, eta, h.Slice((start + i - 1) * r, r));
+        }
+    }
+
+    // An empty optional buffer passes.
+    private static void CheckOptional(long actual, long expected, string name)
+    {
+        if (actual != 0)
+        {
+            CheckLength(actual, expected, name);
         }
     }
 

@@ -99,11 +99,11 @@ public static class GruLnKernel
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(u, batch * steps * gr, nameof(u));
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(lnGain, gr, nameof(lnGain));
-        CheckLength(lnBias, gr, nameof(lnBias));
-        CheckLength(h, batch * steps * r, nameof(h));
+        RecurrentShapes.CheckLength(u, batch * steps * gr, nameof(u));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(lnGain, gr, nameof(lnGain));
+        RecurrentShapes.CheckLength(lnBias, gr, nameof(lnBias));
+        RecurrentShapes.CheckLength(h, batch * steps * r, nameof(h));
         var rec = workspace.Recurrent.AsSpan();
         var norm = workspace.Normalized.AsSpan();
         var invStd = workspace.InverseStd.AsSpan();
@@ -185,13 +185,13 @@ public static class GruLnKernel
     {
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(lnGain, gr, nameof(lnGain));
-        CheckLength(dH, batch * steps * r, nameof(dH));
-        CheckOptional(dU, batch * steps * gr, nameof(dU));
-        CheckOptional(dWh, gr * r, nameof(dWh));
-        CheckOptional(dLnGain, gr, nameof(dLnGain));
-        CheckOptional(dLnBias, gr, nameof(dLnBias));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(lnGain, gr, nameof(lnGain));
+        RecurrentShapes.CheckLength(dH, batch * steps * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, batch * steps * gr, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, gr * r, nameof(dWh));
+        RecurrentShapes.CheckOptional(dLnGain, gr, nameof(dLnGain));
+        RecurrentShapes.CheckOptional(dLnBias, gr, nameof(dLnBias));
         var rec = workspace.Recurrent.AsSpan();
         var norm = workspace.Normalized.AsSpan();
         var invStd = workspace.InverseStd.AsSpan();
@@ -275,21 +275,5 @@ public static class GruLnKernel
             dyBlock, xhatBlock, dLnGain.IsEmpty ? default : dLnGain.Slice(k * r, r), dLnBias.IsEmpty ? default : dLnBias.Slice(k * r, r));
         var daBlock = da.Slice(k * r, r);
         LayerNormKernel.InputGradient<LayerNormKernel.Overwrite>(dyBlock, xhatBlock, lnGain.Slice(k * r, r), inv, daBlock, daBlock);
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
-        }
-    }
-
-    private static void CheckOptional(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (!span.IsEmpty)
-        {
-            CheckLength(span, needed, name);
-        }
     }
 }

@@ -78,9 +78,9 @@ public static class LstmKernel
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(u, batch * steps * gr, nameof(u));
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(h, batch * steps * r, nameof(h));
+        RecurrentShapes.CheckLength(u, batch * steps * gr, nameof(u));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(h, batch * steps * r, nameof(h));
         var gates = workspace.Gates.AsSpan();
         var cells = workspace.Cells.AsSpan();
         var tanhCells = workspace.TanhCells.AsSpan();
@@ -150,16 +150,10 @@ public static class LstmKernel
     {
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(dH, batch * steps * r, nameof(dH));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU, batch * steps * gr, nameof(dU));
-        }
-        if (!dWh.IsEmpty)
-        {
-            CheckLength(dWh, gr * r, nameof(dWh));
-        }
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(dH, batch * steps * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, batch * steps * gr, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, gr * r, nameof(dWh));
         var gates = workspace.Gates.AsSpan();
         var cells = workspace.Cells.AsSpan();
         var tanhCells = workspace.TanhCells.AsSpan();
@@ -213,14 +207,6 @@ public static class LstmKernel
         if (!dU.IsEmpty)
         {
             TensorPrimitives.Add(dU[..(rows * gr)], dPre[..(rows * gr)], dU[..(rows * gr)]);
-        }
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
         }
     }
 }

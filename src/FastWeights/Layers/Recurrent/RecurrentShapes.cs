@@ -60,4 +60,22 @@ internal static class RecurrentShapes
         }
         return (u.Dim(0), u.Dim(1), hidden);
     }
+
+    /// <summary>Throws unless <paramref name="span"/> holds at least <paramref name="needed"/> floats.</summary>
+    public static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
+    {
+        if (span.Length < needed)
+        {
+            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
+        }
+    }
+
+    /// <summary>As <see cref="CheckLength"/> for an optional gradient buffer: an empty span passes.</summary>
+    public static void CheckOptional(ReadOnlySpan<float> span, int needed, string name)
+    {
+        if (!span.IsEmpty)
+        {
+            CheckLength(span, needed, name);
+        }
+    }
 }
