@@ -51,66 +51,10 @@ public static partial class Ops
     }
 
     /// <summary>Softmax over the last axis.</summary>
-    public static Tensor Softmax(Tensor a)
-    {
-        int n = a.Dim(-1);
-        var r = Tensor.ZerosLike(a);
-        var x = a.Span;
-        var y = r.Span;
-        for (int o = 0; o < a.Length; o += n)
-        {
-            TensorPrimitives.SoftMax(x.Slice(o, n), y.Slice(o, n));
-        }
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.RecordUnary(r, a, (ga, gs) =>
-            {
-                // dx = y ⊙ (g − ⟨g, y⟩) per row
-                var ys = r.Span;
-                for (int o = 0; o < ga.Length; o += n)
-                {
-                    var yr = ys.Slice(o, n);
-                    var gr = gs.Slice(o, n);
-                    float dot = TensorPrimitives.Dot(gr, yr);
-                    for (int i = 0; i < n; i++)
-                    {
-                        ga[o + i] += yr[i] * (gr[i] - dot);
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Softmax(Tensor a) => RowwiseOfOutput<SoftmaxOp>(a);
 
     /// <summary>log softmax over the last axis (computed stably).</summary>
-    public static Tensor LogSoftmax(Tensor a)
-    {
-        int n = a.Dim(-1);
-        var r = Tensor.ZerosLike(a);
-        var x = a.Span;
-        var y = r.Span;
-        for (int o = 0; o < a.Length; o += n)
-        {
-            LogSoftmaxRow(x.Slice(o, n), y.Slice(o, n));
-        }
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.RecordUnary(r, a, (ga, gs) =>
-            {
-                // dx = g − softmax ⊙ Σg per row
-                var ys = r.Span;
-                for (int o = 0; o < ga.Length; o += n)
-                {
-                    float sum = TensorPrimitives.Sum(gs.Slice(o, n));
-                    for (int i = 0; i < n; i++)
-                    {
-                        ga[o + i] += gs[o + i] - (MathF.Exp(ys[o + i]) * sum);
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor LogSoftmax(Tensor a) => RowwiseOfOutput<LogSoftmaxOp>(a);
 
     /// <summary>log softmax of one row: x − max − log Σ e^(x − max).</summary>
     internal static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
@@ -190,5 +134,74 @@ public static partial class Ops
 
         // ∂σ/∂x = y(1 − y)
         public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * y * (1f - y);
+    }
+
+    /// <summary>
+    /// y = f(x) row by row over the last axis for an f whose gradient is written through its output, recorded with
+    /// the backward pass <typeparamref name="TOp"/>.AccumulateGrad per row.
+    /// </summary>
+    private static Tensor RowwiseOfOutput<TOp>(Tensor a)
+        where TOp : struct, IRowwiseOfOutput
+    {
+        int n = a.Dim(-1);
+        var r = Tensor.ZerosLike(a);
+        var x = a.Span;
+        var y = r.Span;
+        for (int o = 0; o < a.Length; o += n)
+        {
+            TOp.Forward(x.Slice(o, n), y.Slice(o, n));
+        }
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.RecordUnary(r, a, (ga, gs) =>
+            {
+                var ys = r.Span;
+                for (int o = 0; o < ga.Length; o += n)
+                {
+                    TOp.AccumulateGrad(gs.Slice(o, n), ys.Slice(o, n), ga.Slice(o, n));
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>A function of one row whose gradient is written through its output.</summary>
+    private interface IRowwiseOfOutput
+    {
+        /// <summary>y = f(x) for one row.</summary>
+        static abstract void Forward(ReadOnlySpan<float> x, Span<float> y);
+
+        /// <summary>dx += J_fᵀ dy for one row, given y = f(x).</summary>
+        static abstract void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx);
+    }
+
+    private readonly struct SoftmaxOp : IRowwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.SoftMax(x, y);
+
+        // dx = y ⊙ (g − ⟨g, y⟩)
+        public static void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx)
+        {
+            float dot = TensorPrimitives.Dot(dy, y);
+            for (int i = 0; i < dx.Length; i++)
+            {
+                dx[i] += y[i] * (dy[i] - dot);
+            }
+        }
+    }
+
+    private readonly struct LogSoftmaxOp : IRowwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => LogSoftmaxRow(x, y);
+
+        // dx = g − softmax ⊙ Σg
+        public static void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx)
+        {
+            float sum = TensorPrimitives.Sum(dy);
+            for (int i = 0; i < dx.Length; i++)
+            {
+                dx[i] += dy[i] - (MathF.Exp(y[i]) * sum);
+            }
+        }
     }
 }
