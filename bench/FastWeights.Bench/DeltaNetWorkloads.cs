@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Models;
 using FastWeights.Programmers.Layers;
 using FastWeights.Programmers.Ops;
@@ -201,7 +202,7 @@ internal static class DeltaNetWorkloads
     private static int ApplyThreads(string[] args)
     {
         int threads = FwRnnWorkloads.ApplyThreads(args);
-        FastWeightThreads.MaxThreads = threads;
+        KernelThreads.MaxThreads = threads;
         return threads;
     }
 

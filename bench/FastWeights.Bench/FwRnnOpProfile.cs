@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FastWeights.Kernels;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Tensors;
 
 namespace FastWeights.Bench;

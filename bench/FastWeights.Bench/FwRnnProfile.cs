@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastWeights.Autodiff;
-using FastWeights.Models;
+using FastWeights.Kernels;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
@@ -15,7 +16,7 @@ internal static class FwRnnProfile
     public static int Run(string[] args)
     {
         // One thread by default, as the benchmark; the process CPU time is then comparable to the phase sum.
-        FastWeights.Kernels.Gemm.MaxThreads = Sampling.IntOption(args, "--threads", 1);
+        KernelThreads.MaxThreads = Sampling.IntOption(args, "--threads", 1);
         int hidden = Sampling.IntOption(args, "--hidden", 50);
         int steps = Sampling.IntOption(args, "--steps", 200);
         var form = Enum.Parse<FastWeightsForm>(Sampling.Option(args, "--form", "auto"), ignoreCase: true);

@@ -1,5 +1,6 @@
 using FastWeights.Autodiff;
-using FastWeights.Models;
+using FastWeights.Kernels;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
@@ -83,7 +84,7 @@ internal static class FwRnnWorkloads
     public static int ApplyThreads(string[] args)
     {
         int threads = Sampling.IntOption(args, "--threads", Environment.ProcessorCount);
-        Kernels.Gemm.MaxThreads = threads;
+        KernelThreads.MaxThreads = threads;
         return threads;
     }
 

@@ -48,7 +48,7 @@ internal static unsafe class GemmBenchmark
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
 
         var rng = new Rng(2024);
-        int savedThreads = Gemm.MaxThreads;
+        int savedThreads = KernelThreads.MaxThreads;
         try
         {
             foreach ((int m, int n, int k) in shapes)
@@ -65,7 +65,7 @@ internal static unsafe class GemmBenchmark
                     float* pA = pa, pB = pb, pT = pt;
                     foreach (int threads in threadCounts)
                     {
-                        Gemm.MaxThreads = threads;
+                        KernelThreads.MaxThreads = threads;
                         blas?.SetThreads(threads);
                         Action ours = () => Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, cOurs, n);
                         Action? theirs = blas is null ? null : () => blas.Sgemm(false, false, m, n, k, 1f, pA, k, pB, n, 0f, pT, n);
@@ -111,7 +111,7 @@ internal static unsafe class GemmBenchmark
         }
         finally
         {
-            Gemm.MaxThreads = savedThreads;
+            KernelThreads.MaxThreads = savedThreads;
         }
         return 0;
     }

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Tasks;
 using FastWeights.Training;
 using ScottPlot;

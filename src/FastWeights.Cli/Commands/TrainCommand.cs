@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Models;
 using FastWeights.Tasks;
 using FastWeights.Training;

@@ -5,84 +5,13 @@ namespace FastWeights.Autodiff;
 public static partial class Ops
 {
     /// <summary>max(0, x).</summary>
-    public static Tensor Relu(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Max(a.Span, 0f, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    if (y[i] > 0f)
-                    {
-                        ga[i] += gs[i]; // ∂relu/∂x = 1 where x > 0
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Relu(Tensor a) => ElementwiseOfOutput<ReluOp>(a);
 
     /// <summary>tanh(x).</summary>
-    public static Tensor Tanh(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Tanh(a.Span, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // ∂tanh/∂x = 1 − y²
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    ga[i] += gs[i] * (1f - (y[i] * y[i]));
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Tanh(Tensor a) => ElementwiseOfOutput<TanhOp>(a);
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
-    public static Tensor Sigmoid(Tensor a)
-    {
-        var r = Tensor.ZerosLike(a);
-        TensorPrimitives.Sigmoid(a.Span, r.Span);
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // ∂σ/∂x = y(1 − y)
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
-                {
-                    ga[i] += gs[i] * y[i] * (1f - y[i]);
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Sigmoid(Tensor a) => ElementwiseOfOutput<SigmoidOp>(a);
 
     /// <summary>e^x.</summary>
     public static Tensor Exp(Tensor a)
@@ -91,13 +20,9 @@ public static partial class Ops
         TensorPrimitives.Exp(a.Span, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.MultiplyAdd(g.Span, r.Span, ga, ga); // ∂e^x/∂x = e^x
-                }
+                TensorPrimitives.MultiplyAdd(g, r.Span, ga, ga); // ∂e^x/∂x = e^x
             });
         }
         return r;
@@ -126,78 +51,10 @@ public static partial class Ops
     }
 
     /// <summary>Softmax over the last axis.</summary>
-    public static Tensor Softmax(Tensor a)
-    {
-        int n = a.Dim(-1);
-        var r = Tensor.ZerosLike(a);
-        var x = a.Span;
-        var y = r.Span;
-        for (int o = 0; o < a.Length; o += n)
-        {
-            TensorPrimitives.SoftMax(x.Slice(o, n), y.Slice(o, n));
-        }
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // dx = y ⊙ (g − ⟨g, y⟩) per row
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var ys = r.Span;
-                for (int o = 0; o < ga.Length; o += n)
-                {
-                    var yr = ys.Slice(o, n);
-                    var gr = gs.Slice(o, n);
-                    float dot = TensorPrimitives.Dot(gr, yr);
-                    for (int i = 0; i < n; i++)
-                    {
-                        ga[o + i] += yr[i] * (gr[i] - dot);
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor Softmax(Tensor a) => RowwiseOfOutput<SoftmaxOp>(a);
 
     /// <summary>log softmax over the last axis (computed stably).</summary>
-    public static Tensor LogSoftmax(Tensor a)
-    {
-        int n = a.Dim(-1);
-        var r = Tensor.ZerosLike(a);
-        var x = a.Span;
-        var y = r.Span;
-        for (int o = 0; o < a.Length; o += n)
-        {
-            LogSoftmaxRow(x.Slice(o, n), y.Slice(o, n));
-        }
-        if (Tape.ShouldRecord(a))
-        {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                // dx = g − softmax ⊙ Σg per row
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
-                var ys = r.Span;
-                for (int o = 0; o < ga.Length; o += n)
-                {
-                    float sum = TensorPrimitives.Sum(gs.Slice(o, n));
-                    for (int i = 0; i < n; i++)
-                    {
-                        ga[o + i] += gs[o + i] - (MathF.Exp(ys[o + i]) * sum);
-                    }
-                }
-            });
-        }
-        return r;
-    }
+    public static Tensor LogSoftmax(Tensor a) => RowwiseOfOutput<LogSoftmaxOp>(a);
 
     /// <summary>log softmax of one row: x − max − log Σ e^(x − max).</summary>
     internal static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
@@ -214,5 +71,137 @@ public static partial class Ops
         }
         float lse = max + (float)Math.Log(sum);
         TensorPrimitives.Subtract(x, lse, y);
+    }
+
+    /// <summary>
+    /// y = f(x) elementwise for an f whose derivative is a function of its output y, recorded with the backward
+    /// pass dx += <typeparamref name="TOp"/>.AccumulateGrad(dy, y) element by element.
+    /// </summary>
+    private static Tensor ElementwiseOfOutput<TOp>(Tensor a)
+        where TOp : struct, IElementwiseOfOutput
+    {
+        var r = Tensor.ZerosLike(a);
+        TOp.Forward(a.Span, r.Span);
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.RecordUnary(r, a, (ga, gs) =>
+            {
+                var y = r.Span;
+                for (int i = 0; i < ga.Length; i++)
+                {
+                    TOp.AccumulateGrad(ref ga[i], gs[i], y[i]);
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>An elementwise function whose derivative is written through its output.</summary>
+    private interface IElementwiseOfOutput
+    {
+        /// <summary>y = f(x).</summary>
+        static abstract void Forward(ReadOnlySpan<float> x, Span<float> y);
+
+        /// <summary>dx += dy · f′ given y = f(x).</summary>
+        static abstract void AccumulateGrad(ref float dx, float dy, float y);
+    }
+
+    private readonly struct ReluOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+
+        // ∂relu/∂x = 1 where x > 0 (nothing is added elsewhere).
+        public static void AccumulateGrad(ref float dx, float dy, float y)
+        {
+            if (y > 0f)
+            {
+                dx += dy;
+            }
+        }
+    }
+
+    private readonly struct TanhOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
+
+        // ∂tanh/∂x = 1 − y²
+        public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * (1f - (y * y));
+    }
+
+    private readonly struct SigmoidOp : IElementwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);
+
+        // ∂σ/∂x = y(1 − y)
+        public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * y * (1f - y);
+    }
+
+    /// <summary>
+    /// y = f(x) row by row over the last axis for an f whose gradient is written through its output, recorded with
+    /// the backward pass <typeparamref name="TOp"/>.AccumulateGrad per row.
+    /// </summary>
+    private static Tensor RowwiseOfOutput<TOp>(Tensor a)
+        where TOp : struct, IRowwiseOfOutput
+    {
+        int n = a.Dim(-1);
+        var r = Tensor.ZerosLike(a);
+        var x = a.Span;
+        var y = r.Span;
+        for (int o = 0; o < a.Length; o += n)
+        {
+            TOp.Forward(x.Slice(o, n), y.Slice(o, n));
+        }
+        if (Tape.ShouldRecord(a))
+        {
+            Tape.RecordUnary(r, a, (ga, gs) =>
+            {
+                var ys = r.Span;
+                for (int o = 0; o < ga.Length; o += n)
+                {
+                    TOp.AccumulateGrad(gs.Slice(o, n), ys.Slice(o, n), ga.Slice(o, n));
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>A function of one row whose gradient is written through its output.</summary>
+    private interface IRowwiseOfOutput
+    {
+        /// <summary>y = f(x) for one row.</summary>
+        static abstract void Forward(ReadOnlySpan<float> x, Span<float> y);
+
+        /// <summary>dx += J_fᵀ dy for one row, given y = f(x).</summary>
+        static abstract void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx);
+    }
+
+    private readonly struct SoftmaxOp : IRowwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.SoftMax(x, y);
+
+        // dx = y ⊙ (g − ⟨g, y⟩)
+        public static void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx)
+        {
+            float dot = TensorPrimitives.Dot(dy, y);
+            for (int i = 0; i < dx.Length; i++)
+            {
+                dx[i] += y[i] * (dy[i] - dot);
+            }
+        }
+    }
+
+    private readonly struct LogSoftmaxOp : IRowwiseOfOutput
+    {
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y) => LogSoftmaxRow(x, y);
+
+        // dx = g − softmax ⊙ Σg
+        public static void AccumulateGrad(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> dx)
+        {
+            float sum = TensorPrimitives.Sum(dy);
+            for (int i = 0; i < dx.Length; i++)
+            {
+                dx[i] += dy[i] - (MathF.Exp(y[i]) * sum);
+            }
+        }
     }
 }

@@ -43,42 +43,8 @@ public static partial class Ops
         Gemm.Multiply(transA, transB, m, n, k, 1f, a.Span, lda, b.Span, ldb, 0f, r.Span, n);
         if (Tape.ShouldRecord(a, b))
         {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var gs = g.Span;
-                if (a.RequiresGrad)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    if (!transA)
-                    {
-                        // dA = G·op(B)ᵀ   (m×k)
-                        Gemm.Multiply(false, !transB, m, k, n, 1f, gs, n, b.Span, ldb, 1f, ga, lda);
-                    }
-                    else
-                    {
-                        // A stored k×m: dA = op(B)·Gᵀ   (k×m)
-                        Gemm.Multiply(transB, true, k, m, n, 1f, b.Span, ldb, gs, n, 1f, ga, lda);
-                    }
-                }
-                if (b.RequiresGrad)
-                {
-                    var gb = b.EnsureGrad().Span;
-                    if (!transB)
-                    {
-                        // dB = op(A)ᵀ·G   (k×n)
-                        Gemm.Multiply(!transA, false, k, n, m, 1f, a.Span, lda, gs, n, 1f, gb, ldb);
-                    }
-                    else
-                    {
-                        // B stored n×k: dB = Gᵀ·op(A)   (n×k)
-                        Gemm.Multiply(true, transA, n, k, m, 1f, gs, n, a.Span, lda, 1f, gb, ldb);
-                    }
-                }
-            });
+            // One product: the batched backward with a batch of one (each product as alone).
+            RecordMatMulBackward(a, b, r, 1, transA, transB, m, n, k, lda, ldb, 0, 0, 0);
         }
         return r;
     }
@@ -111,40 +77,50 @@ public static partial class Ops
         Gemm.MultiplyBatched(batch, transA, transB, m, n, k, 1f, a.Span, lda, sa, b.Span, ldb, sb, 0f, r.Span, n, sc);
         if (Tape.ShouldRecord(a, b))
         {
-            Tape.Record(r, () =>
-            {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var gs = g.Span;
-                if (a.RequiresGrad)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    if (!transA)
-                    {
-                        Gemm.MultiplyBatched(batch, false, !transB, m, k, n, 1f, gs, n, sc, b.Span, ldb, sb, 1f, ga, lda, sa);
-                    }
-                    else
-                    {
-                        Gemm.MultiplyBatched(batch, transB, true, k, m, n, 1f, b.Span, ldb, sb, gs, n, sc, 1f, ga, lda, sa);
-                    }
-                }
-                if (b.RequiresGrad)
-                {
-                    var gb = b.EnsureGrad().Span;
-                    if (!transB)
-                    {
-                        Gemm.MultiplyBatched(batch, !transA, false, k, n, m, 1f, a.Span, lda, sa, gs, n, sc, 1f, gb, ldb, sb);
-                    }
-                    else
-                    {
-                        Gemm.MultiplyBatched(batch, true, transA, n, k, m, 1f, gs, n, sc, a.Span, lda, sa, 1f, gb, ldb, sb);
-                    }
-                }
-            });
+            RecordMatMulBackward(a, b, r, batch, transA, transB, m, n, k, lda, ldb, sa, sb, sc);
         }
         return r;
+    }
+
+    /// <summary>
+    /// Records the backward pass of C = op(A)·op(B) for a batch of products at strides <paramref name="sa"/>,
+    /// <paramref name="sb"/>, <paramref name="sc"/>: dA += G·op(B)ᵀ (or op(B)·Gᵀ when A is stored transposed) and
+    /// dB += op(A)ᵀ·G (or Gᵀ·op(A) when B is stored transposed), per product.
+    /// </summary>
+    private static void RecordMatMulBackward(Tensor a, Tensor b, Tensor r, int batch, bool transA, bool transB, int m, int n, int k, int lda, int ldb, int sa, int sb, int sc)
+    {
+        Tape.Record(r, () =>
+        {
+            if (r.Grad is not { } g)
+            {
+                return;
+            }
+            var gs = g.Span;
+            if (a.RequiresGrad)
+            {
+                var ga = a.EnsureGrad().Span;
+                if (!transA)
+                {
+                    Gemm.MultiplyBatched(batch, false, !transB, m, k, n, 1f, gs, n, sc, b.Span, ldb, sb, 1f, ga, lda, sa);
+                }
+                else
+                {
+                    Gemm.MultiplyBatched(batch, transB, true, k, m, n, 1f, b.Span, ldb, sb, gs, n, sc, 1f, ga, lda, sa);
+                }
+            }
+            if (b.RequiresGrad)
+            {
+                var gb = b.EnsureGrad().Span;
+                if (!transB)
+                {
+                    Gemm.MultiplyBatched(batch, !transA, false, k, n, m, 1f, a.Span, lda, sa, gs, n, sc, 1f, gb, ldb, sb);
+                }
+                else
+                {
+                    Gemm.MultiplyBatched(batch, true, transA, n, k, m, 1f, gs, n, sc, a.Span, lda, sa, 1f, gb, ldb, sb);
+                }
+            }
+        });
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
 namespace FastWeights.Autodiff;
@@ -25,12 +26,7 @@ public static partial class Ops
         {
             var xr = xs.Slice(row * n, n);
             var hr = xhat.AsSpan(row * n, n);
-            float mean = TensorPrimitives.Sum(xr) / n;
-            TensorPrimitives.Subtract(xr, mean, hr);
-            float var = TensorPrimitives.SumOfSquares(hr) / n;
-            float rs = 1f / MathF.Sqrt(var + eps);
-            rstd[row] = rs;
-            TensorPrimitives.Multiply(hr, rs, hr);
+            rstd[row] = LayerNormKernel.Normalize(xr, eps, hr);
             var yr = ys.Slice(row * n, n);
             if (gain is not null)
             {
@@ -60,35 +56,14 @@ public static partial class Ops
                 {
                     var gr = gs.Slice(row * n, n);
                     var hr = xhat.AsSpan(row * n, n);
-                    if (gain is not null && gain.RequiresGrad)
-                    {
-                        var gg = gain.EnsureGrad().Span;
-                        TensorPrimitives.MultiplyAdd(gr, hr, gg, gg); // dgain = Σ g ⊙ x̂
-                    }
-                    if (bias is not null && bias.RequiresGrad)
-                    {
-                        var gb = bias.EnsureGrad().Span;
-                        TensorPrimitives.Add(gb, gr, gb); // dbias = Σ g
-                    }
+                    LayerNormKernel.AccumulateParameterGradients<LayerNormKernel.RoundedMultiplyAdd>(
+                        gr, hr,
+                        gain is not null && gain.RequiresGrad ? gain.EnsureGrad().Span : default,
+                        bias is not null && bias.RequiresGrad ? bias.EnsureGrad().Span : default);
                     if (x.RequiresGrad)
                     {
-                        // dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dx̂ = g ⊙ gain
-                        if (gain is not null)
-                        {
-                            TensorPrimitives.Multiply(gr, gain.Span, dxhat);
-                        }
-                        else
-                        {
-                            gr.CopyTo(dxhat);
-                        }
-                        float m1 = TensorPrimitives.Sum(dxhat) / n;
-                        float m2 = TensorPrimitives.Dot(dxhat, hr) / n;
                         var gx = x.EnsureGrad().Span.Slice(row * n, n);
-                        float rs = rstd[row];
-                        for (int i = 0; i < n; i++)
-                        {
-                            gx[i] += rs * (dxhat[i] - m1 - (hr[i] * m2));
-                        }
+                        LayerNormKernel.InputGradient<LayerNormKernel.Accumulate>(gr, hr, gain is null ? default : gain.Span, rstd[row], dxhat, gx);
                     }
                 }
             });
@@ -129,14 +104,8 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(weight))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, weight, (gw, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var gw = weight.EnsureGrad().Span;
-                var gs = g.Span;
                 for (int i = 0; i < idCopy.Length; i++)
                 {
                     var row = gw.Slice(idCopy[i] * d, d);

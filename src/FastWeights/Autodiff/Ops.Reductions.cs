@@ -15,13 +15,9 @@ public static partial class Ops
         var r = Tensor.Scalar(Broadcast.SumDouble(a.Span) * scale);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.Add(ga, g.Span[0] * scale, ga);
-                }
+                TensorPrimitives.Add(ga, g[0] * scale, ga);
             });
         }
         return r;
@@ -62,14 +58,8 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 for (int o = 0; o < outer; o++)
                 {
                     var gi = gs.Slice(o * inner, inner);

@@ -10,13 +10,9 @@ public static partial class Ops
         var r = a.View(shape);
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, g) =>
             {
-                if (r.Grad is { } g)
-                {
-                    var ga = a.EnsureGrad().Span;
-                    TensorPrimitives.Add(ga, g.Span, ga);
-                }
+                TensorPrimitives.Add(ga, g, ga);
             });
         }
         return r;
@@ -44,14 +40,8 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 for (int o = 0; o < outer; o++)
                 {
                     var dstRow = ga.Slice((o * dim * inner) + (start * inner), block);
@@ -150,14 +140,8 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.Record(r, () =>
+            Tape.RecordUnary(r, a, (ga, gs) =>
             {
-                if (r.Grad is not { } g)
-                {
-                    return;
-                }
-                var ga = a.EnsureGrad().Span;
-                var gs = g.Span;
                 for (int i = 0; i < map.Length; i++)
                 {
                     ga[i] += gs[map[i]];

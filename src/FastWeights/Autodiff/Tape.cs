@@ -72,6 +72,19 @@ public sealed class Tape
     }
 
     /// <summary>
+    /// Records the backward action of a one-input op: when <paramref name="output"/> has a gradient g, runs
+    /// <paramref name="backward"/>(dL/d<paramref name="input"/> (created on first use), g), which accumulates into the former.
+    /// </summary>
+    internal static void RecordUnary(Tensor output, Tensor input, UnaryBackward backward) =>
+        Record(output, () =>
+        {
+            if (output.Grad is { } g)
+            {
+                backward(input.EnsureGrad().Span, g.Span);
+            }
+        });
+
+    /// <summary>
     /// Differentiates the scalar <paramref name="loss"/>: seeds its gradient with 1, runs every recorded
     /// action in reverse, and clears the tape. Leaf gradients accumulate across calls until zeroed.
     /// </summary>
@@ -112,3 +125,6 @@ public sealed class Tape
         public void Dispose() => noGradDepth--;
     }
 }
+
+/// <summary>The gradient step of a one-input op: accumulates into the input's gradient given the output's.</summary>
+internal delegate void UnaryBackward(Span<float> inputGrad, ReadOnlySpan<float> outputGrad);

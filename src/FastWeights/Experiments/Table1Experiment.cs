@@ -66,9 +66,9 @@ public static class Table1Experiment
         }
 
         // With J jobs on P cores each product may use P/J threads, so the jobs do not oversubscribe the machine.
-        int savedThreads = Gemm.MaxThreads;
+        int savedThreads = KernelThreads.MaxThreads;
         int jobs = Math.Min(settings.Jobs, plan.Count);
-        Gemm.MaxThreads = Math.Max(1, Environment.ProcessorCount / jobs);
+        KernelThreads.MaxThreads = Math.Max(1, Environment.ProcessorCount / jobs);
         try
         {
             if (jobs == 1)
@@ -84,7 +84,7 @@ public static class Table1Experiment
         }
         finally
         {
-            Gemm.MaxThreads = savedThreads;
+            KernelThreads.MaxThreads = savedThreads;
         }
         if (failure is not null)
         {

@@ -9,22 +9,6 @@ namespace FastWeights.Kernels;
 /// </summary>
 public static unsafe class Gemm
 {
-    private static int maxThreads = Environment.ProcessorCount;
-
-    /// <summary>
-    /// Most threads one product may use (default: <see cref="Environment.ProcessorCount"/>). Small products always
-    /// run on the calling thread. Changing it never changes a result.
-    /// </summary>
-    public static int MaxThreads
-    {
-        get => maxThreads;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            maxThreads = value;
-        }
-    }
-
     /// <summary>
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C. Row-major with leading dimensions
     /// <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/> (the row stride of each stored matrix).
@@ -35,7 +19,7 @@ public static unsafe class Gemm
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc) =>
-        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, KernelThreads.MaxThreads);
 
     /// <summary>
     /// As the public overload, using at most <paramref name="threads"/> threads (1 inside code that is already
@@ -97,7 +81,7 @@ public static unsafe class Gemm
         long cExtent = ((long)(m - 1) * ldc) + n;
         // Many small independent products: one product per task (each product is computed exactly as it would be
         // alone, so the result does not depend on the threads). Only when the C matrices do not overlap.
-        bool parallelOverBatch = maxThreads > 1 && batch > 1 && work < GemmDriver.ParallelWork
+        bool parallelOverBatch = KernelThreads.MaxThreads > 1 && batch > 1 && work < GemmDriver.ParallelWork
             && work * batch >= GemmDriver.ParallelWork && strideC >= cExtent;
         if (!parallelOverBatch)
         {
@@ -141,7 +125,7 @@ public static unsafe class Gemm
                 LengthB = bExtent,
                 LengthC = cExtent,
             };
-            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, batchJob.Run);
+            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.MaxThreads }, batchJob.Run);
         }
     }
 

@@ -8,6 +8,7 @@ namespace FastWeights.Kernels;
 /// y[i] = alpha · Σ_p X[i·rowStride + p·pStride] · v[p·vStride] + beta · y[i·yStride], i &lt; rows.
 /// Rows contiguous along p use dot products; rows contiguous along i use column updates (axpy).
 /// Single-threaded and in a fixed order, so results do not depend on the thread count. AVX2/FMA only.
+/// (Four FMA chains per dot product: not the order of <see cref="MatrixVector"/>, which the recorded runs also pin.)
 /// </summary>
 internal static unsafe class GemmVector
 {

@@ -14,6 +14,8 @@ internal static unsafe class StreamingKernels
     /// <summary>
     /// y[b, r] = Σ_c W[r, c] · x[b, c] + bias[r] for b &lt; <paramref name="batch"/>, r &lt; rows (empty bias: none).
     /// Four weight rows at a time against every batch row, so each weight row is read from memory once per call.
+    /// Two 8-lane FMA chains per row (the order of the fast-weight step's dot products); see <see cref="MatrixVector"/>
+    /// for the library's other matrix–vector orders.
     /// </summary>
     public static void MatVec(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int batch, int rows, int cols)
     {
@@ -67,15 +69,8 @@ internal static unsafe class StreamingKernels
     }
 
     /// <summary>y = (x − mean) / √(var + ε) ⊙ gain + bias over one row (biased variance, as <c>Ops.LayerNorm</c>); y may be x.</summary>
-    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float eps, Span<float> y)
-    {
-        int n = x.Length;
-        float mean = TensorPrimitives.Sum(x) / n;
-        TensorPrimitives.Subtract(x, mean, y);
-        float rs = 1f / MathF.Sqrt((TensorPrimitives.SumOfSquares(y) / n) + eps);
-        TensorPrimitives.Multiply(y, rs, y);
-        TensorPrimitives.FusedMultiplyAdd(y, gain, bias, y);
-    }
+    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float eps, Span<float> y) =>
+        LayerNormKernel.NormalizeAffine(x, gain, bias, eps, y);
 
     /// <summary>
     /// The same step one row at a time, in the order of the recurrence (the reference form, and the fallback of

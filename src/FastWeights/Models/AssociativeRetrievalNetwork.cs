@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FastWeights.Autodiff;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Nn;
 using FastWeights.Tasks;
 using FastWeights.Tensors;

@@ -1,3 +1,8 @@
+using FastWeights.Layers.AssociativeLstm;
+using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Layers.GruLn;
+using FastWeights.Layers.Lstm;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
 

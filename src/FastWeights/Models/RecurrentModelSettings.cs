@@ -1,3 +1,4 @@
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Models;
 
 namespace FastWeights.Training;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using FastWeights.Cli.Commands;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Training;
 
 namespace FastWeights.Tests.Cli;

@@ -89,15 +89,15 @@ public class GemmTests
         var rng = new Rng(9);
         const int Batch = 64, S = 32, Size = S * S;
         float[] a = Random(rng, Batch * Size), b = Random(rng, Size), c = new float[Batch * Size];
-        int saved = Gemm.MaxThreads;
+        int saved = KernelThreads.MaxThreads;
         try
         {
-            Gemm.MaxThreads = 2;
+            KernelThreads.MaxThreads = 2;
             Gemm.MultiplyBatched(Batch, false, true, S, S, S, 1f, a, S, Size, b, S, 0, 0f, c, S, Size);
         }
         finally
         {
-            Gemm.MaxThreads = saved;
+            KernelThreads.MaxThreads = saved;
         }
         float[] expected = new float[Size];
         for (int i = 0; i < Batch; i++)
@@ -116,20 +116,20 @@ public class GemmTests
         var rng = new Rng(42);
         float[] a = Random(rng, m * k), b = Random(rng, k * n);
         float[][] results = new float[3][];
-        int saved = Gemm.MaxThreads;
+        int saved = KernelThreads.MaxThreads;
         try
         {
             int[] threadCounts = [1, 2, 3];
             for (int t = 0; t < threadCounts.Length; t++)
             {
-                Gemm.MaxThreads = threadCounts[t];
+                KernelThreads.MaxThreads = threadCounts[t];
                 results[t] = new float[m * n];
                 Gemm.Multiply(transA, transB, m, n, k, 1f, a, transA ? m : k, b, transB ? k : n, 0f, results[t], n);
             }
         }
         finally
         {
-            Gemm.MaxThreads = saved;
+            KernelThreads.MaxThreads = saved;
         }
         Assert.True(results[0].AsSpan().SequenceEqual(results[1]), "1 thread vs 2 threads");
         Assert.True(results[0].AsSpan().SequenceEqual(results[2]), "1 thread vs 3 threads");

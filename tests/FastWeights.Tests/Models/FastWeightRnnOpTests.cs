@@ -1,6 +1,5 @@
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Models;

@@ -1,3 +1,4 @@
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Models;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;

@@ -1,7 +1,9 @@
 using System.Numerics;
 using FastWeights.Autodiff;
-using FastWeights.Kernels;
-using FastWeights.Models;
+using FastWeights.Layers.AssociativeLstm;
+using FastWeights.Layers.GruLn;
+using FastWeights.Layers.Lstm;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Models;

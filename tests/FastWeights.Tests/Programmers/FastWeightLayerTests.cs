@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Models;
 using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;

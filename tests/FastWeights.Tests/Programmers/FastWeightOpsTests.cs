@@ -1,3 +1,4 @@
+using FastWeights.Kernels;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
 using FastWeights.Tensors;
@@ -131,12 +132,12 @@ public class FastWeightOpsTests
     public void DeterministicAcrossThreadCounts(TestRule rule, FastWeightComputeMode mode)
     {
         var tc = new FastWeightTestCase(rule, 2, 3, 37, 8, 8, withState: true, seed: 5);
-        int before = FastWeightThreads.MaxThreads;
+        int before = KernelThreads.MaxThreads;
         try
         {
-            FastWeightThreads.MaxThreads = 1;
+            KernelThreads.MaxThreads = 1;
             var one = tc.ForwardBackward(mode, 8);
-            FastWeightThreads.MaxThreads = 4;
+            KernelThreads.MaxThreads = 4;
             var four = tc.ForwardBackward(mode, 8);
             for (int i = 0; i < one.Length; i++)
             {
@@ -145,7 +146,7 @@ public class FastWeightOpsTests
         }
         finally
         {
-            FastWeightThreads.MaxThreads = before;
+            KernelThreads.MaxThreads = before;
         }
     }
 

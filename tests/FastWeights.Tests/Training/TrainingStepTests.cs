@@ -35,11 +35,11 @@ public class TrainingStepTests
         const long Bound = 16 * 1024;
         var (step, inputs, targets, length) = Setup(pooled: true);
         // Up to 2 threads (this machine's cores): Parallel.For's own bookkeeping grows with the thread count.
-        int savedThreads = Gemm.MaxThreads;
+        int savedThreads = KernelThreads.MaxThreads;
         long perStep;
         try
         {
-            Gemm.MaxThreads = Math.Min(2, savedThreads);
+            KernelThreads.MaxThreads = Math.Min(2, savedThreads);
             for (int i = 0; i < 5; i++)
             {
                 step.Run(inputs, targets, targets.Length, length);
@@ -54,7 +54,7 @@ public class TrainingStepTests
         }
         finally
         {
-            Gemm.MaxThreads = savedThreads;
+            KernelThreads.MaxThreads = savedThreads;
         }
         Assert.True(perStep < Bound, $"{perStep} bytes allocated per step (bound {Bound})");
 

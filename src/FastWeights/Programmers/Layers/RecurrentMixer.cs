@@ -1,4 +1,5 @@
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Nn;
 using FastWeights.Tensors;
 

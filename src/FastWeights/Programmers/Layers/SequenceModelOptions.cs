@@ -1,4 +1,4 @@
-using FastWeights.Models;
+using FastWeights.Layers.FastWeightRnn;
 
 namespace FastWeights.Programmers.Layers;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using FastWeights.Kernels;
 
 namespace FastWeights.Programmers.Ops.Common;
 
@@ -47,7 +48,7 @@ internal static class ChunkwiseKernel
                 buf.SavedGram = Rent((long)p.Sequences * nChunks * slot);
             }
         }
-        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
+        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
             bool delta = p.Delta, keep = save && delta;
@@ -104,7 +105,7 @@ internal static class ChunkwiseKernel
     {
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
-        FastWeightThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
+        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
             (s, ws) => BackwardSequence(p, buf, chunk, nChunks, maxLen, s, ws));
     }
 

@@ -37,7 +37,7 @@ internal static class RecurrentKernel
         {
             buf.Saved = new float[(long)p.Sequences * ckCount * p.StateSize];
         }
-        FastWeightThreads.ForEach(p.Sequences, () => new float[p.ValueDim], (s, scratch) =>
+        KernelThreads.ForEach(p.Sequences, () => new float[p.ValueDim], (s, scratch) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
             var q = buf.Q.Span.Slice(s * T * dk, T * dk);
@@ -70,7 +70,7 @@ internal static class RecurrentKernel
     public static void Backward(FastWeightProblem p, FastWeightBuffers buf)
     {
         int ckCount = CheckpointCount(p.Steps);
-        FastWeightThreads.ForEach(p.Sequences, () => new BackwardWork(p), (s, work) => BackwardSequence(p, buf, s, ckCount, work));
+        KernelThreads.ForEach(p.Sequences, () => new BackwardWork(p), (s, work) => BackwardSequence(p, buf, s, ckCount, work));
     }
 
     private sealed class BackwardWork(FastWeightProblem p)

@@ -1,7 +1,9 @@
+using FastWeights.Autodiff;
 using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.Lstm;
 
 /// <summary>
 /// The fused whole-sequence LSTM as one differentiable op (see <see cref="LstmKernel"/> for the equations and
@@ -10,6 +12,9 @@ namespace FastWeights.Autodiff;
 /// </summary>
 public static class LstmOp
 {
+    // Workspaces for calls that bring none: rented per forward call, returned after its backward pass.
+    private static readonly WorkspacePool<LstmKernel.Workspace> Pool = new();
+
     /// <summary>
     /// All hidden states H (B×T×R) of an LSTM with h(−1) = c(−1) = 0.
     /// </summary>
@@ -17,29 +22,27 @@ public static class LstmOp
     /// <param name="wh">Recurrent weights, shape [4R, R] (pre-activation += h·Whᵀ).</param>
     /// <param name="workspace">
     /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
-    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// backward pass has run, so give each call in one graph its own. Null rents one from the op's pool (returned
+    /// once the backward pass has run, or at once when nothing is recorded).
     /// </param>
     public static Tensor Forward(Tensor u, Tensor wh, LstmKernel.Workspace? workspace = null)
     {
         ArgumentNullException.ThrowIfNull(u);
         ArgumentNullException.ThrowIfNull(wh);
         var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, static r => LstmKernel.GateCount * r, "LSTM");
-        workspace ??= new LstmKernel.Workspace(batch, steps, hidden);
-        workspace.Resize(batch, steps, hidden);
+        var pool = workspace is null ? Pool : null;
+        var ws = workspace ?? (Pool.TryRent(out var rented) ? rented : new LstmKernel.Workspace(batch, steps, hidden));
+        ws.Resize(batch, steps, hidden);
         var h = Tensor.Zeros(batch, steps, hidden);
-        LstmKernel.Forward(workspace, u.Span, wh.Span, h.Span);
+        LstmKernel.Forward(ws, u.Span, wh.Span, h.Span);
 
-        if (Tape.ShouldRecord(u, wh))
+        RecurrentShapes.RecordOrRelease(Tape.ShouldRecord(u, wh), h, ws, pool, g =>
         {
-            var ws = workspace;
-            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
-            {
-                LstmKernel.Backward(
-                    ws, wh.Span, g.Span,
-                    RecurrentShapes.GradOrEmpty(u),
-                    RecurrentShapes.GradOrEmpty(wh));
-            });
-        }
+            LstmKernel.Backward(
+                ws, wh.Span, g.Span,
+                RecurrentShapes.GradOrEmpty(u),
+                RecurrentShapes.GradOrEmpty(wh));
+        });
         return h;
     }
 }

@@ -1,8 +1,9 @@
 using FastWeights.Autodiff;
 using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The recurrent layer of Ba et al. 2016, §3, with its fast-weights-free baselines:
@@ -103,7 +104,7 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
             var h = state.HiddenState.AsSpan(b * r, r);
             var hOut = output.Slice(b * r, r);
             // a = W h(t) + u(t)
-            FastWeightRnnMath.MatVec(w, r, r, h, projectedInput.Slice(b * r, r), a);
+            MatrixVector.MultiplyAdd(w, r, r, h, projectedInput.Slice(b * r, r), a);
             if (!fast)
             {
                 Activate(a, ln, gain, bias, norm, hOut);
@@ -115,7 +116,7 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
                 TensorPrimitives.Max(a, 0f, hs);
                 for (int s = 0; s < Options.InnerSteps; s++)
                 {
-                    FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
+                    MatrixVector.MultiplyAdd(fastWeights, r, r, hs, a, z);
                     Activate(z, ln, gain, bias, norm, s == Options.InnerSteps - 1 ? hOut : hs);
                 }
                 // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ
@@ -130,7 +131,7 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
     {
         if (ln)
         {
-            FastWeightRnnMath.LayerNormRelu(z, gain, bias, FastWeightRnnKernel.LayerNormEpsilon, norm, h);
+            LayerNormKernel.FusedNormalizeRelu(z, gain, bias, FastWeightRnnKernel.LayerNormEpsilon, norm, h);
         }
         else
         {

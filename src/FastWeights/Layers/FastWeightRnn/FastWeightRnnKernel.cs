@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
-using FastWeights.Models;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The fused whole-sequence fast-weights RNN (Ba, Hinton, Mnih, Leibo, Ionescu, NIPS 2016, section 3), forward
@@ -63,14 +63,8 @@ public static class FastWeightRnnKernel
         CheckLength(u.Length, total, nameof(u));
         CheckLength(h.Length, total, nameof(h));
         CheckLength(w.Length, (long)hidden * hidden, nameof(w));
-        if (!gain.IsEmpty)
-        {
-            CheckLength(gain.Length, hidden, nameof(gain));
-        }
-        if (!bias.IsEmpty)
-        {
-            CheckLength(bias.Length, hidden, nameof(bias));
-        }
+        CheckOptional(gain.Length, hidden, nameof(gain));
+        CheckOptional(bias.Length, hidden, nameof(bias));
         int chunkCount = (batch + ChunkSize - 1) / ChunkSize;
         workspace.Prepare(batch, steps, hidden, options, chunkCount);
         if (!options.UseLayerNorm)
@@ -83,7 +77,7 @@ public static class FastWeightRnnKernel
             // Right factor of a(t) = h(t) Wᵀ + U(t) (rows).
             PackedPanelProduct.Pack(w.Span, hidden, hidden, true, workspace.PackedWeights);
         }
-        RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
+        KernelThreads.For(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
             int start = chunk * ChunkSize, end = Math.Min(batch, start + ChunkSize);
@@ -134,32 +128,17 @@ public static class FastWeightRnnKernel
         CheckLength(h.Length, total, nameof(h));
         CheckLength(dH.Length, total, nameof(dH));
         CheckLength(w.Length, (long)hidden * hidden, nameof(w));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU.Length, total, nameof(dU));
-        }
-        if (!dW.IsEmpty)
-        {
-            CheckLength(dW.Length, (long)hidden * hidden, nameof(dW));
-        }
+        CheckOptional(dU.Length, total, nameof(dU));
+        CheckOptional(dW.Length, (long)hidden * hidden, nameof(dW));
         if (!workspace.UseLayerNorm)
         {
             gain = default;
             dGain = default;
             dBias = default;
         }
-        if (!gain.IsEmpty)
-        {
-            CheckLength(gain.Length, hidden, nameof(gain));
-        }
-        if (!dGain.IsEmpty)
-        {
-            CheckLength(dGain.Length, hidden, nameof(dGain));
-        }
-        if (!dBias.IsEmpty)
-        {
-            CheckLength(dBias.Length, hidden, nameof(dBias));
-        }
+        CheckOptional(gain.Length, hidden, nameof(gain));
+        CheckOptional(dGain.Length, hidden, nameof(dGain));
+        CheckOptional(dBias.Length, hidden, nameof(dBias));
         bool wantW = !dW.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
         int chunkCount = (batch + ChunkSize - 1) / ChunkSize;
         if (!workspace.Explicit)
@@ -167,7 +146,7 @@ public static class FastWeightRnnKernel
             // Right factor of dh(t) = da(t) W (rows).
             PackedPanelProduct.Pack(w.Span, hidden, hidden, false, workspace.PackedWeights);
         }
-        RunChunks(chunkCount, maxDegreeOfParallelism, chunk =>
+        KernelThreads.For(chunkCount, maxDegreeOfParallelism, chunk =>
         {
             var scratch = workspace.RentScratch();
             var partialW = wantW ? workspace.PartialWeightGrad.AsSpan(chunk * hidden * hidden, hidden * hidden) : default;
@@ -255,7 +234,7 @@ public static class FastWeightRnnKernel
                     var hs = workspace.InnerStates.AsSpan(((t * innerSteps) + s) * hidden, hidden);
                     for (int j = 0; j < t; j++)
                     {
-                        scores[j] = options.Eta * workspace.DecayPowers[t - 1 - j] * FastWeightRnnMath.Dot(h.AsSpan(j * hidden, hidden), hs);
+                        scores[j] = options.Eta * workspace.DecayPowers[t - 1 - j] * MatrixVector.Dot(h.AsSpan(j * hidden, hidden), hs);
                     }
                 }
                 attention[t][s] = scores;
@@ -320,7 +299,7 @@ public static class FastWeightRnnKernel
             }
             else
             {
-                FastWeightRnnMath.MatVec(w, r, r, h.Slice((t - 1) * r, r), ut, a);
+                MatrixVector.MultiplyAdd(w, r, r, h.Slice((t - 1) * r, r), ut, a);
             }
             ForwardStep(ws, scratch, b, t, fastWeights, gain, bias, hAll);
             if (t < steps - 1)
@@ -368,7 +347,7 @@ public static class FastWeightRnnKernel
             }
             if (ws.Explicit)
             {
-                FastWeightRnnMath.MatVec(fastWeights, r, r, hs, a, z);
+                MatrixVector.MultiplyAdd(fastWeights, r, r, hs, a, z);
             }
             else
             {
@@ -388,7 +367,7 @@ public static class FastWeightRnnKernel
     {
         if (ln)
         {
-            rstd[slot] = FastWeightRnnMath.LayerNormRelu(z, gain, bias, LayerNormEpsilon, norm.Slice(slot * r, r), hOut);
+            rstd[slot] = LayerNormKernel.FusedNormalizeRelu(z, gain, bias, LayerNormEpsilon, norm.Slice(slot * r, r), hOut);
         }
         else
         {
@@ -405,7 +384,7 @@ public static class FastWeightRnnKernel
         if (ln)
         {
             // The ReLU mask is applied inside the layer norm's first backward pass.
-            FastWeightRnnMath.ReluLayerNormBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
+            LayerNormKernel.FusedReluBackward(d, hOut, norm.Slice(slot * r, r), rstd[slot], gain, dGain, dBias, dz);
         }
         else
         {
@@ -492,9 +471,9 @@ public static class FastWeightRnnKernel
             if (t < steps - 1)
             {
                 // A(t+1) = λ A(t) + η h(t+1) h(t+1)ᵀ: dh(t+1) += η (dA + dAᵀ) h(t+1); dA(t) = λ dA(t+1).
-                FastWeightRnnMath.MatVec(dA, r, r, ht, default, tmp);
+                MatrixVector.MultiplyAdd(dA, r, r, ht, default, tmp);
                 FastWeightRnnMath.AddMatTVec(dA, r, r, ht, 1f, tmp);
-                FastWeightRnnMath.Axpy(eta, tmp, dh);
+                MatrixVector.Axpy(eta, tmp, dh);
                 TensorPrimitives.Multiply(dA, lambda, dA);
             }
             int segment = t / segLen;
@@ -563,7 +542,7 @@ public static class FastWeightRnnKernel
             if (ws.Explicit)
             {
                 // dh_s = A(t)ᵀ dz = A(t) dz (A symmetric); dA(t) += dz h_sᵀ.
-                FastWeightRnnMath.MatVec(fastWeights, r, r, dz, default, dPrev);
+                MatrixVector.MultiplyAdd(fastWeights, r, r, dz, default, dPrev);
                 FastWeightRnnMath.AddOuter(dA, r, r, dz, 1f, hs);
             }
             else
@@ -627,22 +606,13 @@ public static class FastWeightRnnKernel
         }
     }
 
-    private static void RunChunks(int chunkCount, int maxDegreeOfParallelism, Action<int> body)
+    // An empty optional buffer passes.
+    private static void CheckOptional(long actual, long expected, string name)
     {
-        // No explicit limit: the library-wide thread limit of the matrix products.
-        if (maxDegreeOfParallelism < 0)
+        if (actual != 0)
         {
-            maxDegreeOfParallelism = Gemm.MaxThreads;
+            CheckLength(actual, expected, name);
         }
-        if (chunkCount <= 1 || maxDegreeOfParallelism == 1)
-        {
-            for (int c = 0; c < chunkCount; c++)
-            {
-                body(c);
-            }
-            return;
-        }
-        Parallel.For(0, chunkCount, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, body);
     }
 
     private static void CheckLength(long actual, long expected, string name)

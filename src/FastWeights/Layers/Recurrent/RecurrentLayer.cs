@@ -1,7 +1,7 @@
 using FastWeights.Nn;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.Recurrent;
 
 /// <summary>
 /// A recurrent layer that maps a whole input sequence x [B, T, D] to its hidden states H [B, T, R], in two parts:

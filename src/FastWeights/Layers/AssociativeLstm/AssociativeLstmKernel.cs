@@ -1,7 +1,9 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.AssociativeLstm;
 
 /// <summary>
 /// Fused whole-sequence Associative LSTM (Danihelka, Wayne, Uria, Kalchbrenner &amp; Graves, ICML 2016,
@@ -64,23 +66,12 @@ public static class AssociativeLstmKernel
     }
 
     /// <summary>
-    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R, S). Reusable:
-    /// a later forward pass overwrites it, so do not run another forward pass with the same workspace before
-    /// the backward pass of the previous one.
+    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R, S) (reuse rules: <see cref="RecurrentWorkspace"/>).
     /// </summary>
-    public sealed class Workspace
+    public sealed class Workspace : RecurrentWorkspace
     {
         /// <summary>Creates a workspace for the given sizes.</summary>
         public Workspace(int batch, int steps, int hidden, int copies) => Resize(batch, steps, hidden, copies);
-
-        /// <summary>Batch size B of the last <see cref="Resize"/>.</summary>
-        public int Batch { get; private set; }
-
-        /// <summary>Sequence length T of the last <see cref="Resize"/>.</summary>
-        public int Steps { get; private set; }
-
-        /// <summary>Real hidden size R (even) of the last <see cref="Resize"/>.</summary>
-        public int Hidden { get; private set; }
 
         /// <summary>Number of memory copies S of the last <see cref="Resize"/>.</summary>
         public int Copies { get; private set; }
@@ -109,12 +100,6 @@ public static class AssociativeLstmKernel
         /// <summary>Per-row scratch of 4R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
-        /// <summary>
-        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
-        /// saved activations are still in this workspace when its backward pass runs.
-        /// </summary>
-        public long Generation { get; internal set; }
-
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden, int copies)
         {
@@ -122,23 +107,18 @@ public static class AssociativeLstmKernel
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
             int width = ProjectionWidth(hidden);
-            Batch = batch;
-            Steps = steps;
-            Hidden = hidden;
-            Generation++;
+            SetSizes(batch, steps, hidden);
             Copies = copies;
             int rows = batch * steps;
-            PreActivations = Grow(PreActivations, rows * width);
-            Activations = Grow(Activations, rows * width);
-            Cells = Grow(Cells, copies * rows * hidden);
-            Retrieved = Grow(Retrieved, rows * hidden);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            PreActivationGrads = Grow(PreActivationGrads, rows * width);
-            Carry = Grow(Carry, (1 + copies) * batch * hidden);
-            Scratch = Grow(Scratch, 4 * hidden);
+            PreActivations = WorkspaceBuffer.Grow(PreActivations, rows * width);
+            Activations = WorkspaceBuffer.Grow(Activations, rows * width);
+            Cells = WorkspaceBuffer.Grow(Cells, copies * rows * hidden);
+            Retrieved = WorkspaceBuffer.Grow(Retrieved, rows * hidden);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            PreActivationGrads = WorkspaceBuffer.Grow(PreActivationGrads, rows * width);
+            Carry = WorkspaceBuffer.Grow(Carry, (1 + copies) * batch * hidden);
+            Scratch = WorkspaceBuffer.Grow(Scratch, 4 * hidden);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>
@@ -156,9 +136,9 @@ public static class AssociativeLstmKernel
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, copies = workspace.Copies;
         int k = r / 2, width = 9 * k, rows = batch * steps;
-        CheckLength(u, rows * width, nameof(u));
-        CheckLength(wh, width * r, nameof(wh));
-        CheckLength(h, rows * r, nameof(h));
+        RecurrentShapes.CheckLength(u, rows * width, nameof(u));
+        RecurrentShapes.CheckLength(wh, width * r, nameof(wh));
+        RecurrentShapes.CheckLength(h, rows * r, nameof(h));
         CheckPermutations(permutations, copies, k);
         var pre = workspace.PreActivations.AsSpan();
         var act = workspace.Activations.AsSpan();
@@ -265,16 +245,10 @@ public static class AssociativeLstmKernel
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, copies = workspace.Copies;
         int k = r / 2, width = 9 * k, rows = batch * steps;
-        CheckLength(wh, width * r, nameof(wh));
-        CheckLength(dH, rows * r, nameof(dH));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU, rows * width, nameof(dU));
-        }
-        if (!dWh.IsEmpty)
-        {
-            CheckLength(dWh, width * r, nameof(dWh));
-        }
+        RecurrentShapes.CheckLength(wh, width * r, nameof(wh));
+        RecurrentShapes.CheckLength(dH, rows * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, rows * width, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, width * r, nameof(dWh));
         CheckPermutations(permutations, copies, k);
         var pre = workspace.PreActivations.AsSpan();
         var act = workspace.Activations.AsSpan();
@@ -463,14 +437,6 @@ public static class AssociativeLstmKernel
                 }
                 seen[j] = true;
             }
-        }
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace FastWeights.Models;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The recurrent state of a <see cref="FastWeightRnnLayer"/> for step-by-step inference

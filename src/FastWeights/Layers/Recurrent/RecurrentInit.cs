@@ -1,7 +1,9 @@
-using FastWeights.Kernels;
+using FastWeights.Layers.AssociativeLstm;
+using FastWeights.Layers.GruLn;
+using FastWeights.Layers.Lstm;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.Recurrent;
 
 /// <summary>
 /// Initial parameter values for the recurrent baselines (<see cref="LstmKernel"/>, <see cref="GruLnKernel"/>,

@@ -1,7 +1,9 @@
+using FastWeights.Autodiff;
 using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.AssociativeLstm;
 
 /// <summary>
 /// The fused whole-sequence Associative LSTM (Danihelka et al. 2016) as one differentiable op (see
@@ -10,6 +12,9 @@ namespace FastWeights.Autodiff;
 /// </summary>
 public static class AssociativeLstmOp
 {
+    // Workspaces for calls that bring none: rented per forward call, returned after its backward pass.
+    private static readonly WorkspacePool<AssociativeLstmKernel.Workspace> Pool = new();
+
     /// <summary>All real hidden states H (B×T×R, each row [re | im] of R/2 complex units) with h(−1) = 0, c_s(−1) = 0.</summary>
     /// <param name="u">Input projections, shape [B, T, 9R/2] laid out [ĝ_f | ĝ_i | ĝ_o | r̂_i | r̂_o | û].</param>
     /// <param name="wh">Recurrent weights, shape [9R/2, R].</param>
@@ -19,7 +24,8 @@ public static class AssociativeLstmOp
     /// </param>
     /// <param name="workspace">
     /// Optional reusable workspace (resized here). It holds this call's saved activations until the tape's
-    /// backward pass has run, so give each call in one graph its own. Null allocates a fresh one.
+    /// backward pass has run, so give each call in one graph its own. Null rents one from the op's pool (returned
+    /// once the backward pass has run, or at once when nothing is recorded).
     /// </param>
     public static Tensor Forward(Tensor u, Tensor wh, int[][]? permutations = null, AssociativeLstmKernel.Workspace? workspace = null)
     {
@@ -28,22 +34,19 @@ public static class AssociativeLstmOp
         var (batch, steps, hidden) = RecurrentShapes.Check(u, wh, AssociativeLstmKernel.ProjectionWidth, "Associative LSTM");
         var perms = permutations ?? [Enumerable.Range(0, hidden / 2).ToArray()];
         int copies = perms.Length;
-        workspace ??= new AssociativeLstmKernel.Workspace(batch, steps, hidden, copies);
-        workspace.Resize(batch, steps, hidden, copies);
+        var pool = workspace is null ? Pool : null;
+        var ws = workspace ?? (Pool.TryRent(out var rented) ? rented : new AssociativeLstmKernel.Workspace(batch, steps, hidden, copies));
+        ws.Resize(batch, steps, hidden, copies);
         var h = Tensor.Zeros(batch, steps, hidden);
-        AssociativeLstmKernel.Forward(workspace, u.Span, wh.Span, perms, h.Span);
+        AssociativeLstmKernel.Forward(ws, u.Span, wh.Span, perms, h.Span);
 
-        if (Tape.ShouldRecord(u, wh))
+        RecurrentShapes.RecordOrRelease(Tape.ShouldRecord(u, wh), h, ws, pool, g =>
         {
-            var ws = workspace;
-            RecurrentShapes.RecordGuarded(h, () => ws.Generation, g =>
-            {
-                AssociativeLstmKernel.Backward(
-                    ws, wh.Span, perms, g.Span,
-                    RecurrentShapes.GradOrEmpty(u),
-                    RecurrentShapes.GradOrEmpty(wh));
-            });
-        }
+            AssociativeLstmKernel.Backward(
+                ws, wh.Span, perms, g.Span,
+                RecurrentShapes.GradOrEmpty(u),
+                RecurrentShapes.GradOrEmpty(wh));
+        });
         return h;
     }
 }

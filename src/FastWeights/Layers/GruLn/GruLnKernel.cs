@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.GruLn;
 
 /// <summary>
 /// Fused whole-sequence GRU with layer normalisation (GRU: Cho et al. 2014, update rule of Chung et al. 2014;
@@ -29,23 +31,12 @@ public static class GruLnKernel
     public const float Epsilon = 1e-5f;
 
     /// <summary>
-    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R). Reusable:
-    /// a later forward pass overwrites it, so do not run another forward pass with the same workspace before
-    /// the backward pass of the previous one.
+    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R) (reuse rules: <see cref="RecurrentWorkspace"/>).
     /// </summary>
-    public sealed class Workspace
+    public sealed class Workspace : RecurrentWorkspace
     {
         /// <summary>Creates a workspace for the given sizes.</summary>
         public Workspace(int batch, int steps, int hidden) => Resize(batch, steps, hidden);
-
-        /// <summary>Batch size B of the last <see cref="Resize"/>.</summary>
-        public int Batch { get; private set; }
-
-        /// <summary>Sequence length T of the last <see cref="Resize"/>.</summary>
-        public int Steps { get; private set; }
-
-        /// <summary>Hidden size R of the last <see cref="Resize"/>.</summary>
-        public int Hidden { get; private set; }
 
         /// <summary>Recurrent products s(t) = h(t−1)·Whᵀ, B×T×3R (zero at t = 0).</summary>
         public float[] Recurrent { get; private set; } = [];
@@ -74,35 +65,21 @@ public static class GruLnKernel
         /// <summary>Per-row scratch of 3R floats.</summary>
         public float[] Scratch { get; private set; } = [];
 
-        /// <summary>
-        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
-        /// saved activations are still in this workspace when its backward pass runs.
-        /// </summary>
-        public long Generation { get; internal set; }
-
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
-            Batch = batch;
-            Steps = steps;
-            Hidden = hidden;
-            Generation++;
+            SetSizes(batch, steps, hidden);
             int rows = batch * steps, gr = GateCount * hidden;
-            Recurrent = Grow(Recurrent, rows * gr);
-            Normalized = Grow(Normalized, rows * gr);
-            InverseStd = Grow(InverseStd, rows * GateCount);
-            Gates = Grow(Gates, rows * gr);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            InputGrads = Grow(InputGrads, rows * gr);
-            RecurrentGrads = Grow(RecurrentGrads, rows * gr);
-            Carry = Grow(Carry, batch * hidden);
-            Scratch = Grow(Scratch, gr);
+            Recurrent = WorkspaceBuffer.Grow(Recurrent, rows * gr);
+            Normalized = WorkspaceBuffer.Grow(Normalized, rows * gr);
+            InverseStd = WorkspaceBuffer.Grow(InverseStd, rows * GateCount);
+            Gates = WorkspaceBuffer.Grow(Gates, rows * gr);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            InputGrads = WorkspaceBuffer.Grow(InputGrads, rows * gr);
+            RecurrentGrads = WorkspaceBuffer.Grow(RecurrentGrads, rows * gr);
+            Carry = WorkspaceBuffer.Grow(Carry, batch * hidden);
+            Scratch = WorkspaceBuffer.Grow(Scratch, gr);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>
@@ -122,11 +99,11 @@ public static class GruLnKernel
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(u, batch * steps * gr, nameof(u));
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(lnGain, gr, nameof(lnGain));
-        CheckLength(lnBias, gr, nameof(lnBias));
-        CheckLength(h, batch * steps * r, nameof(h));
+        RecurrentShapes.CheckLength(u, batch * steps * gr, nameof(u));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(lnGain, gr, nameof(lnGain));
+        RecurrentShapes.CheckLength(lnBias, gr, nameof(lnBias));
+        RecurrentShapes.CheckLength(h, batch * steps * r, nameof(h));
         var rec = workspace.Recurrent.AsSpan();
         var norm = workspace.Normalized.AsSpan();
         var invStd = workspace.InverseStd.AsSpan();
@@ -164,7 +141,7 @@ public static class GruLnKernel
                 for (int k = 0; k < 2; k++)
                 {
                     var blk = g.Slice(k * r, r);
-                    inv[k] = Normalize(pre.Slice(k * r, r), xhat.Slice(k * r, r));
+                    inv[k] = LayerNormKernel.Normalize(pre.Slice(k * r, r), Epsilon, xhat.Slice(k * r, r));
                     TensorPrimitives.FusedMultiplyAdd(xhat.Slice(k * r, r), lnGain.Slice(k * r, r), lnBias.Slice(k * r, r), blk);
                     TensorPrimitives.Sigmoid(blk, blk);
                 }
@@ -173,7 +150,7 @@ public static class GruLnKernel
                 var preN = pre.Slice(2 * r, r);
                 TensorPrimitives.FusedMultiplyAdd(g[..r], s.Slice(2 * r, r), ur.Slice(2 * r, r), preN);
                 var n = g.Slice(2 * r, r);
-                inv[2] = Normalize(preN, xhat.Slice(2 * r, r));
+                inv[2] = LayerNormKernel.Normalize(preN, Epsilon, xhat.Slice(2 * r, r));
                 TensorPrimitives.FusedMultiplyAdd(xhat.Slice(2 * r, r), lnGain.Slice(2 * r, r), lnBias.Slice(2 * r, r), n);
                 TensorPrimitives.Tanh(n, n);
 
@@ -208,13 +185,13 @@ public static class GruLnKernel
     {
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(lnGain, gr, nameof(lnGain));
-        CheckLength(dH, batch * steps * r, nameof(dH));
-        CheckOptional(dU, batch * steps * gr, nameof(dU));
-        CheckOptional(dWh, gr * r, nameof(dWh));
-        CheckOptional(dLnGain, gr, nameof(dLnGain));
-        CheckOptional(dLnBias, gr, nameof(dLnBias));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(lnGain, gr, nameof(lnGain));
+        RecurrentShapes.CheckLength(dH, batch * steps * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, batch * steps * gr, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, gr * r, nameof(dWh));
+        RecurrentShapes.CheckOptional(dLnGain, gr, nameof(dLnGain));
+        RecurrentShapes.CheckOptional(dLnBias, gr, nameof(dLnBias));
         var rec = workspace.Recurrent.AsSpan();
         var norm = workspace.Normalized.AsSpan();
         var invStd = workspace.InverseStd.AsSpan();
@@ -250,8 +227,7 @@ public static class GruLnKernel
                     dy[(2 * r) + j] = dh * z * (1f - (n * n));     // through tanh of the candidate
                     dhIn[j] = dh * (1f - z);                       // direct path to h(t−1)
                 }
-                AccumulateLayerNormParams(dy.Slice(2 * r, r), xhat.Slice(2 * r, r), dLnGain, dLnBias, 2 * r);
-                LayerNormBackward(dy.Slice(2 * r, r), xhat.Slice(2 * r, r), lnGain.Slice(2 * r, r), inv[2], da.Slice(2 * r, r));
+                BlockLayerNormBackward(2, r, dy, xhat, lnGain, inv[2], dLnGain, dLnBias, da);
                 for (int j = 0; j < r; j++)
                 {
                     // a_n = U_n + r ⊙ s_n
@@ -261,8 +237,7 @@ public static class GruLnKernel
                 }
                 for (int k = 0; k < 2; k++)
                 {
-                    AccumulateLayerNormParams(dy.Slice(k * r, r), xhat.Slice(k * r, r), dLnGain, dLnBias, k * r);
-                    LayerNormBackward(dy.Slice(k * r, r), xhat.Slice(k * r, r), lnGain.Slice(k * r, r), inv[k], da.Slice(k * r, r));
+                    BlockLayerNormBackward(k, r, dy, xhat, lnGain, inv[k], dLnGain, dLnBias, da);
                 }
                 // a_r = U_r + s_r, a_z = U_z + s_z
                 da[..(2 * r)].CopyTo(ds[..(2 * r)]);
@@ -286,62 +261,19 @@ public static class GruLnKernel
         }
     }
 
-    /// <summary>xhat = (a − μ)/√(σ² + ε); returns 1/√(σ² + ε).</summary>
-    private static float Normalize(ReadOnlySpan<float> a, Span<float> xhat)
-    {
-        int r = a.Length;
-        float mean = TensorPrimitives.Sum(a) / r;
-        TensorPrimitives.Subtract(a, mean, xhat);
-        float variance = TensorPrimitives.SumOfSquares(xhat) / r;
-        float inv = 1f / MathF.Sqrt(variance + Epsilon);
-        TensorPrimitives.Multiply(xhat, inv, xhat);
-        return inv;
-    }
-
-    /// <summary>dγ += dy ⊙ xhat, dβ += dy, at <paramref name="offset"/>.</summary>
-    private static void AccumulateLayerNormParams(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, Span<float> dGain, Span<float> dBias, int offset)
-    {
-        int r = dy.Length;
-        if (!dGain.IsEmpty)
-        {
-            var dg = dGain.Slice(offset, r);
-            TensorPrimitives.FusedMultiplyAdd(dy, xhat, dg, dg);
-        }
-        if (!dBias.IsEmpty)
-        {
-            var db = dBias.Slice(offset, r);
-            TensorPrimitives.Add(dy, db, db);
-        }
-    }
-
     /// <summary>
-    /// da = inv · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)) with dx̂ = γ ⊙ dy (overwrites <paramref name="da"/>).
+    /// Backward of the layer norm of gate block <paramref name="k"/> (units k·R..(k+1)·R): dγ += dy ⊙ x̂, dβ += dy, and
+    /// da = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)) with dx̂ = γ ⊙ dy (overwrites the block of <paramref name="da"/>).
     /// </summary>
-    private static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gain, float inv, Span<float> da)
+    private static void BlockLayerNormBackward(
+        int k, int r, ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> lnGain, float inv,
+        Span<float> dLnGain, Span<float> dLnBias, Span<float> da)
     {
-        int r = dy.Length;
-        TensorPrimitives.Multiply(dy, gain, da);
-        float meanDx = TensorPrimitives.Sum(da) / r;
-        float meanDxX = TensorPrimitives.Dot(da, xhat) / r;
-        for (int j = 0; j < r; j++)
-        {
-            da[j] = inv * (da[j] - meanDx - (xhat[j] * meanDxX));
-        }
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
-        }
-    }
-
-    private static void CheckOptional(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (!span.IsEmpty)
-        {
-            CheckLength(span, needed, name);
-        }
+        var dyBlock = dy.Slice(k * r, r);
+        var xhatBlock = xhat.Slice(k * r, r);
+        LayerNormKernel.AccumulateParameterGradients<LayerNormKernel.FusedMultiplyAdd>(
+            dyBlock, xhatBlock, dLnGain.IsEmpty ? default : dLnGain.Slice(k * r, r), dLnBias.IsEmpty ? default : dLnBias.Slice(k * r, r));
+        var daBlock = da.Slice(k * r, r);
+        LayerNormKernel.InputGradient<LayerNormKernel.Overwrite>(dyBlock, xhatBlock, lnGain.Slice(k * r, r), inv, daBlock, daBlock);
     }
 }

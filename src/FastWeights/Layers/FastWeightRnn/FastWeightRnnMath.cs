@@ -2,87 +2,18 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
-/// Small SIMD matrix-vector helpers over row-major R×R matrices for the fast-weights RNN kernel
-/// (sizes are tiny, so these beat a general GEMM call). Each has a fixed summation order, so results do not
+/// Small SIMD helpers over row-major R×R matrices for the fast-weights RNN kernel (sizes are tiny, so these beat a
+/// general GEMM call): attention over the stored states, rank-1 and decay updates, ReLU masks; the plain
+/// matrix–vector product is <see cref="MatrixVector.MultiplyAdd"/>. Each has a fixed summation order, so results do not
 /// depend on threading.
 /// </summary>
 internal static class FastWeightRnnMath
 {
-    /// <summary>y[i] = init[i] + Σ_k m[i,k]·x[k] (init may be empty for 0); m is rows×cols row-major.</summary>
-    public static void MatVec(ReadOnlySpan<float> m, int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> init, Span<float> y)
-    {
-        if (m.Length < rows * cols || x.Length < cols || y.Length < rows || (!init.IsEmpty && init.Length < rows))
-        {
-            throw new ArgumentException("MatVec: span too short.");
-        }
-        ref float mr = ref MemoryMarshal.GetReference(m);
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        bool hasInit = !init.IsEmpty;
-        ref float ir = ref MemoryMarshal.GetReference(init);
-        int i = 0;
-        for (; i + 4 <= rows; i += 4)
-        {
-            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
-            ref float r1 = ref Unsafe.Add(ref r0, cols);
-            ref float r2 = ref Unsafe.Add(ref r1, cols);
-            ref float r3 = ref Unsafe.Add(ref r2, cols);
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            int k = 0;
-            for (; k + 8 <= cols; k += 8)
-            {
-                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), xv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), xv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)k), xv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)k), xv, a3);
-            }
-            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-            for (; k < cols; k++)
-            {
-                float xk = Unsafe.Add(ref xr, k);
-                s0 += Unsafe.Add(ref r0, k) * xk;
-                s1 += Unsafe.Add(ref r1, k) * xk;
-                s2 += Unsafe.Add(ref r2, k) * xk;
-                s3 += Unsafe.Add(ref r3, k) * xk;
-            }
-            if (hasInit)
-            {
-                s0 += Unsafe.Add(ref ir, i);
-                s1 += Unsafe.Add(ref ir, i + 1);
-                s2 += Unsafe.Add(ref ir, i + 2);
-                s3 += Unsafe.Add(ref ir, i + 3);
-            }
-            Unsafe.Add(ref yr, i) = s0;
-            Unsafe.Add(ref yr, i + 1) = s1;
-            Unsafe.Add(ref yr, i + 2) = s2;
-            Unsafe.Add(ref yr, i + 3) = s3;
-        }
-        for (; i < rows; i++)
-        {
-            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
-            var a0 = Vector256<float>.Zero;
-            int k = 0;
-            for (; k + 8 <= cols; k += 8)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), Vector256.LoadUnsafe(ref xr, (nuint)k), a0);
-            }
-            float s0 = Vector256.Sum(a0);
-            for (; k < cols; k++)
-            {
-                s0 += Unsafe.Add(ref r0, k) * Unsafe.Add(ref xr, k);
-            }
-            Unsafe.Add(ref yr, i) = hasInit ? s0 + Unsafe.Add(ref ir, i) : s0;
-        }
-    }
-
     /// <summary>
     /// Efficient-form attention, forward, in one pass over the stored states m (rows×cols): for each row j,
     /// s_j = c[j]·(m_j·x) and z += s_j·m_j, i.e. z += mᵀ(c ⊙ m x) = A(t) h_s with m_j = h(j+1), c_j = η λ^{t−1−j}.
@@ -136,7 +67,7 @@ internal static class FastWeightRnnMath
         if (i < rows)
         {
             var row = m.Slice(i * cols, cols);
-            Axpy(c[i] * Dot(row, x), row, z);
+            MatrixVector.Axpy(c[i] * MatrixVector.Dot(row, x), row, z);
         }
     }
 
@@ -219,11 +150,11 @@ internal static class FastWeightRnnMath
         if (i < rows)
         {
             var row = m.Slice(i * cols, cols);
-            float p = c[i] * Dot(row, x), q = c[i] * Dot(row, dz);
-            Axpy(q, row, dx);
+            float p = c[i] * MatrixVector.Dot(row, x), q = c[i] * MatrixVector.Dot(row, dz);
+            MatrixVector.Axpy(q, row, dx);
             var drow = dm.Slice(i * cols, cols);
-            Axpy(q, x, drow);
-            Axpy(p, dz, drow);
+            MatrixVector.Axpy(q, x, drow);
+            MatrixVector.Axpy(p, dz, drow);
         }
     }
 
@@ -315,7 +246,7 @@ internal static class FastWeightRnnMath
         for (; p < count; p++)
         {
             int i0 = nonZero[p];
-            Axpy(alpha * Unsafe.Add(ref xr, i0), m.Slice(i0 * cols, cols), y);
+            MatrixVector.Axpy(alpha * Unsafe.Add(ref xr, i0), m.Slice(i0 * cols, cols), y);
         }
         if (pooled is not null)
         {
@@ -335,7 +266,7 @@ internal static class FastWeightRnnMath
             float xi = x[i];
             if (xi != 0f)
             {
-                Axpy(alpha * xi, y, m.Slice(i * cols, cols));
+                MatrixVector.Axpy(alpha * xi, y, m.Slice(i * cols, cols));
             }
         }
     }
@@ -365,54 +296,6 @@ internal static class FastWeightRnnMath
                 Unsafe.Add(ref row, k) = (Unsafe.Add(ref row, k) * lambda) + (Unsafe.Add(ref hr, k) * c);
             }
         }
-    }
-
-    /// <summary>y += a·x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (x.Length > y.Length)
-        {
-            throw new ArgumentException("Axpy: span too short.");
-        }
-        int n = x.Length;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        var av = Vector256.Create(a);
-        int k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), av, Vector256.LoadUnsafe(ref yr, (nuint)k)).StoreUnsafe(ref yr, (nuint)k);
-        }
-        for (; k < n; k++)
-        {
-            Unsafe.Add(ref yr, k) += a * Unsafe.Add(ref xr, k);
-        }
-    }
-
-    /// <summary>Dot product Σ_k x[k]·y[k] with a fixed summation order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        if (x.Length > y.Length)
-        {
-            throw new ArgumentException("Dot: span too short.");
-        }
-        int n = x.Length;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        var acc = Vector256<float>.Zero;
-        int k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)k), Vector256.LoadUnsafe(ref yr, (nuint)k), acc);
-        }
-        float s = Vector256.Sum(acc);
-        for (; k < n; k++)
-        {
-            s += Unsafe.Add(ref xr, k) * Unsafe.Add(ref yr, k);
-        }
-        return s;
     }
 
     /// <summary>dest[k] = d[k] where h[k] &gt; 0, else 0 (the ReLU derivative applied through its output h).</summary>
@@ -476,178 +359,6 @@ internal static class FastWeightRnnMath
             {
                 Unsafe.Add(ref tr, k) += Unsafe.Add(ref or, k);
             }
-        }
-    }
-
-    /// <summary>
-    /// Layer normalization of one example followed by ReLU: n = (z − mean)/sqrt(var + eps), h = max(0, g⊙n + β)
-    /// (g = 1, β = 0 when empty). Writes n and returns rstd = 1/sqrt(var + eps). Three fused passes over z.
-    /// </summary>
-    public static float LayerNormRelu(ReadOnlySpan<float> z, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float epsilon, Span<float> normalized, Span<float> h)
-    {
-        int n = z.Length;
-        if (normalized.Length < n || h.Length < n || (!gain.IsEmpty && gain.Length < n) || (!bias.IsEmpty && bias.Length < n))
-        {
-            throw new ArgumentException("LayerNormRelu: span too short.");
-        }
-        ref float zr = ref MemoryMarshal.GetReference(z);
-        ref float nr = ref MemoryMarshal.GetReference(normalized);
-        ref float hr = ref MemoryMarshal.GetReference(h);
-        int k = 0;
-        var acc = Vector256<float>.Zero;
-        for (; k + 8 <= n; k += 8)
-        {
-            acc += Vector256.LoadUnsafe(ref zr, (nuint)k);
-        }
-        float sum = Vector256.Sum(acc);
-        for (; k < n; k++)
-        {
-            sum += Unsafe.Add(ref zr, k);
-        }
-        float mean = sum / n;
-        var meanV = Vector256.Create(mean);
-        acc = Vector256<float>.Zero;
-        k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            var d = Vector256.LoadUnsafe(ref zr, (nuint)k) - meanV;
-            d.StoreUnsafe(ref nr, (nuint)k);
-            acc = Vector256.FusedMultiplyAdd(d, d, acc);
-        }
-        float squares = Vector256.Sum(acc);
-        for (; k < n; k++)
-        {
-            float d = Unsafe.Add(ref zr, k) - mean;
-            Unsafe.Add(ref nr, k) = d;
-            squares += d * d;
-        }
-        float rstd = 1f / MathF.Sqrt((squares / n) + epsilon);
-        bool hasGain = !gain.IsEmpty, hasBias = !bias.IsEmpty;
-        ref float gr = ref MemoryMarshal.GetReference(gain);
-        ref float br = ref MemoryMarshal.GetReference(bias);
-        var rstdV = Vector256.Create(rstd);
-        k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            var v = Vector256.LoadUnsafe(ref nr, (nuint)k) * rstdV;
-            v.StoreUnsafe(ref nr, (nuint)k);
-            var y = hasGain ? v * Vector256.LoadUnsafe(ref gr, (nuint)k) : v;
-            if (hasBias)
-            {
-                y += Vector256.LoadUnsafe(ref br, (nuint)k);
-            }
-            Vector256.Max(y, Vector256<float>.Zero).StoreUnsafe(ref hr, (nuint)k);
-        }
-        for (; k < n; k++)
-        {
-            float v = Unsafe.Add(ref nr, k) * rstd;
-            Unsafe.Add(ref nr, k) = v;
-            float y = hasGain ? v * Unsafe.Add(ref gr, k) : v;
-            if (hasBias)
-            {
-                y += Unsafe.Add(ref br, k);
-            }
-            Unsafe.Add(ref hr, k) = MathF.Max(y, 0f);
-        }
-        return rstd;
-    }
-
-    /// <summary>
-    /// Backward of h = max(0, g⊙n + β) through the ReLU and the layer norm in one call: dy = d where h &gt; 0, else 0,
-    /// then as <see cref="LayerNormBackward"/> (the mask is applied in its first pass). <paramref name="dz"/> may alias
-    /// <paramref name="d"/>.
-    /// </summary>
-    public static void ReluLayerNormBackward(ReadOnlySpan<float> d, ReadOnlySpan<float> h, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
-        MaskedLayerNormBackward(d, h, normalized, rstd, gain, dGain, dBias, dz);
-
-    /// <summary>
-    /// Backward of layer normalization given dy = dL/d(g⊙n + β): accumulates dg += dy⊙n and dβ += dy (when those
-    /// spans are not empty) and writes dz = rstd·(dn − mean(dn) − n·mean(dn⊙n)) with dn = g⊙dy. <paramref name="dz"/>
-    /// may alias <paramref name="dy"/>. Two fused passes.
-    /// </summary>
-    public static void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz) =>
-        MaskedLayerNormBackward(dy, default, normalized, rstd, gain, dGain, dBias, dz);
-
-    /// <summary>Layer-norm backward with an optional ReLU mask: dy[k] counts only where mask[k] &gt; 0 (no mask when empty).</summary>
-    private static void MaskedLayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, ReadOnlySpan<float> normalized, float rstd, ReadOnlySpan<float> gain, Span<float> dGain, Span<float> dBias, Span<float> dz)
-    {
-        int n = dy.Length;
-        if (!mask.IsEmpty && mask.Length < n)
-        {
-            throw new ArgumentException("LayerNormBackward: span too short.");
-        }
-        bool masked = !mask.IsEmpty;
-        ref float mkr = ref MemoryMarshal.GetReference(mask);
-        if (normalized.Length < n || dz.Length < n || (!gain.IsEmpty && gain.Length < n) || (!dGain.IsEmpty && dGain.Length < n) || (!dBias.IsEmpty && dBias.Length < n))
-        {
-            throw new ArgumentException("LayerNormBackward: span too short.");
-        }
-        ref float dyr = ref MemoryMarshal.GetReference(dy);
-        ref float nr = ref MemoryMarshal.GetReference(normalized);
-        ref float gr = ref MemoryMarshal.GetReference(gain);
-        ref float dgr = ref MemoryMarshal.GetReference(dGain);
-        ref float dbr = ref MemoryMarshal.GetReference(dBias);
-        ref float dzr = ref MemoryMarshal.GetReference(dz);
-        bool hasGain = !gain.IsEmpty, wantG = !dGain.IsEmpty, wantB = !dBias.IsEmpty;
-        // Pass 1: parameter gradients, dn = g⊙dy (into dz), Σ dn and Σ dn⊙n.
-        var sumV = Vector256<float>.Zero;
-        var dotV = Vector256<float>.Zero;
-        int k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            var d = Vector256.LoadUnsafe(ref dyr, (nuint)k);
-            if (masked)
-            {
-                d &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref mkr, (nuint)k), Vector256<float>.Zero);
-            }
-            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
-            if (wantG)
-            {
-                Vector256.FusedMultiplyAdd(d, x, Vector256.LoadUnsafe(ref dgr, (nuint)k)).StoreUnsafe(ref dgr, (nuint)k);
-            }
-            if (wantB)
-            {
-                (Vector256.LoadUnsafe(ref dbr, (nuint)k) + d).StoreUnsafe(ref dbr, (nuint)k);
-            }
-            var dn = hasGain ? d * Vector256.LoadUnsafe(ref gr, (nuint)k) : d;
-            dn.StoreUnsafe(ref dzr, (nuint)k);
-            sumV += dn;
-            dotV = Vector256.FusedMultiplyAdd(dn, x, dotV);
-        }
-        float sum = Vector256.Sum(sumV), dot = Vector256.Sum(dotV);
-        for (; k < n; k++)
-        {
-            float d = masked && !(Unsafe.Add(ref mkr, k) > 0f) ? 0f : Unsafe.Add(ref dyr, k);
-            float x = Unsafe.Add(ref nr, k);
-            if (wantG)
-            {
-                Unsafe.Add(ref dgr, k) += d * x;
-            }
-            if (wantB)
-            {
-                Unsafe.Add(ref dbr, k) += d;
-            }
-            float dn = hasGain ? d * Unsafe.Add(ref gr, k) : d;
-            Unsafe.Add(ref dzr, k) = dn;
-            sum += dn;
-            dot += dn * x;
-        }
-        float meanDn = sum / n, meanDnN = dot / n;
-        // Pass 2: dz = rstd·(dn − meanDn − n·meanDnN).
-        var meanV = Vector256.Create(meanDn);
-        var meanNV = Vector256.Create(meanDnN);
-        var rstdV = Vector256.Create(rstd);
-        k = 0;
-        for (; k + 8 <= n; k += 8)
-        {
-            var dn = Vector256.LoadUnsafe(ref dzr, (nuint)k);
-            var x = Vector256.LoadUnsafe(ref nr, (nuint)k);
-            ((dn - meanV - (x * meanNV)) * rstdV).StoreUnsafe(ref dzr, (nuint)k);
-        }
-        for (; k < n; k++)
-        {
-            float dn = Unsafe.Add(ref dzr, k);
-            Unsafe.Add(ref dzr, k) = (dn - meanDn - (Unsafe.Add(ref nr, k) * meanDnN)) * rstd;
         }
     }
 }

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
+using FastWeights.Autodiff;
 using FastWeights.Kernels;
-using FastWeights.Models;
 using FastWeights.Tensors;
 
-namespace FastWeights.Autodiff;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The fused whole-sequence fast-weights RNN as one differentiable op (Ba et al. 2016, section 3; see
@@ -13,7 +12,7 @@ public static class FastWeightRnnOp
 {
     // Workspaces are rented per forward call and returned after the backward action runs (or at once when
     // nothing is recorded), so steady-state training reuses their buffers.
-    private static readonly ConcurrentBag<FastWeightRnnWorkspace> WorkspacePool = [];
+    private static readonly WorkspacePool<FastWeightRnnWorkspace> Pool = new();
 
     /// <summary>
     /// Runs the recurrence and returns all hidden states H = h(1..T), B×T×R.
@@ -57,7 +56,7 @@ public static class FastWeightRnnOp
         }
 
         var h = Tensor.Zeros(batch, steps, hidden);
-        if (!WorkspacePool.TryTake(out var workspace))
+        if (!Pool.TryRent(out var workspace))
         {
             workspace = new FastWeightRnnWorkspace();
         }
@@ -66,7 +65,7 @@ public static class FastWeightRnnOp
         bool record = Tape.ShouldRecord(u, w) || (gain?.RequiresGrad == true) || (bias?.RequiresGrad == true);
         if (!record || !Tape.IsGradEnabled)
         {
-            WorkspacePool.Add(workspace);
+            Pool.Return(workspace);
             return h;
         }
         Tape.Record(h, () =>
@@ -82,7 +81,7 @@ public static class FastWeightRnnOp
                     bias?.RequiresGrad == true ? Memory(bias.EnsureGrad()) : default,
                     maxDegreeOfParallelism);
             }
-            WorkspacePool.Add(workspace);
+            Pool.Return(workspace);
         });
         return h;
     }

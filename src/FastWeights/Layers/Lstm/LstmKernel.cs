@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
+using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.Lstm;
 
 /// <summary>
 /// Fused whole-sequence LSTM (Hochreiter &amp; Schmidhuber 1997, with forget gate, no peepholes) with a
@@ -24,23 +26,12 @@ public static class LstmKernel
     public const int GateCount = 4;
 
     /// <summary>
-    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R). Reusable:
-    /// a later forward pass overwrites it, so do not run another forward pass with the same workspace before
-    /// the backward pass of the previous one.
+    /// Buffers saved by <see cref="Forward"/> for <see cref="Backward"/>, sized for one (B, T, R) (reuse rules: <see cref="RecurrentWorkspace"/>).
     /// </summary>
-    public sealed class Workspace
+    public sealed class Workspace : RecurrentWorkspace
     {
         /// <summary>Creates a workspace for the given sizes.</summary>
         public Workspace(int batch, int steps, int hidden) => Resize(batch, steps, hidden);
-
-        /// <summary>Batch size B of the last <see cref="Resize"/>.</summary>
-        public int Batch { get; private set; }
-
-        /// <summary>Sequence length T of the last <see cref="Resize"/>.</summary>
-        public int Steps { get; private set; }
-
-        /// <summary>Hidden size R of the last <see cref="Resize"/>.</summary>
-        public int Hidden { get; private set; }
 
         /// <summary>Gate activations after their nonlinearities, B×T×4R in the order [i | f | g | o].</summary>
         public float[] Gates { get; private set; } = [];
@@ -60,32 +51,18 @@ public static class LstmKernel
         /// <summary>Backward: carried dL/dh(t) and dL/dc(t) from later steps, 2·B×R.</summary>
         public float[] Carry { get; private set; } = [];
 
-        /// <summary>
-        /// Incremented by every <see cref="Resize"/> and every forward pass, so that an op can tell whether its
-        /// saved activations are still in this workspace when its backward pass runs.
-        /// </summary>
-        public long Generation { get; internal set; }
-
         /// <summary>Sets the sizes, growing the buffers when needed (never shrinks them).</summary>
         public void Resize(int batch, int steps, int hidden)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
-            Batch = batch;
-            Steps = steps;
-            Hidden = hidden;
-            Generation++;
+            SetSizes(batch, steps, hidden);
             int rows = batch * steps;
-            Gates = Grow(Gates, rows * GateCount * hidden);
-            Cells = Grow(Cells, rows * hidden);
-            TanhCells = Grow(TanhCells, rows * hidden);
-            PreviousHidden = Grow(PreviousHidden, rows * hidden);
-            PreActivationGrads = Grow(PreActivationGrads, rows * GateCount * hidden);
-            Carry = Grow(Carry, 2 * batch * hidden);
+            Gates = WorkspaceBuffer.Grow(Gates, rows * GateCount * hidden);
+            Cells = WorkspaceBuffer.Grow(Cells, rows * hidden);
+            TanhCells = WorkspaceBuffer.Grow(TanhCells, rows * hidden);
+            PreviousHidden = WorkspaceBuffer.Grow(PreviousHidden, rows * hidden);
+            PreActivationGrads = WorkspaceBuffer.Grow(PreActivationGrads, rows * GateCount * hidden);
+            Carry = WorkspaceBuffer.Grow(Carry, 2 * batch * hidden);
         }
-
-        private static float[] Grow(float[] buffer, int length) => buffer.Length >= length ? buffer : new float[length];
     }
 
     /// <summary>
@@ -101,9 +78,9 @@ public static class LstmKernel
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.Generation++;
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(u, batch * steps * gr, nameof(u));
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(h, batch * steps * r, nameof(h));
+        RecurrentShapes.CheckLength(u, batch * steps * gr, nameof(u));
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(h, batch * steps * r, nameof(h));
         var gates = workspace.Gates.AsSpan();
         var cells = workspace.Cells.AsSpan();
         var tanhCells = workspace.TanhCells.AsSpan();
@@ -173,16 +150,10 @@ public static class LstmKernel
     {
         ArgumentNullException.ThrowIfNull(workspace);
         int batch = workspace.Batch, steps = workspace.Steps, r = workspace.Hidden, gr = GateCount * r;
-        CheckLength(wh, gr * r, nameof(wh));
-        CheckLength(dH, batch * steps * r, nameof(dH));
-        if (!dU.IsEmpty)
-        {
-            CheckLength(dU, batch * steps * gr, nameof(dU));
-        }
-        if (!dWh.IsEmpty)
-        {
-            CheckLength(dWh, gr * r, nameof(dWh));
-        }
+        RecurrentShapes.CheckLength(wh, gr * r, nameof(wh));
+        RecurrentShapes.CheckLength(dH, batch * steps * r, nameof(dH));
+        RecurrentShapes.CheckOptional(dU, batch * steps * gr, nameof(dU));
+        RecurrentShapes.CheckOptional(dWh, gr * r, nameof(dWh));
         var gates = workspace.Gates.AsSpan();
         var cells = workspace.Cells.AsSpan();
         var tanhCells = workspace.TanhCells.AsSpan();
@@ -236,14 +207,6 @@ public static class LstmKernel
         if (!dU.IsEmpty)
         {
             TensorPrimitives.Add(dU[..(rows * gr)], dPre[..(rows * gr)], dU[..(rows * gr)]);
-        }
-    }
-
-    private static void CheckLength(ReadOnlySpan<float> span, int needed, string name)
-    {
-        if (span.Length < needed)
-        {
-            throw new ArgumentException($"{name} has {span.Length} elements, {needed} are needed.", name);
         }
     }
 }

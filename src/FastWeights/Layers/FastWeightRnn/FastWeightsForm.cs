@@ -1,4 +1,4 @@
-namespace FastWeights.Models;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// How the fused fast-weights RNN op evaluates the fast-memory term A(t)·h_s (Ba et al. 2016, section 3).

@@ -1,4 +1,4 @@
-namespace FastWeights.Models;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// Hyper-parameters of the fused fast-weights RNN op (Ba, Hinton, Mnih, Leibo, Ionescu, NIPS 2016, section 3):

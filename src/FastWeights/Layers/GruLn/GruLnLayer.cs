@@ -1,47 +1,32 @@
-using FastWeights.Autodiff;
-using FastWeights.Kernels;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Models;
+namespace FastWeights.Layers.GruLn;
 
 /// <summary>
 /// GRU with layer normalisation (Ba, Kiros &amp; Hinton 2016) as one fused op (<see cref="GruLnOp"/>). Parameters:
 /// <c>input_weight</c> [3R, D], <c>input_bias</c> [3R], <c>recurrent_weight</c> [3R, R], <c>ln_gain</c> and
 /// <c>ln_bias</c> [3R] (where layer norm sits: see <see cref="GruLnKernel"/>). Initialisation: <see cref="RecurrentInit"/>.
 /// </summary>
-public sealed class GruLnLayer : RecurrentLayer
+public sealed class GruLnLayer : ProjectedRecurrentLayer
 {
     /// <summary>Creates the layer.</summary>
     public GruLnLayer(Rng rng, int inputSize, int hiddenSize)
+        : base(
+            hiddenSize,
+            RecurrentInit.InputWeights(rng, GruLnKernel.GateCount * hiddenSize, inputSize),
+            RecurrentInit.GruLnBias(hiddenSize),
+            RecurrentInit.GruLnRecurrentWeights(rng, hiddenSize))
     {
-        HiddenSize = hiddenSize;
-        InputWeight = RegisterParameter("input_weight", RecurrentInit.InputWeights(rng, GruLnKernel.GateCount * hiddenSize, inputSize));
-        InputBias = RegisterParameter("input_bias", RecurrentInit.GruLnBias(hiddenSize));
-        RecurrentWeight = RegisterParameter("recurrent_weight", RecurrentInit.GruLnRecurrentWeights(rng, hiddenSize));
         Gain = RegisterParameter("ln_gain", RecurrentInit.GruLnGain(hiddenSize));
         Bias = RegisterParameter("ln_bias", RecurrentInit.GruLnLayerNormBias(hiddenSize));
     }
-
-    /// <inheritdoc />
-    public override int HiddenSize { get; }
-
-    /// <summary>Wx, [3R, D].</summary>
-    public Tensor InputWeight { get; }
-
-    /// <summary>b, [3R].</summary>
-    public Tensor InputBias { get; }
-
-    /// <summary>Wh, [3R, R].</summary>
-    public Tensor RecurrentWeight { get; }
 
     /// <summary>Layer-norm gains, [3R].</summary>
     public Tensor Gain { get; }
 
     /// <summary>Layer-norm biases, [3R].</summary>
     public Tensor Bias { get; }
-
-    /// <inheritdoc />
-    public override Tensor Project(Tensor x) => Ops.Linear(x, InputWeight, InputBias);
 
     /// <inheritdoc />
     public override Tensor Recur(Tensor u) => GruLnOp.Forward(u, RecurrentWeight, Gain, Bias);

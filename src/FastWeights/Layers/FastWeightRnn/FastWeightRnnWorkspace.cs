@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
-using FastWeights.Models;
+using FastWeights.Kernels;
 
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// Buffers of the fused fast-weights RNN kernel (llm.c style): what <see cref="FastWeightRnnKernel.Forward"/>
@@ -12,7 +11,7 @@ namespace FastWeights.Kernels;
 /// </summary>
 public sealed class FastWeightRnnWorkspace
 {
-    private readonly ConcurrentBag<Scratch> scratchPool = [];
+    private readonly WorkspacePool<Scratch> scratchPool = new();
 
     /// <summary>Creates an empty workspace; buffers are sized by the first forward pass.</summary>
     public FastWeightRnnWorkspace()
@@ -86,38 +85,38 @@ public sealed class FastWeightRnnWorkspace
         HasForward = false;
 
         long rows = (long)batch * steps;
-        PreActivation = Grow(PreActivation, rows * hidden);
+        PreActivation = WorkspaceBuffer.Grow(PreActivation, rows * hidden);
         if (UseFastWeights)
         {
-            InnerStates = Grow(InnerStates, rows * InnerSteps * hidden);
+            InnerStates = WorkspaceBuffer.Grow(InnerStates, rows * InnerSteps * hidden);
         }
         if (UseLayerNorm)
         {
-            Normalized = Grow(Normalized, rows * InnerSteps * hidden);
-            InverseStd = Grow(InverseStd, rows * InnerSteps);
+            Normalized = WorkspaceBuffer.Grow(Normalized, rows * InnerSteps * hidden);
+            InverseStd = WorkspaceBuffer.Grow(InverseStd, rows * InnerSteps);
         }
-        DecayPowers = Grow(DecayPowers, steps + 1);
+        DecayPowers = WorkspaceBuffer.Grow(DecayPowers, steps + 1);
         double power = 1.0;
         for (int k = 0; k <= steps; k++)
         {
             DecayPowers[k] = (float)power;
             power *= Lambda;
         }
-        AttentionCoefficients = Grow(AttentionCoefficients, steps);
+        AttentionCoefficients = WorkspaceBuffer.Grow(AttentionCoefficients, steps);
         for (int k = 0; k < steps; k++)
         {
             AttentionCoefficients[k] = Eta * DecayPowers[steps - 1 - k];
         }
-        PackedWeights = Grow(PackedWeights, PackedPanelProduct.PackedLength(hidden, hidden));
-        PartialWeightGrad = Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
-        PartialGainGrad = Grow(PartialGainGrad, (long)chunkCount * hidden);
-        PartialBiasGrad = Grow(PartialBiasGrad, (long)chunkCount * hidden);
+        PackedWeights = WorkspaceBuffer.Grow(PackedWeights, PackedPanelProduct.PackedLength(hidden, hidden));
+        PartialWeightGrad = WorkspaceBuffer.Grow(PartialWeightGrad, (long)chunkCount * hidden * hidden);
+        PartialGainGrad = WorkspaceBuffer.Grow(PartialGainGrad, (long)chunkCount * hidden);
+        PartialBiasGrad = WorkspaceBuffer.Grow(PartialBiasGrad, (long)chunkCount * hidden);
     }
 
     /// <summary>Takes a scratch block sized for the current configuration (reused across calls).</summary>
     internal Scratch RentScratch()
     {
-        while (scratchPool.TryTake(out var scratch))
+        while (scratchPool.TryRent(out var scratch))
         {
             if (scratch.Fits(Steps, Hidden, Explicit))
             {
@@ -128,16 +127,7 @@ public sealed class FastWeightRnnWorkspace
     }
 
     /// <summary>Gives a scratch block back.</summary>
-    internal void ReturnScratch(Scratch scratch) => scratchPool.Add(scratch);
-
-    private static float[] Grow(float[] buffer, long length)
-    {
-        if (length > Array.MaxLength)
-        {
-            throw new OutOfMemoryException($"The fast-weights RNN workspace needs {length} floats in one buffer.");
-        }
-        return buffer.Length >= length ? buffer : new float[length];
-    }
+    internal void ReturnScratch(Scratch scratch) => scratchPool.Return(scratch);
 
     /// <summary>Per-worker scratch: vectors of length R, the lockstep chunk's gradient rows and memory gradients, and the explicit-form matrices.</summary>
     internal sealed class Scratch

@@ -1,4 +1,4 @@
-namespace FastWeights.Kernels;
+namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// What <see cref="FastWeightRnnKernel.Trace"/> records for one sequence: the hidden states, the fast-weight
