@@ -20,9 +20,12 @@ public static partial class Ops
         TensorPrimitives.Exp(a.Span, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, g) =>
+            Tape.Record(r, () =>
             {
-                TensorPrimitives.MultiplyAdd(g, r.Span, ga, ga); // ∂e^x/∂x = e^x
+                if (Tape.TryGetGradients(r, a, out var ga, out var g))
+                {
+                    TensorPrimitives.MultiplyAdd(g, r.Span, ga, ga); // ∂e^x/∂x = e^x
+                }
             });
         }
         return r;
@@ -84,12 +87,15 @@ public static partial class Ops
         TOp.Forward(a.Span, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, gs) =>
+            Tape.Record(r, () =>
             {
-                var y = r.Span;
-                for (int i = 0; i < ga.Length; i++)
+                if (Tape.TryGetGradients(r, a, out var ga, out var gs))
                 {
-                    TOp.AccumulateGrad(ref ga[i], gs[i], y[i]);
+                    var y = r.Span;
+                    for (int i = 0; i < ga.Length; i++)
+                    {
+                        TOp.AccumulateGrad(ref ga[i], gs[i], y[i]);
+                    }
                 }
             });
         }
@@ -153,12 +159,15 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, gs) =>
+            Tape.Record(r, () =>
             {
-                var ys = r.Span;
-                for (int o = 0; o < ga.Length; o += n)
+                if (Tape.TryGetGradients(r, a, out var ga, out var gs))
                 {
-                    TOp.AccumulateGrad(gs.Slice(o, n), ys.Slice(o, n), ga.Slice(o, n));
+                    var ys = r.Span;
+                    for (int o = 0; o < ga.Length; o += n)
+                    {
+                        TOp.AccumulateGrad(gs.Slice(o, n), ys.Slice(o, n), ga.Slice(o, n));
+                    }
                 }
             });
         }

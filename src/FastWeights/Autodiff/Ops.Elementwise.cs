@@ -27,9 +27,12 @@ public static partial class Ops
         TensorPrimitives.Multiply(a.Span, s, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, g) =>
+            Tape.Record(r, () =>
             {
-                TensorPrimitives.MultiplyAdd(g, s, ga, ga);
+                if (Tape.TryGetGradients(r, a, out var ga, out var g))
+                {
+                    TensorPrimitives.MultiplyAdd(g, s, ga, ga);
+                }
             });
         }
         return r;
@@ -42,9 +45,12 @@ public static partial class Ops
         TensorPrimitives.Add(a.Span, c, r.Span);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, g) =>
+            Tape.Record(r, () =>
             {
-                TensorPrimitives.Add(ga, g, ga);
+                if (Tape.TryGetGradients(r, a, out var ga, out var g))
+                {
+                    TensorPrimitives.Add(ga, g, ga);
+                }
             });
         }
         return r;

@@ -104,12 +104,15 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(weight))
         {
-            Tape.RecordUnary(r, weight, (gw, gs) =>
+            Tape.Record(r, () =>
             {
-                for (int i = 0; i < idCopy.Length; i++)
+                if (Tape.TryGetGradients(r, weight, out var gw, out var gs))
                 {
-                    var row = gw.Slice(idCopy[i] * d, d);
-                    TensorPrimitives.Add(row, gs.Slice(i * d, d), row);
+                    for (int i = 0; i < idCopy.Length; i++)
+                    {
+                        var row = gw.Slice(idCopy[i] * d, d);
+                        TensorPrimitives.Add(row, gs.Slice(i * d, d), row);
+                    }
                 }
             });
         }

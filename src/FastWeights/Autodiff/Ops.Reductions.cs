@@ -15,9 +15,12 @@ public static partial class Ops
         var r = Tensor.Scalar(Broadcast.SumDouble(a.Span) * scale);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, g) =>
+            Tape.Record(r, () =>
             {
-                TensorPrimitives.Add(ga, g[0] * scale, ga);
+                if (Tape.TryGetGradients(r, a, out var ga, out var g))
+                {
+                    TensorPrimitives.Add(ga, g[0] * scale, ga);
+                }
             });
         }
         return r;
@@ -58,15 +61,18 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, gs) =>
+            Tape.Record(r, () =>
             {
-                for (int o = 0; o < outer; o++)
+                if (Tape.TryGetGradients(r, a, out var ga, out var gs))
                 {
-                    var gi = gs.Slice(o * inner, inner);
-                    for (int j = 0; j < dim; j++)
+                    for (int o = 0; o < outer; o++)
                     {
-                        var d = ga.Slice(((o * dim) + j) * inner, inner);
-                        TensorPrimitives.MultiplyAdd(gi, scale, d, d);
+                        var gi = gs.Slice(o * inner, inner);
+                        for (int j = 0; j < dim; j++)
+                        {
+                            var d = ga.Slice(((o * dim) + j) * inner, inner);
+                            TensorPrimitives.MultiplyAdd(gi, scale, d, d);
+                        }
                     }
                 }
             });

@@ -10,9 +10,12 @@ public static partial class Ops
         var r = a.View(shape);
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, g) =>
+            Tape.Record(r, () =>
             {
-                TensorPrimitives.Add(ga, g, ga);
+                if (Tape.TryGetGradients(r, a, out var ga, out var g))
+                {
+                    TensorPrimitives.Add(ga, g, ga);
+                }
             });
         }
         return r;
@@ -40,12 +43,15 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, gs) =>
+            Tape.Record(r, () =>
             {
-                for (int o = 0; o < outer; o++)
+                if (Tape.TryGetGradients(r, a, out var ga, out var gs))
                 {
-                    var dstRow = ga.Slice((o * dim * inner) + (start * inner), block);
-                    TensorPrimitives.Add(dstRow, gs.Slice(o * block, block), dstRow);
+                    for (int o = 0; o < outer; o++)
+                    {
+                        var dstRow = ga.Slice((o * dim * inner) + (start * inner), block);
+                        TensorPrimitives.Add(dstRow, gs.Slice(o * block, block), dstRow);
+                    }
                 }
             });
         }
@@ -140,11 +146,14 @@ public static partial class Ops
         }
         if (Tape.ShouldRecord(a))
         {
-            Tape.RecordUnary(r, a, (ga, gs) =>
+            Tape.Record(r, () =>
             {
-                for (int i = 0; i < map.Length; i++)
+                if (Tape.TryGetGradients(r, a, out var ga, out var gs))
                 {
-                    ga[i] += gs[map[i]];
+                    for (int i = 0; i < map.Length; i++)
+                    {
+                        ga[i] += gs[map[i]];
+                    }
                 }
             });
         }

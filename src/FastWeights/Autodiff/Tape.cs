@@ -72,17 +72,21 @@ public sealed class Tape
     }
 
     /// <summary>
-    /// Records the backward action of a one-input op: when <paramref name="output"/> has a gradient g, runs
-    /// <paramref name="backward"/>(dL/d<paramref name="input"/> (created on first use), g), which accumulates into the former.
+    /// In the backward action of a one-input op: false when <paramref name="output"/> received no gradient, else the
+    /// gradient of <paramref name="input"/> to accumulate into (created on first use) and the output's gradient.
     /// </summary>
-    internal static void RecordUnary(Tensor output, Tensor input, UnaryBackward backward) =>
-        Record(output, () =>
+    internal static bool TryGetGradients(Tensor output, Tensor input, out Span<float> inputGrad, out ReadOnlySpan<float> outputGrad)
+    {
+        if (output.Grad is not { } g)
         {
-            if (output.Grad is { } g)
-            {
-                backward(input.EnsureGrad().Span, g.Span);
-            }
-        });
+            inputGrad = default;
+            outputGrad = default;
+            return false;
+        }
+        inputGrad = input.EnsureGrad().Span;
+        outputGrad = g.Span;
+        return true;
+    }
 
     /// <summary>
     /// Differentiates the scalar <paramref name="loss"/>: seeds its gradient with 1, runs every recorded
@@ -125,6 +129,3 @@ public sealed class Tape
         public void Dispose() => noGradDepth--;
     }
 }
-
-/// <summary>The gradient step of a one-input op: accumulates into the input's gradient given the output's.</summary>
-internal delegate void UnaryBackward(Span<float> inputGrad, ReadOnlySpan<float> outputGrad);
