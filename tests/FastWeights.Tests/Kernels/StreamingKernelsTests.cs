@@ -1,4 +1,5 @@
 using FastWeights.Kernels;
+using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Decay;
 using FastWeights.Programmers.Ops.GatedDelta;
 using FastWeights.Tensors;
@@ -58,13 +59,20 @@ public sealed class StreamingKernelsTests
             var got = new float[dv];
             if (delta)
             {
-                GatedDeltaRuleRecurrent.Step(s0, q, k, v, alpha, beta, want);
+                GatedDeltaRuleOp.Step(s0, q, k, v, alpha, beta, want);
             }
             else
             {
-                DecayAttentionRecurrent.Step(s0, q, k, v, alpha, want);
+                DecayAttentionOp.Step(s0, q, k, v, alpha, want);
             }
-            StreamingKernels.FastWeightStep(delta, s1, q, k, v, alpha, beta, got, work);
+            if (delta)
+            {
+                StreamingKernels.FastWeightStep<GatedDeltaRule>(s1, q, k, v, alpha, beta, got, work);
+            }
+            else
+            {
+                StreamingKernels.FastWeightStep<DecayedSumRule>(s1, q, k, v, alpha, beta, got, work);
+            }
             for (int i = 0; i < dv; i++)
             {
                 Close(want[i], got[i]);

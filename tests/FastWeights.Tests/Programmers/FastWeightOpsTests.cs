@@ -176,10 +176,10 @@ public class FastWeightOpsTests
             var (q, k, v, a, be) = (Token(tc.Q, dk), Token(tc.K, dk), Token(tc.V, dv), Token(tc.Alpha, 0), Token(tc.Beta, 0));
             var o = rule switch
             {
-                TestRule.Linear => FastWeights.Programmers.Ops.Linear.LinearAttentionRecurrent.Step(state, q, k, v),
-                TestRule.Decay => FastWeights.Programmers.Ops.Decay.DecayAttentionRecurrent.Step(state, q, k, v, a),
-                TestRule.Delta => FastWeights.Programmers.Ops.Delta.DeltaRuleRecurrent.Step(state, q, k, v, be),
-                _ => FastWeights.Programmers.Ops.GatedDelta.GatedDeltaRuleRecurrent.Step(state, q, k, v, a, be),
+                TestRule.Linear => FastWeights.Programmers.Ops.Linear.LinearAttentionOp.Step(state, q, k, v),
+                TestRule.Decay => FastWeights.Programmers.Ops.Decay.DecayAttentionOp.Step(state, q, k, v, a),
+                TestRule.Delta => FastWeights.Programmers.Ops.Delta.DeltaRuleOp.Step(state, q, k, v, be),
+                _ => FastWeights.Programmers.Ops.GatedDelta.GatedDeltaRuleOp.Step(state, q, k, v, a, be),
             };
             for (int s = 0; s < b * h; s++)
             {

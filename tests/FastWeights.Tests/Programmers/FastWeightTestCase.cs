@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Programmers.Layers;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
 using FastWeights.Programmers.Ops.Decay;
@@ -26,8 +27,13 @@ internal sealed class FastWeightTestCase
     {
         Rule = rule;
         var rng = new Rng(seed);
-        Problem = new FastWeightProblem(batch, heads, steps, dk, dv, Delta: rule is TestRule.Delta or TestRule.GatedDelta,
-            Gated: rule is TestRule.Decay or TestRule.GatedDelta);
+        Problem = new FastWeightProblem(batch, heads, steps, dk, dv, rule switch
+        {
+            TestRule.Linear => FastWeightRule.Linear,
+            TestRule.Decay => FastWeightRule.Decay,
+            TestRule.Delta => FastWeightRule.Delta,
+            _ => FastWeightRule.GatedDelta,
+        });
         Q = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
         K = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
         if (Problem.Delta)

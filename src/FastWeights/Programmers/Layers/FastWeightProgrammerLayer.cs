@@ -2,10 +2,7 @@ using FastWeights.Autodiff;
 using FastWeights.Kernels;
 using FastWeights.Nn;
 using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Decay;
-using FastWeights.Programmers.Ops.Delta;
-using FastWeights.Programmers.Ops.GatedDelta;
-using FastWeights.Programmers.Ops.Linear;
+using FastWeights.Programmers.Ops.Common;
 using FastWeights.Tensors;
 using TapeOps = FastWeights.Autodiff.Ops;
 
@@ -86,9 +83,9 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// <summary>Value size per head d_v.</summary>
     public int ValueDim { get; }
 
-    private bool IsDelta => Options.Rule is FastWeightRule.Delta or FastWeightRule.GatedDelta;
+    private bool IsDelta => Options.Rule.IsDelta();
 
-    private bool IsGated => Options.Rule is FastWeightRule.Decay or FastWeightRule.GatedDelta;
+    private bool IsGated => Options.Rule.HasDecay();
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Forward(x, null).Output;
@@ -111,17 +108,11 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
         alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
         var mode = Options.Mode;
-        if (mode == FastWeightComputeMode.Parallel && IsDelta)
+        if (mode == FastWeightComputeMode.Parallel && !Options.Rule.HasParallelForm())
         {
             mode = FastWeightComputeMode.Chunkwise;
         }
-        var (o, final) = Options.Rule switch
-        {
-            FastWeightRule.Linear => LinearAttentionOp.Forward(q, k, v, initialState, mode, Options.ChunkSize),
-            FastWeightRule.Decay => DecayAttentionOp.Forward(q, k, v, alpha!, initialState, mode, Options.ChunkSize),
-            FastWeightRule.Delta => DeltaRuleOp.Forward(q, k, v, beta!, initialState, mode, Options.ChunkSize),
-            _ => GatedDeltaRuleOp.Forward(q, k, v, alpha!, beta!, initialState, mode, Options.ChunkSize),
-        };
+        var (o, final) = FastWeightOpCore.Forward(Options.Rule, q, k, v, alpha, beta, initialState, mode, Options.ChunkSize);
         var perToken = TapeOps.Transpose(o, 1, 2); // [B, T, H, d_v]
         return (Readout(perToken, b, t), final);
     }
@@ -217,20 +208,33 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
 
         // Per head: the rule's update of S and o = S q, then LayerNorm_head(o).
+        switch (Options.Rule)
+        {
+            case FastWeightRule.Linear: StepHeads<SumRule>(state, s, v, b); break;
+            case FastWeightRule.Decay: StepHeads<DecayedSumRule>(state, s, v, b); break;
+            case FastWeightRule.Delta: StepHeads<DeltaRule>(state, s, v, b); break;
+            default: StepHeads<GatedDeltaRule>(state, s, v, b); break;
+        }
+        StreamingKernels.MatVec(outProj.Weight.Span, default, s.O, y, b, d, cv);
+        state.Position++;
+    }
+
+    // For each (batch, head): S ← the rule's update, o = S q (into s.O), then LayerNorm_head(o).
+    private void StepHeads<TRule>(FastWeightLayerState state, FastWeightStepScratch s, float[] v, int b)
+        where TRule : struct, IFastWeightRule
+    {
         var fast = state.FastWeights.Span;
-        int size = ValueDim * f;
+        int f = FeatureDim, size = ValueDim * f;
         for (int r = 0; r < b * Heads; r++)
         {
             var o = s.O.AsSpan(r * ValueDim, ValueDim);
-            StreamingKernels.FastWeightStep(IsDelta, fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
-                v.AsSpan(r * ValueDim, ValueDim), IsGated ? s.Alpha[r] : 1f, IsDelta ? s.Beta[r] : 1f, o, s.Work);
+            StreamingKernels.FastWeightStep<TRule>(fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
+                v.AsSpan(r * ValueDim, ValueDim), TRule.HasDecay ? s.Alpha[r] : 1f, TRule.IsDelta ? s.Beta[r] : 1f, o, s.Work);
             if (outNorm is not null)
             {
                 StreamingKernels.LayerNorm(o, outNorm.Weight.Span, outNorm.Bias.Span, outNorm.Eps, o);
             }
         }
-        StreamingKernels.MatVec(outProj.Weight.Span, default, s.O, y, b, d, cv);
-        state.Position++;
     }
 
     /// <summary>The step through the generic tape ops (under no-grad), the reference the fast step is tested against.</summary>
@@ -249,13 +253,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var kt = k.View(b, Heads, FeatureDim);
         var vt = v.View(b, Heads, ValueDim);
         var s = state.FastWeights;
-        var o = Options.Rule switch
-        {
-            FastWeightRule.Linear => LinearAttentionRecurrent.Step(s, qt, kt, vt),
-            FastWeightRule.Decay => DecayAttentionRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads)),
-            FastWeightRule.Delta => DeltaRuleRecurrent.Step(s, qt, kt, vt, beta!.View(b, Heads)),
-            _ => GatedDeltaRuleRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads), beta!.View(b, Heads)),
-        };
+        var o = FastWeightOpCore.Step(Options.Rule, s, qt, kt, vt, alpha?.View(b, Heads), beta?.View(b, Heads));
         state.Position++;
         return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
     }
