@@ -158,7 +158,10 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         return y;
     }
 
-    internal static FastWeightLayerState AsState(SequenceMixerState? state) =>
+    /// <inheritdoc/>
+    public override void StepInto(SequenceMixerState state, ReadOnlySpan<float> x, Span<float> y) => StepInto(AsState(state), x, y);
+
+    private static FastWeightLayerState AsState(SequenceMixerState? state) =>
         state as FastWeightLayerState ?? throw new ArgumentException($"expected the state of a {nameof(FastWeightProgrammerLayer)}, got {state?.GetType().Name ?? "null"}", nameof(state));
 
     /// <summary>
