@@ -226,57 +226,6 @@ internal static unsafe class StreamingKernels
         }
     }
 
-    /// <summary>
-    /// The short causal depthwise convolution for one token and then SiLU, over C channels: with the history
-    /// h [K − 1, C] (oldest first) and the new input u [C], y_c = bias_c + Σ_{j&lt;K−1} w[c, j]·h[j, c] + w[c, K − 1]·u_c
-    /// (the order of <c>CausalDepthwiseConvOp</c>), then y ← y·σ(y); the history shifts by one token and takes u.
-    /// u is overwritten (it holds σ(y) afterwards).
-    /// </summary>
-    public static void ConvolveSilu(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> history, Span<float> u, Span<float> y, int kernel)
-    {
-        int c = u.Length, hist = kernel - 1;
-        if (weight.Length != c * kernel || bias.Length != c || history.Length != hist * c || y.Length != c)
-        {
-            throw new ArgumentException($"ConvolveSilu needs w [{c}, {kernel}], bias and y [{c}], history [{hist}, {c}].");
-        }
-        fixed (float* w = weight, bp = bias, h = history, up = u, yp = y)
-        {
-            if (kernel == 4)
-            {
-                float* h1 = h + c, h2 = h1 + c;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* wc = w + (4 * (nint)ci);
-                    float acc = bp[ci];
-                    acc += wc[0] * h[ci];
-                    acc += wc[1] * h1[ci];
-                    acc += wc[2] * h2[ci];
-                    yp[ci] = acc + (wc[3] * up[ci]);
-                }
-            }
-            else
-            {
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* wc = w + ((nint)ci * kernel);
-                    float acc = bp[ci];
-                    for (int j = 0; j < hist; j++)
-                    {
-                        acc += wc[j] * h[((nint)j * c) + ci];
-                    }
-                    yp[ci] = acc + (wc[hist] * up[ci]);
-                }
-            }
-        }
-        if (hist > 0)
-        {
-            history[c..].CopyTo(history);
-            u.CopyTo(history.Slice((hist - 1) * c, c));
-        }
-        TensorPrimitives.Sigmoid(y, u);
-        TensorPrimitives.Multiply(y, u, y);
-    }
-
     // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row
     // (stream: prefetch the following four rows past the caches).
     private static void Dot4(float* w0, int cols, float* x, bool stream, out float s0, out float s1, out float s2, out float s3)

@@ -188,9 +188,10 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         float[] q = s.Q, k = s.K, v = s.V;
         if (qConv is not null)
         {
-            q = ConvolveSilu(qConv, state.QueryHistory!, s.Q, s.QConv!, b);
-            k = ConvolveSilu(kConv!, state.KeyHistory!, s.K, s.KConv!, b);
-            v = ConvolveSilu(vConv!, state.ValueHistory!, s.V, s.VConv!, b);
+            qConv.StepSilu(state.QueryHistory!, s.Q, s.QConv!, b);
+            kConv!.StepSilu(state.KeyHistory!, s.K, s.KConv!, b);
+            vConv!.StepSilu(state.ValueHistory!, s.V, s.VConv!, b);
+            (q, k, v) = (s.QConv!, s.KConv!, s.VConv!);
         }
 
         // φ and its normalisation per (batch, head); β = σ(w_β·x + b_β), α = σ(w_α·x + b_α).
@@ -290,19 +291,6 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
     }
 
-    // y = SiLU(conv(u)) per sequence with its history [K − 1, C], which then takes u; u is overwritten. Returns y.
-    private static float[] ConvolveSilu(ShortConv conv, Tensor history, float[] u, float[] y, int b)
-    {
-        int kernel = conv.Weight.Dim(1), c = conv.Weight.Dim(0);
-        var h = history.Span;
-        for (int bi = 0; bi < b; bi++)
-        {
-            StreamingKernels.ConvolveSilu(conv.Weight.Span, conv.Bias.Span, h.Slice(bi * (kernel - 1) * c, (kernel - 1) * c),
-                u.AsSpan(bi * c, c), y.AsSpan(bi * c, c), kernel);
-        }
-        return y;
-    }
-
     // dst = norm(φ(src)) for one head: the feature map and normalisation of FeatureMaps, without the tape.
     private void Features(ReadOnlySpan<float> src, Span<float> dst, Span<float> rectified)
     {
@@ -382,14 +370,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var history = which switch { 0 => state.QueryHistory!, 1 => state.KeyHistory!, _ => state.ValueHistory! };
         var y = conv.Forward(u, history);
         // Shift the history left by one token and append u (T = 1 when streaming).
-        int b = u.Dim(0), c = u.Dim(2), hist = history.Dim(1);
-        var next = Tensor.Zeros(b, hist, c);
-        for (int bi = 0; bi < b && hist > 0; bi++)
-        {
-            var dst = next.Span.Slice(bi * hist * c, hist * c);
-            history.Span.Slice((bi * hist * c) + c, (hist - 1) * c).CopyTo(dst);
-            u.Span.Slice(bi * c, c).CopyTo(dst.Slice((hist - 1) * c));
-        }
+        var next = ShortConv.PushHistory(history, u);
         switch (which)
         {
             case 0: state.QueryHistory = next; break;
