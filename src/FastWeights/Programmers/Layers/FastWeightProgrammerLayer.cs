@@ -197,8 +197,8 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         // φ and its normalisation per (batch, head); β = σ(w_β·x + b_β), α = σ(w_α·x + b_α).
         for (int r = 0; r < b * Heads; r++)
         {
-            Features(q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
-            Features(k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
+            FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
+            FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
         }
         if (betaProj is not null)
         {
@@ -288,54 +288,6 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         if (history is null || history.Rank != 3 || history.Dim(0) != b || history.Dim(1) != hist || history.Dim(2) != c)
         {
             throw new ArgumentException($"The convolution history must be [{b}, {hist}, {c}], got {(history is null ? "none" : ShapeUtil.Format(history.Shape))}.", "state");
-        }
-    }
-
-    // dst = norm(φ(src)) for one head: the feature map and normalisation of FeatureMaps, without the tape.
-    private void Features(ReadOnlySpan<float> src, Span<float> dst, Span<float> rectified)
-    {
-        switch (Options.FeatureMap)
-        {
-            case FeatureMap.Identity:
-                src.CopyTo(dst);
-                break;
-            case FeatureMap.Relu:
-                TensorPrimitives.Max(src, 0f, dst);
-                break;
-            case FeatureMap.EluPlusOne:
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = src[i] > 0f ? src[i] + 1f : MathF.Exp(src[i]);
-                }
-                break;
-            default:
-                // DPFP-ν: r = [relu(x), relu(−x)], φ_{(j−1)·2d + i} = r_i · r_{(i−j) mod 2d}.
-                int d = src.Length, d2 = 2 * d;
-                var r = rectified[..d2];
-                for (int c = 0; c < d; c++)
-                {
-                    r[c] = Math.Max(src[c], 0f);
-                    r[d + c] = Math.Max(-src[c], 0f);
-                }
-                for (int j = 1; j <= Options.DpfpNu; j++)
-                {
-                    for (int i = 0; i < d2; i++)
-                    {
-                        dst[((j - 1) * d2) + i] = r[i] * r[(i - j + d2) % d2];
-                    }
-                }
-                break;
-        }
-        switch (Options.Normalization)
-        {
-            case KeyNormalization.Sum:
-                TensorPrimitives.Divide(dst, TensorPrimitives.Sum(dst) + FeatureMaps.NormalizationEpsilon, dst);
-                break;
-            case KeyNormalization.L2:
-                TensorPrimitives.Divide(dst, MathF.Sqrt(TensorPrimitives.Dot(dst, dst) + FeatureMaps.NormalizationEpsilon), dst);
-                break;
-            default:
-                break;
         }
     }
 
