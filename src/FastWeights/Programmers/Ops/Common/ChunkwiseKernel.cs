@@ -51,9 +51,9 @@ internal static class ChunkwiseKernel
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
             bool keep = save && TRule.IsDelta;
-            var seq = new Sequence<TRule>(p, buf, s);
+            var seq = SequenceInputs.Of<TRule>(p, buf, s);
             var state = buf.FinalState.Span.Slice(s * size, size);
-            RecurrentKernel.LoadInitialState(buf, s, size, state);
+            buf.LoadInitialState(s, state);
             var saved = save ? buf.Saved.AsSpan(s * nChunks * size, nChunks * size) : default;
             var o = buf.Output.Span.Slice(s * T * dv, T * dv);
             var st = ws.St.AsSpan(0, size);
@@ -65,7 +65,7 @@ internal static class ChunkwiseKernel
                 {
                     state.CopyTo(saved.Slice(c * size, size));
                 }
-                var ch = seq.Chunk(t0, len);
+                var ch = seq.Tokens(t0, len);
                 PrepareDecays<TRule>(p, ch, ws);
                 var P = keep ? buf.SavedScores.AsSpan(m, len * len) : ws.P.AsSpan(0, len * len);
                 Scores<TRule>(p, ch, ws, P);
@@ -135,31 +135,19 @@ internal static class ChunkwiseKernel
         where TRule : struct, IFastWeightRule
     {
         int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize, slot = maxLen * maxLen;
-        var seq = new Sequence<TRule>(p, buf, s);
+        var seq = SequenceInputs.Of<TRule>(p, buf, s);
         var saved = buf.Saved.AsSpan(s * nChunks * size, nChunks * size);
         var dS = ws.StateGrad.AsSpan();
         var dSin = ws.StateGradIn.AsSpan();
         var dSt = ws.St.AsSpan(0, size);
-        if (buf.FinalStateGrad.IsEmpty)
-        {
-            dS.Clear();
-        }
-        else
-        {
-            buf.FinalStateGrad.Span.Slice(s * size, size).CopyTo(dS);
-        }
-        var dOAll = buf.OutputGrad.IsEmpty ? default : buf.OutputGrad.Span.Slice(s * T * dv, T * dv);
-        var dQAll = buf.QGrad.IsEmpty ? default : buf.QGrad.Span.Slice(s * T * dk, T * dk);
-        var dKAll = buf.KGrad.IsEmpty ? default : buf.KGrad.Span.Slice(s * T * dk, T * dk);
-        var dVAll = buf.VGrad.IsEmpty ? default : buf.VGrad.Span.Slice(s * T * dv, T * dv);
-        var dAlphaAll = buf.AlphaGrad.IsEmpty ? default : buf.AlphaGrad.Span.Slice(s * T, T);
-        var dBetaAll = buf.BetaGrad.IsEmpty ? default : buf.BetaGrad.Span.Slice(s * T, T);
+        buf.LoadFinalStateGrad(s, dS);
+        var (dOAll, dQAll, dKAll, dVAll, dAlphaAll, dBetaAll) = new SequenceGrads(p, buf, s);
 
         for (int c = nChunks - 1; c >= 0; c--)
         {
             int t0 = c * chunk, L = Math.Min(chunk, T - t0);
             int m = (s * nChunks * slot) + (c * slot);
-            var ch = seq.Chunk(t0, L);
+            var ch = seq.Tokens(t0, L);
             var sIn = saved.Slice(c * size, size);
             PrepareDecays<TRule>(p, ch, ws);
             ReadOnlySpan<float> P;
@@ -271,11 +259,7 @@ internal static class ChunkwiseKernel
             }
             dSin.CopyTo(dS);
         }
-        if (!buf.InitialStateGrad.IsEmpty)
-        {
-            var dS0 = buf.InitialStateGrad.Span.Slice(s * size, size);
-            TensorPrimitives.Add(dS0, dS, dS0);
-        }
+        buf.AddInitialStateGrad(s, dS);
     }
 
     /// <summary>
@@ -283,7 +267,7 @@ internal static class ChunkwiseKernel
     /// A = diag(β) (Γ ⊙ K Kᵀ) strictly lower (<paramref name="gram"/> holds Γ ⊙ K Kᵀ). ∂γ_l −= terms go to
     /// <paramref name="colAcc"/>.
     /// </summary>
-    private static void BackwardDelta<TRule>(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> r,
+    private static void BackwardDelta<TRule>(FastWeightProblem p, in SequenceInputs ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> r,
         ReadOnlySpan<float> ninv, ReadOnlySpan<float> gram, ChunkWorkspace ws, int L, Span<float> dgl, Span<float> colAcc,
         ReadOnlySpan<float> dU, Span<float> dK, Span<float> dSin, Span<float> dV, Span<float> dBeta)
         where TRule : struct, IFastWeightRule
@@ -362,7 +346,7 @@ internal static class ChunkwiseKernel
     }
 
     /// <summary>γ, g, e, Γ_ij = e^{γ_i − γ_j} (j ≤ i) and the decayed copies of Q and K of a chunk (gated rules only).</summary>
-    private static void PrepareDecays<TRule>(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws)
+    private static void PrepareDecays<TRule>(FastWeightProblem p, in SequenceInputs ch, ChunkWorkspace ws)
         where TRule : struct, IFastWeightRule
     {
         if (!TRule.HasDecay)
@@ -393,7 +377,7 @@ internal static class ChunkwiseKernel
     }
 
     /// <summary>P = M ⊙ Q Kᵀ (zero above the diagonal); leaves Kᵀ in the workspace.</summary>
-    private static void Scores<TRule>(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws, Span<float> P)
+    private static void Scores<TRule>(FastWeightProblem p, in SequenceInputs ch, ChunkWorkspace ws, Span<float> P)
         where TRule : struct, IFastWeightRule
     {
         int L = ch.Length, dk = p.KeyDim;
@@ -414,7 +398,7 @@ internal static class ChunkwiseKernel
     /// Delta rules, after <see cref="Scores"/>: <paramref name="gram"/> = Γ ⊙ K Kᵀ (strictly lower, zero elsewhere),
     /// A = diag(β) gram and <paramref name="ninv"/> = (I + A)⁻¹.
     /// </summary>
-    private static void Inverse<TRule>(in ChunkView ch, ChunkWorkspace ws, Span<float> gram, Span<float> ninv)
+    private static void Inverse<TRule>(in SequenceInputs ch, ChunkWorkspace ws, Span<float> gram, Span<float> ninv)
         where TRule : struct, IFastWeightRule
     {
         int L = ch.Length, dk = ch.K.Length / Math.Max(1, L);
@@ -445,34 +429,6 @@ internal static class ChunkwiseKernel
 
     /// <summary>N⁻¹ for N = I + A with A strictly lower triangular (L×L, row-major); see <see cref="ChunkProducts.InvertUnitLower"/>.</summary>
     internal static void InvertUnitLower(ReadOnlySpan<float> a, Span<float> ninv, int L) => ChunkProducts.InvertUnitLower(a, ninv, L);
-
-    /// <summary>One sequence's inputs.</summary>
-    private readonly ref struct Sequence<TRule>(FastWeightProblem p, FastWeightBuffers buf, int s)
-        where TRule : struct, IFastWeightRule
-    {
-        private readonly ReadOnlySpan<float> q = buf.Q.Span.Slice(s * p.Steps * p.KeyDim, p.Steps * p.KeyDim);
-        private readonly ReadOnlySpan<float> k = buf.K.Span.Slice(s * p.Steps * p.KeyDim, p.Steps * p.KeyDim);
-        private readonly ReadOnlySpan<float> v = buf.V.Span.Slice(s * p.Steps * p.ValueDim, p.Steps * p.ValueDim);
-        private readonly ReadOnlySpan<float> alpha = TRule.HasDecay ? buf.Alpha.Span.Slice(s * p.Steps, p.Steps) : default;
-        private readonly ReadOnlySpan<float> beta = TRule.IsDelta ? buf.Beta.Span.Slice(s * p.Steps, p.Steps) : default;
-        private readonly int dk = p.KeyDim, dv = p.ValueDim;
-
-        public ChunkView Chunk(int t0, int len) => new(
-            len,
-            q.Slice(t0 * dk, len * dk),
-            k.Slice(t0 * dk, len * dk),
-            v.Slice(t0 * dv, len * dv),
-            TRule.HasDecay ? alpha.Slice(t0, len) : default,
-            TRule.IsDelta ? beta.Slice(t0, len) : default);
-    }
-
-    /// <summary>One chunk's inputs.</summary>
-    private readonly ref struct ChunkView(int length, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        ReadOnlySpan<float> alpha, ReadOnlySpan<float> beta)
-    {
-        public readonly int Length = length;
-        public readonly ReadOnlySpan<float> Q = q, K = k, V = v, Alpha = alpha, Beta = beta;
-    }
 
     /// <summary>Per-worker buffers sized for the largest chunk.</summary>
     private sealed class ChunkWorkspace
@@ -545,15 +501,15 @@ internal static class ChunkwiseKernel
         public readonly float[] DP = [], DR = [], Y = [], NinvT = [], DA = [], StateGrad = [], StateGradIn = [];
 
         /// <summary>diag(g) Q (Q itself when not gated).</summary>
-        public ReadOnlySpan<float> QueryDecayed<TRule>(FastWeightProblem p, in ChunkView ch)
+        public ReadOnlySpan<float> QueryDecayed<TRule>(FastWeightProblem p, in SequenceInputs ch)
             where TRule : struct, IFastWeightRule => TRule.HasDecay ? Qg.AsSpan(0, ch.Length * p.KeyDim) : ch.Q;
 
         /// <summary>diag(g) K (K itself when not gated).</summary>
-        public ReadOnlySpan<float> KeyDecayed<TRule>(FastWeightProblem p, in ChunkView ch)
+        public ReadOnlySpan<float> KeyDecayed<TRule>(FastWeightProblem p, in SequenceInputs ch)
             where TRule : struct, IFastWeightRule => TRule.HasDecay ? Kg.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
 
         /// <summary>diag(e) K, e_j = g_L / g_j (K itself when not gated).</summary>
-        public ReadOnlySpan<float> KeyToEnd<TRule>(FastWeightProblem p, in ChunkView ch)
+        public ReadOnlySpan<float> KeyToEnd<TRule>(FastWeightProblem p, in SequenceInputs ch)
             where TRule : struct, IFastWeightRule => TRule.HasDecay ? Kd.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
     }
 }

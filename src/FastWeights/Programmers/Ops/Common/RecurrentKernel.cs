@@ -42,14 +42,10 @@ internal static class RecurrentKernel
         FastWeightThreads.ForEach(p.Sequences, () => new float[p.ValueDim], (s, scratch) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
-            var q = buf.Q.Span.Slice(s * T * dk, T * dk);
-            var k = buf.K.Span.Slice(s * T * dk, T * dk);
-            var v = buf.V.Span.Slice(s * T * dv, T * dv);
-            var alpha = TRule.HasDecay ? buf.Alpha.Span.Slice(s * T, T) : default;
-            var beta = TRule.IsDelta ? buf.Beta.Span.Slice(s * T, T) : default;
+            var (q, k, v, alpha, beta) = SequenceInputs.Of<TRule>(p, buf, s);
             var o = buf.Output.Span.Slice(s * T * dv, T * dv);
             var state = buf.FinalState.Span.Slice(s * size, size);
-            LoadInitialState(buf, s, size, state);
+            buf.LoadInitialState(s, state);
             var saved = save ? buf.Saved.AsSpan(s * ckCount * size, ckCount * size) : default;
             for (int t = 0; t < T; t++)
             {
@@ -90,30 +86,14 @@ internal static class RecurrentKernel
         where TRule : struct, IFastWeightRule
     {
         int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
-        var q = buf.Q.Span.Slice(s * T * dk, T * dk);
-        var k = buf.K.Span.Slice(s * T * dk, T * dk);
-        var v = buf.V.Span.Slice(s * T * dv, T * dv);
-        var alpha = TRule.HasDecay ? buf.Alpha.Span.Slice(s * T, T) : default;
-        var beta = TRule.IsDelta ? buf.Beta.Span.Slice(s * T, T) : default;
-        var dO = buf.OutputGrad.IsEmpty ? default : buf.OutputGrad.Span.Slice(s * T * dv, T * dv);
-        var dQ = buf.QGrad.IsEmpty ? default : buf.QGrad.Span.Slice(s * T * dk, T * dk);
-        var dK = buf.KGrad.IsEmpty ? default : buf.KGrad.Span.Slice(s * T * dk, T * dk);
-        var dV = buf.VGrad.IsEmpty ? default : buf.VGrad.Span.Slice(s * T * dv, T * dv);
-        var dAlpha = buf.AlphaGrad.IsEmpty ? default : buf.AlphaGrad.Span.Slice(s * T, T);
-        var dBeta = buf.BetaGrad.IsEmpty ? default : buf.BetaGrad.Span.Slice(s * T, T);
+        var (q, k, v, alpha, beta) = SequenceInputs.Of<TRule>(p, buf, s);
+        var (dO, dQ, dK, dV, dAlpha, dBeta) = new SequenceGrads(p, buf, s);
         var saved = buf.Saved.AsSpan(s * ckCount * size, ckCount * size);
         var states = work.States.AsSpan();
         var G = work.StateGrad.AsSpan();
         var gk = work.KeyGrad.AsSpan();
         var gq = work.QueryGrad.AsSpan();
-        if (buf.FinalStateGrad.IsEmpty)
-        {
-            G.Clear();
-        }
-        else
-        {
-            buf.FinalStateGrad.Span.Slice(s * size, size).CopyTo(G);
-        }
+        buf.LoadFinalStateGrad(s, G);
 
         for (int seg = ckCount - 1; seg >= 0; seg--)
         {
@@ -203,23 +183,6 @@ internal static class RecurrentKernel
                 }
             }
         }
-        if (!buf.InitialStateGrad.IsEmpty)
-        {
-            var dS0 = buf.InitialStateGrad.Span.Slice(s * size, size);
-            TensorPrimitives.Add(dS0, G, dS0);
-        }
-    }
-
-    /// <summary>Copies S0 of sequence <paramref name="s"/> into <paramref name="state"/> (zeros when absent).</summary>
-    internal static void LoadInitialState(FastWeightBuffers buf, int s, int size, Span<float> state)
-    {
-        if (buf.InitialState.IsEmpty)
-        {
-            state.Clear();
-        }
-        else
-        {
-            buf.InitialState.Span.Slice(s * size, size).CopyTo(state);
-        }
+        buf.AddInitialStateGrad(s, G);
     }
 }
