@@ -146,13 +146,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// </summary>
     public Tensor Step(FastWeightLayerState state, Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(x);
-        int b = state.FastWeights.Dim(0);
-        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
-        {
-            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
-        }
+        int b = TokenBatch(state, x);
         var y = Tensor.Zeros(b, ModelDim);
         StepInto(state, x.Span, y.Span);
         return y;
@@ -244,13 +238,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// <summary>The step through the generic tape ops (under no-grad), the reference the fast step is tested against.</summary>
     internal Tensor StepGeneric(FastWeightLayerState state, Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(x);
-        int b = state.FastWeights.Dim(0);
-        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
-        {
-            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
-        }
+        int b = TokenBatch(state, x);
         using var _ = Tape.NoGrad();
         var (q, k, v, beta, alpha) = Programs(x.View(b, 1, ModelDim), state);
         var qt = q.View(b, Heads, FeatureDim);
@@ -260,6 +248,19 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var o = FastWeightOpCore.Step(Options.Rule, s, qt, kt, vt, alpha?.View(b, Heads), beta?.View(b, Heads));
         state.Position++;
         return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+    }
+
+    // The batch size B of one token x_t, after checking that x_t is [B, D] for the state's B.
+    private int TokenBatch(FastWeightLayerState state, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(x);
+        int b = state.FastWeights.Dim(0);
+        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
+        {
+            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        return b;
     }
 
     private FastWeightStepScratch NewScratch(int batch) => new(batch, Heads, KeyDim, ValueDim, FeatureDim, qConv is not null);
