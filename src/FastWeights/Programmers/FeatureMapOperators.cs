@@ -7,6 +7,9 @@ namespace FastWeights.Programmers;
 /// </summary>
 internal interface IFeatureRowOperator
 {
+    /// <summary>Whether the operator acts on each element alone (then a whole tensor may pass as one row).</summary>
+    bool Elementwise { get; }
+
     /// <summary>Size of an output row for input rows of <paramref name="dim"/>.</summary>
     int OutputDim(int dim);
 
@@ -20,6 +23,8 @@ internal interface IFeatureRowOperator
 /// <summary>φ(x) = max(0, x); φ'(x) = 1 where φ(x) &gt; 0.</summary>
 internal readonly struct ReluRow : IFeatureRowOperator
 {
+    public bool Elementwise => true;
+
     public int OutputDim(int dim) => dim;
 
     public float Forward(ReadOnlySpan<float> x, Span<float> y)
@@ -43,6 +48,8 @@ internal readonly struct ReluRow : IFeatureRowOperator
 /// <summary>φ(x) = elu(x) + 1 = x + 1 for x &gt; 0, eˣ otherwise; φ'(x) = 1 or eˣ.</summary>
 internal readonly struct EluPlusOneRow : IFeatureRowOperator
 {
+    public bool Elementwise => true;
+
     public int OutputDim(int dim) => dim;
 
     public float Forward(ReadOnlySpan<float> x, Span<float> y)
@@ -72,6 +79,8 @@ internal readonly struct DpfpRow(int nu, float[] rectified, float[]? rectifiedGr
 {
     private readonly float[] r = rectified;
     private readonly float[]? dr = rectifiedGrad;
+
+    public bool Elementwise => false;
 
     public int OutputDim(int dim) => 2 * dim * nu;
 
@@ -162,6 +171,8 @@ internal readonly struct L2Norm : IRowNorm
 internal readonly struct NormalizeRow<TNorm> : IFeatureRowOperator
     where TNorm : struct, IRowNorm
 {
+    public bool Elementwise => false;
+
     public int OutputDim(int dim) => dim;
 
     public float Forward(ReadOnlySpan<float> x, Span<float> y)

@@ -110,15 +110,15 @@ public static class FeatureMaps
         return x.Dim(-1);
     }
 
-    /// <summary>The tape op of a row operator over the last axis (a rank-0 tensor is one row of one element).</summary>
+    /// <summary>The tape op of a row operator over the last axis (an elementwise one takes the whole tensor as one row).</summary>
     private static Tensor Rows<TOp>(Tensor x, TOp op)
         where TOp : struct, IFeatureRowOperator
     {
         ArgumentNullException.ThrowIfNull(x);
-        int d = x.Rank == 0 ? 1 : x.Dim(-1);
+        int d = op.Elementwise || x.Rank == 0 ? x.Length : x.Dim(-1);
         int dOut = op.OutputDim(d);
         var shape = x.ShapeArray();
-        if (shape.Length > 0)
+        if (!op.Elementwise && shape.Length > 0)
         {
             shape[^1] = dOut;
         }
