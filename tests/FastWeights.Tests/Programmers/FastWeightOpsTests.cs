@@ -32,7 +32,7 @@ public class FastWeightOpsTests
                         var reference = tc.Reference();
                         var forms = new List<(string, FastWeightComputeMode, int)> { ("recurrent", FastWeightComputeMode.Recurrent, 0) };
                         forms.AddRange(new[] { 4, 8, 16 }.Select(c => ($"chunkwise C={c}", FastWeightComputeMode.Chunkwise, c)));
-                        if (!tc.Problem.Delta)
+                        if (!tc.Problem.Rule.IsDelta())
                         {
                             forms.Add(("parallel", FastWeightComputeMode.Parallel, 0));
                         }

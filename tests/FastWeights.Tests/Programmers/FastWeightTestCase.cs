@@ -36,7 +36,7 @@ internal sealed class FastWeightTestCase
         });
         Q = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
         K = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
-        if (Problem.Delta)
+        if (Problem.Rule.IsDelta())
         {
             // Delta rules expect L2-normalised keys (then β ∈ (0, 1) keeps I − β k kᵀ a contraction).
             var ks = K.Span;
@@ -81,11 +81,11 @@ internal sealed class FastWeightTestCase
         get
         {
             var list = new List<Tensor> { Q, K, V };
-            if (Problem.Gated)
+            if (Problem.Rule.HasDecay())
             {
                 list.Add(Alpha);
             }
-            if (Problem.Delta)
+            if (Problem.Rule.IsDelta())
             {
                 list.Add(Beta);
             }
@@ -133,11 +133,11 @@ internal sealed class FastWeightTestCase
         var r = NaiveReference.Run(Problem, Q.ToArray(), K.ToArray(), V.ToArray(), Alpha.ToArray(), Beta.ToArray(), S0?.ToArray(),
             OutputProjection.ToArray(), StateProjection.ToArray());
         var results = new List<double[]> { r.Output, r.FinalState, r.QGrad!, r.KGrad!, r.VGrad! };
-        if (Problem.Gated)
+        if (Problem.Rule.HasDecay())
         {
             results.Add(r.AlphaGrad!);
         }
-        if (Problem.Delta)
+        if (Problem.Rule.IsDelta())
         {
             results.Add(r.BetaGrad!);
         }

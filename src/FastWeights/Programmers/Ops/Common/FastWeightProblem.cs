@@ -21,10 +21,4 @@ internal readonly record struct FastWeightProblem(int Batch, int Heads, int Step
 
     /// <summary>Elements of one state, d_v·d_k.</summary>
     public int StateSize => KeyDim * ValueDim;
-
-    /// <summary>Whether the update is the delta rule (needs β).</summary>
-    public bool Delta => Rule.IsDelta();
-
-    /// <summary>Whether there is a decay α_t (needs α).</summary>
-    public bool Gated => Rule.HasDecay();
 }
