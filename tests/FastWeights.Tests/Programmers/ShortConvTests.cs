@@ -38,6 +38,33 @@ public sealed class ShortConvTests
         }
     }
 
+    /// <summary>The streaming step and the whole-sequence op share one arithmetic: token by token they agree bit for bit.</summary>
+    [Theory]
+    [InlineData(4, 10)]
+    [InlineData(3, 9)]
+    [InlineData(1, 4)]
+    public void StreamingStepEqualsTheSequenceOpBitForBit(int kernel, int c)
+    {
+        const int T = 7;
+        var rng = new Rng(6);
+        var w = Tensor.FromArray(Random(rng, c * kernel), c, kernel);
+        var bias = Tensor.FromArray(Random(rng, c), c);
+        var history = Random(rng, (kernel - 1) * c);
+        var x = Random(rng, T * c);
+        var whole = CausalDepthwiseConvOp.Forward(Tensor.FromArray(x, 1, T, c), w, bias, Tensor.FromArray((float[])history.Clone(), 1, kernel - 1, c)).ToArray();
+        var silu = new float[c];
+        for (int t = 0; t < T; t++)
+        {
+            var u = x.AsSpan(t * c, c).ToArray();
+            var y = new float[c];
+            CausalDepthwiseConvKernel.StepSilu(w.Span, bias.Span, history, u, y, kernel);
+            var pre = whole.AsSpan(t * c, c);
+            System.Numerics.Tensors.TensorPrimitives.Sigmoid(pre, silu);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(pre, silu, silu);
+            Assert.Equal(silu, y);
+        }
+    }
+
     // |want − got| ≤ 1e-5 + 1e-4·|want| (float rounding, different summation orders).
     private static void Close(double want, double got) =>
         Assert.True(Math.Abs(want - got) <= 1e-5 + (1e-4 * Math.Abs(want)), $"want {want}, got {got}");
