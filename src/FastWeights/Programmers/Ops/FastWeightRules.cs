@@ -24,53 +24,33 @@ public interface IFastWeightRule
 /// <summary>Sum rule / linear attention (Katharopoulos et al. 2020): S_t = S_{t−1} + v_t k_tᵀ.</summary>
 public readonly struct SumRule : IFastWeightRule
 {
-    /// <inheritdoc/>
-    public static FastWeightRule Rule => FastWeightRule.Linear;
-
-    /// <inheritdoc/>
-    public static bool IsDelta => false;
-
-    /// <inheritdoc/>
-    public static bool HasDecay => false;
+    static FastWeightRule IFastWeightRule.Rule => FastWeightRule.Linear;
+    static bool IFastWeightRule.IsDelta => false;
+    static bool IFastWeightRule.HasDecay => false;
 }
 
 /// <summary>Decayed sum rule (RetNet / gated linear attention with a scalar gate): S_t = α_t S_{t−1} + v_t k_tᵀ.</summary>
 public readonly struct DecayedSumRule : IFastWeightRule
 {
-    /// <inheritdoc/>
-    public static FastWeightRule Rule => FastWeightRule.Decay;
-
-    /// <inheritdoc/>
-    public static bool IsDelta => false;
-
-    /// <inheritdoc/>
-    public static bool HasDecay => true;
+    static FastWeightRule IFastWeightRule.Rule => FastWeightRule.Decay;
+    static bool IFastWeightRule.IsDelta => false;
+    static bool IFastWeightRule.HasDecay => true;
 }
 
 /// <summary>Delta rule / DeltaNet (Schlag et al. 2021): S_t = S_{t−1} + β_t (v_t − S_{t−1} k_t) k_tᵀ.</summary>
 public readonly struct DeltaRule : IFastWeightRule
 {
-    /// <inheritdoc/>
-    public static FastWeightRule Rule => FastWeightRule.Delta;
-
-    /// <inheritdoc/>
-    public static bool IsDelta => true;
-
-    /// <inheritdoc/>
-    public static bool HasDecay => false;
+    static FastWeightRule IFastWeightRule.Rule => FastWeightRule.Delta;
+    static bool IFastWeightRule.IsDelta => true;
+    static bool IFastWeightRule.HasDecay => false;
 }
 
 /// <summary>Gated delta rule (Yang et al. 2024): S_t = α_t S_{t−1} (I − β_t k_t k_tᵀ) + β_t v_t k_tᵀ.</summary>
 public readonly struct GatedDeltaRule : IFastWeightRule
 {
-    /// <inheritdoc/>
-    public static FastWeightRule Rule => FastWeightRule.GatedDelta;
-
-    /// <inheritdoc/>
-    public static bool IsDelta => true;
-
-    /// <inheritdoc/>
-    public static bool HasDecay => true;
+    static FastWeightRule IFastWeightRule.Rule => FastWeightRule.GatedDelta;
+    static bool IFastWeightRule.IsDelta => true;
+    static bool IFastWeightRule.HasDecay => true;
 }
 
 /// <summary>The runtime side of <see cref="IFastWeightRule"/>: what a <see cref="FastWeightRule"/> value needs, for dispatching once at an op's entry.</summary>
