@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using FastWeights.Programmers.Ops;
 
 namespace FastWeights.Kernels;
 
@@ -76,13 +77,14 @@ internal static unsafe class StreamingKernels
     /// The same step one row at a time, in the order of the recurrence (the reference form, and the fallback of
     /// <see cref="FastWeightStep"/>): w_r = β(v_r − α S_r·k) or v_r, S_r ← α S_r + w_r k, o_r = S_r·q.
     /// </summary>
-    public static void FastWeightStepRowByRow(bool delta, int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+    public static void FastWeightStepRowByRow<TRule>(int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, float alpha, float beta, Span<float> output)
+        where TRule : struct, IFastWeightRule
     {
         for (int r = 0; r < dv; r++)
         {
             var row = state.Slice(r * dk, dk);
-            float w = delta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
+            float w = TRule.IsDelta ? beta * (v[r] - (alpha * TensorPrimitives.Dot(row, k))) : v[r];
             if (alpha != 1f)
             {
                 TensorPrimitives.Multiply(row, alpha, row);
@@ -99,8 +101,9 @@ internal static unsafe class StreamingKernels
     /// (the same value, S_r·q expanded), then the rows take the update while still in L1.
     /// <paramref name="work"/> (≥ d_v floats) receives w.
     /// </summary>
-    public static void FastWeightStep(bool delta, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+    public static void FastWeightStep<TRule>(Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         float alpha, float beta, Span<float> output, Span<float> work)
+        where TRule : struct, IFastWeightRule
     {
         int dk = k.Length, dv = v.Length;
         if (q.Length != dk || state.Length != dk * dv || output.Length < dv || work.Length < dv)
@@ -109,7 +112,7 @@ internal static unsafe class StreamingKernels
         }
         if (!Fma.IsSupported || dk < 8)
         {
-            FastWeightStepRowByRow(delta, dk, dv, state, q, k, v, alpha, beta, output);
+            FastWeightStepRowByRow<TRule>(dk, dv, state, q, k, v, alpha, beta, output);
             return;
         }
         fixed (float* s = state, qp = q, kp = k, vp = v, op = output, wp = work)
@@ -123,7 +126,7 @@ internal static unsafe class StreamingKernels
             for (; r + 4 <= dv; r += 4)
             {
                 float* row = s + ((nint)r * dk);
-                if (delta)
+                if (TRule.IsDelta)
                 {
                     Dot4Pair(row, dk, kp, qp, out u0, out u1, out u2, out u3, out p0, out p1, out p2, out p3);
                 }
@@ -131,10 +134,10 @@ internal static unsafe class StreamingKernels
                 {
                     Dot4(row, dk, qp, false, out p0, out p1, out p2, out p3);
                 }
-                Read(delta, alpha, beta, kq, vp[r], u0, p0, wp + r, op + r);
-                Read(delta, alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
-                Read(delta, alpha, beta, kq, vp[r + 2], u2, p2, wp + r + 2, op + r + 2);
-                Read(delta, alpha, beta, kq, vp[r + 3], u3, p3, wp + r + 3, op + r + 3);
+                Read<TRule>(alpha, beta, kq, vp[r], u0, p0, wp + r, op + r);
+                Read<TRule>(alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
+                Read<TRule>(alpha, beta, kq, vp[r + 2], u2, p2, wp + r + 2, op + r + 2);
+                Read<TRule>(alpha, beta, kq, vp[r + 3], u3, p3, wp + r + 3, op + r + 3);
                 Update(row, kp, dk, a, alpha, wp[r]);
                 Update(row + dk, kp, dk, a, alpha, wp[r + 1]);
                 Update(row + (2 * dk), kp, dk, a, alpha, wp[r + 2]);
@@ -143,7 +146,7 @@ internal static unsafe class StreamingKernels
             for (; r < dv; r++)
             {
                 float* row = s + ((nint)r * dk);
-                Read(delta, alpha, beta, kq, vp[r], delta ? Dot(row, kp, dk) : 0f, Dot(row, qp, dk), wp + r, op + r);
+                Read<TRule>(alpha, beta, kq, vp[r], TRule.IsDelta ? Dot(row, kp, dk) : 0f, Dot(row, qp, dk), wp + r, op + r);
                 Update(row, kp, dk, a, alpha, wp[r]);
             }
         }
@@ -165,9 +168,10 @@ internal static unsafe class StreamingKernels
     }
 
     // w = β(v − α u) (delta rules) or v; o = α p + w (k·q).
-    private static void Read(bool delta, float alpha, float beta, float kq, float v, float u, float p, float* w, float* o)
+    private static void Read<TRule>(float alpha, float beta, float kq, float v, float u, float p, float* w, float* o)
+        where TRule : struct, IFastWeightRule
     {
-        float wr = delta ? beta * (v - (alpha * u)) : v;
+        float wr = TRule.IsDelta ? beta * (v - (alpha * u)) : v;
         *w = wr;
         *o = MathF.FusedMultiplyAdd(wr, kq, alpha * p);
     }
@@ -215,57 +219,6 @@ internal static unsafe class StreamingKernels
             b2 = MathF.FusedMultiplyAdd(r2[p], b[p], b2);
             b3 = MathF.FusedMultiplyAdd(r3[p], b[p], b3);
         }
-    }
-
-    /// <summary>
-    /// The short causal depthwise convolution for one token and then SiLU, over C channels: with the history
-    /// h [K − 1, C] (oldest first) and the new input u [C], y_c = bias_c + Σ_{j&lt;K−1} w[c, j]·h[j, c] + w[c, K − 1]·u_c
-    /// (the order of <c>CausalDepthwiseConvOp</c>), then y ← y·σ(y); the history shifts by one token and takes u.
-    /// u is overwritten (it holds σ(y) afterwards).
-    /// </summary>
-    public static void ConvolveSilu(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> history, Span<float> u, Span<float> y, int kernel)
-    {
-        int c = u.Length, hist = kernel - 1;
-        if (weight.Length != c * kernel || bias.Length != c || history.Length != hist * c || y.Length != c)
-        {
-            throw new ArgumentException($"ConvolveSilu needs w [{c}, {kernel}], bias and y [{c}], history [{hist}, {c}].");
-        }
-        fixed (float* w = weight, bp = bias, h = history, up = u, yp = y)
-        {
-            if (kernel == 4)
-            {
-                float* h1 = h + c, h2 = h1 + c;
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* wc = w + (4 * (nint)ci);
-                    float acc = bp[ci];
-                    acc += wc[0] * h[ci];
-                    acc += wc[1] * h1[ci];
-                    acc += wc[2] * h2[ci];
-                    yp[ci] = acc + (wc[3] * up[ci]);
-                }
-            }
-            else
-            {
-                for (int ci = 0; ci < c; ci++)
-                {
-                    float* wc = w + ((nint)ci * kernel);
-                    float acc = bp[ci];
-                    for (int j = 0; j < hist; j++)
-                    {
-                        acc += wc[j] * h[((nint)j * c) + ci];
-                    }
-                    yp[ci] = acc + (wc[hist] * up[ci]);
-                }
-            }
-        }
-        if (hist > 0)
-        {
-            history[c..].CopyTo(history);
-            u.CopyTo(history.Slice((hist - 1) * c, c));
-        }
-        TensorPrimitives.Sigmoid(y, u);
-        TensorPrimitives.Multiply(y, u, y);
     }
 
     // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row

@@ -5,7 +5,8 @@ namespace FastWeights.Programmers;
 
 /// <summary>
 /// Position-wise feature maps φ and normalisations for the queries and keys of fast-weight programmers, as
-/// differentiable tape ops over the last axis of a tensor of any rank.
+/// differentiable tape ops over the last axis of a tensor of any rank. Each is one row operator
+/// (<see cref="IFeatureRowOperator"/>) run by one generic tape op, and by <see cref="Row"/> in the streaming step.
 /// </summary>
 public static class FeatureMaps
 {
@@ -17,7 +18,7 @@ public static class FeatureMaps
     {
         FeatureMap.Identity => x,
         FeatureMap.EluPlusOne => EluPlusOne(x),
-        FeatureMap.Relu => FastWeights.Autodiff.Ops.Relu(x),
+        FeatureMap.Relu => Rows(x, new ReluRow()),
         FeatureMap.Dpfp => Dpfp(x, nu),
         _ => throw new ArgumentOutOfRangeException(nameof(map)),
     };
@@ -35,36 +36,7 @@ public static class FeatureMaps
     };
 
     /// <summary>φ(x) = elu(x) + 1 = x + 1 for x &gt; 0, eˣ otherwise; φ'(x) = 1 or eˣ.</summary>
-    public static Tensor EluPlusOne(Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        var y = Tensor.ZerosLike(x);
-        var xs = x.Span;
-        var ys = y.Span;
-        for (int i = 0; i < xs.Length; i++)
-        {
-            ys[i] = xs[i] > 0f ? xs[i] + 1f : MathF.Exp(xs[i]);
-        }
-        if (Tape.ShouldRecord(x))
-        {
-            Tape.Record(y, () =>
-            {
-                if (y.Grad is not { } g)
-                {
-                    return;
-                }
-                var gx = x.EnsureGrad().Span;
-                var gs = g.Span;
-                var xv = x.Span;
-                var yv = y.Span;
-                for (int i = 0; i < gx.Length; i++)
-                {
-                    gx[i] += gs[i] * (xv[i] > 0f ? 1f : yv[i]);
-                }
-            });
-        }
-        return y;
-    }
+    public static Tensor EluPlusOne(Tensor x) => Rows(x, new EluPlusOneRow());
 
     /// <summary>
     /// DPFP-ν (Schlag, Irie, Schmidhuber 2021, eq. 23): with r = [relu(x), relu(−x)] ∈ ℝ^{2d},
@@ -72,37 +44,99 @@ public static class FeatureMaps
     /// </summary>
     public static Tensor Dpfp(Tensor x, int nu = 1)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank == 0)
-        {
-            throw new ArgumentException("DPFP needs at least one axis.", nameof(x));
-        }
-        int d = x.Dim(-1);
+        int d = LastAxis(x, "DPFP needs at least one axis.");
         int d2 = 2 * d;
         if (nu < 1 || nu >= d2)
         {
             throw new ArgumentOutOfRangeException(nameof(nu), $"DPFP needs 1 ≤ ν < 2d = {d2}, got {nu}.");
         }
+        return Rows(x, new DpfpRow(nu, new float[d2], new float[d2]));
+    }
+
+    /// <summary>y = x / (Σ_i x_i + ε) over the last axis; ∂x_j = (∂y_j − Σ_i ∂y_i y_i) / (Σ x + ε).</summary>
+    public static Tensor SumNormalize(Tensor x) => Normalized<SumNorm>(x);
+
+    /// <summary>y = x / √(Σ_i x_i² + ε) over the last axis; ∂x_j = (∂y_j − y_j Σ_i ∂y_i y_i) / √(Σ x² + ε).</summary>
+    public static Tensor L2Normalize(Tensor x) => Normalized<L2Norm>(x);
+
+    /// <summary>
+    /// dst = norm(φ(src)) for one row without the tape (the streaming step), through the same row operators as the tape
+    /// ops; <paramref name="rectified"/> (≥ 2·d floats) is DPFP's scratch.
+    /// </summary>
+    internal static void Row(FeatureMap map, KeyNormalization normalization, int nu, ReadOnlySpan<float> src, Span<float> dst, float[] rectified)
+    {
+        switch (map)
+        {
+            case FeatureMap.Identity:
+                src.CopyTo(dst);
+                break;
+            case FeatureMap.Relu:
+                new ReluRow().Forward(src, dst);
+                break;
+            case FeatureMap.EluPlusOne:
+                new EluPlusOneRow().Forward(src, dst);
+                break;
+            default:
+                new DpfpRow(nu, rectified, null).Forward(src, dst);
+                break;
+        }
+        switch (normalization)
+        {
+            case KeyNormalization.Sum:
+                new NormalizeRow<SumNorm>().Forward(dst, dst);
+                break;
+            case KeyNormalization.L2:
+                new NormalizeRow<L2Norm>().Forward(dst, dst);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static Tensor Normalized<TNorm>(Tensor x)
+        where TNorm : struct, IRowNorm
+    {
+        LastAxis(x, "Normalisation needs at least one axis.");
+        return Rows(x, new NormalizeRow<TNorm>());
+    }
+
+    private static int LastAxis(Tensor x, string rankZero)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank == 0)
+        {
+            throw new ArgumentException(rankZero, nameof(x));
+        }
+        return x.Dim(-1);
+    }
+
+    /// <summary>The tape op of a row operator over the last axis (an elementwise one takes the whole tensor as one row).</summary>
+    private static Tensor Rows<TOp>(Tensor x, TOp op)
+        where TOp : struct, IFeatureRowOperator
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int d = op.Elementwise || x.Rank == 0 ? x.Length : x.Dim(-1);
+        int dOut = op.OutputDim(d);
         var shape = x.ShapeArray();
-        shape[^1] = d2 * nu;
+        if (!op.Elementwise && shape.Length > 0)
+        {
+            shape[^1] = dOut;
+        }
         var y = Tensor.Zeros(shape);
         int rows = d == 0 ? 0 : x.Length / d;
-        var r = new float[d2];
+        bool record = Tape.ShouldRecord(x);
+        var saved = record ? new float[rows] : [];
         var xs = x.Span;
         var ys = y.Span;
         for (int row = 0; row < rows; row++)
         {
-            FillRectified(xs.Slice(row * d, d), r);
-            var yr = ys.Slice(row * d2 * nu, d2 * nu);
-            for (int j = 1; j <= nu; j++)
+            float s = op.Forward(xs.Slice(row * d, d), ys.Slice(row * dOut, dOut));
+            if (record)
             {
-                for (int i = 0; i < d2; i++)
-                {
-                    yr[((j - 1) * d2) + i] = r[i] * r[(i - j + d2) % d2];
-                }
+                saved[row] = s;
             }
         }
-        if (Tape.ShouldRecord(x))
+        if (record)
         {
             Tape.Record(y, () =>
             {
@@ -113,104 +147,13 @@ public static class FeatureMaps
                 var gx = x.EnsureGrad().Span;
                 var gs = g.Span;
                 var xv = x.Span;
-                var rr = new float[d2];
-                var dr = new float[d2];
-                for (int row = 0; row < rows; row++)
-                {
-                    var xr = xv.Slice(row * d, d);
-                    FillRectified(xr, rr);
-                    Array.Clear(dr);
-                    var gr = gs.Slice(row * d2 * nu, d2 * nu);
-                    for (int j = 1; j <= nu; j++)
-                    {
-                        for (int i = 0; i < d2; i++)
-                        {
-                            float go = gr[((j - 1) * d2) + i];
-                            int m = (i - j + d2) % d2;
-                            dr[i] += go * rr[m];
-                            dr[m] += go * rr[i];
-                        }
-                    }
-                    // r_c = relu(x_c), r_{d+c} = relu(−x_c)
-                    var gxr = gx.Slice(row * d, d);
-                    for (int c = 0; c < d; c++)
-                    {
-                        if (xr[c] > 0f)
-                        {
-                            gxr[c] += dr[c];
-                        }
-                        else if (xr[c] < 0f)
-                        {
-                            gxr[c] -= dr[d + c];
-                        }
-                    }
-                }
-            });
-        }
-        return y;
-    }
-
-    /// <summary>y = x / (Σ_i x_i + ε) over the last axis; ∂x_j = (∂y_j − Σ_i ∂y_i y_i) / (Σ x + ε).</summary>
-    public static Tensor SumNormalize(Tensor x) => NormalizeRows(x, l2: false);
-
-    /// <summary>y = x / √(Σ_i x_i² + ε) over the last axis; ∂x_j = (∂y_j − y_j Σ_i ∂y_i y_i) / √(Σ x² + ε).</summary>
-    public static Tensor L2Normalize(Tensor x) => NormalizeRows(x, l2: true);
-
-    private static Tensor NormalizeRows(Tensor x, bool l2)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank == 0)
-        {
-            throw new ArgumentException("Normalisation needs at least one axis.", nameof(x));
-        }
-        int d = x.Dim(-1);
-        int rows = d == 0 ? 0 : x.Length / d;
-        var y = Tensor.ZerosLike(x);
-        var denominators = new float[rows];
-        var xs = x.Span;
-        var ys = y.Span;
-        for (int row = 0; row < rows; row++)
-        {
-            var xr = xs.Slice(row * d, d);
-            float n = l2 ? MathF.Sqrt(TensorPrimitives.Dot(xr, xr) + NormalizationEpsilon) : TensorPrimitives.Sum(xr) + NormalizationEpsilon;
-            denominators[row] = n;
-            TensorPrimitives.Divide(xr, n, ys.Slice(row * d, d));
-        }
-        if (Tape.ShouldRecord(x))
-        {
-            Tape.Record(y, () =>
-            {
-                if (y.Grad is not { } g)
-                {
-                    return;
-                }
-                var gx = x.EnsureGrad().Span;
-                var gs = g.Span;
                 var yv = y.Span;
                 for (int row = 0; row < rows; row++)
                 {
-                    var gr = gs.Slice(row * d, d);
-                    var yr = yv.Slice(row * d, d);
-                    var gxr = gx.Slice(row * d, d);
-                    float gy = TensorPrimitives.Dot(gr, yr);
-                    float inv = 1f / denominators[row];
-                    for (int j = 0; j < d; j++)
-                    {
-                        gxr[j] += (gr[j] - (l2 ? yr[j] * gy : gy)) * inv;
-                    }
+                    op.Backward(xv.Slice(row * d, d), yv.Slice(row * dOut, dOut), gs.Slice(row * dOut, dOut), saved[row], gx.Slice(row * d, d));
                 }
             });
         }
         return y;
-    }
-
-    private static void FillRectified(ReadOnlySpan<float> x, Span<float> r)
-    {
-        int d = x.Length;
-        for (int c = 0; c < d; c++)
-        {
-            r[c] = Math.Max(x[c], 0f);
-            r[d + c] = Math.Max(-x[c], 0f);
-        }
     }
 }

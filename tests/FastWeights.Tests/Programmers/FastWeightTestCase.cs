@@ -1,4 +1,5 @@
 using FastWeights.Autodiff;
+using FastWeights.Programmers.Layers;
 using FastWeights.Programmers.Ops;
 using FastWeights.Programmers.Ops.Common;
 using FastWeights.Programmers.Ops.Decay;
@@ -26,11 +27,16 @@ internal sealed class FastWeightTestCase
     {
         Rule = rule;
         var rng = new Rng(seed);
-        Problem = new FastWeightProblem(batch, heads, steps, dk, dv, Delta: rule is TestRule.Delta or TestRule.GatedDelta,
-            Gated: rule is TestRule.Decay or TestRule.GatedDelta);
+        Problem = new FastWeightProblem(batch, heads, steps, dk, dv, rule switch
+        {
+            TestRule.Linear => FastWeightRule.Linear,
+            TestRule.Decay => FastWeightRule.Decay,
+            TestRule.Delta => FastWeightRule.Delta,
+            _ => FastWeightRule.GatedDelta,
+        });
         Q = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
         K = Tensor.RandomUniform(rng, -1f, 1f, batch, heads, steps, dk);
-        if (Problem.Delta)
+        if (Problem.Rule.IsDelta())
         {
             // Delta rules expect L2-normalised keys (then β ∈ (0, 1) keeps I − β k kᵀ a contraction).
             var ks = K.Span;
@@ -75,11 +81,11 @@ internal sealed class FastWeightTestCase
         get
         {
             var list = new List<Tensor> { Q, K, V };
-            if (Problem.Gated)
+            if (Problem.Rule.HasDecay())
             {
                 list.Add(Alpha);
             }
-            if (Problem.Delta)
+            if (Problem.Rule.IsDelta())
             {
                 list.Add(Beta);
             }
@@ -127,11 +133,11 @@ internal sealed class FastWeightTestCase
         var r = NaiveReference.Run(Problem, Q.ToArray(), K.ToArray(), V.ToArray(), Alpha.ToArray(), Beta.ToArray(), S0?.ToArray(),
             OutputProjection.ToArray(), StateProjection.ToArray());
         var results = new List<double[]> { r.Output, r.FinalState, r.QGrad!, r.KGrad!, r.VGrad! };
-        if (Problem.Gated)
+        if (Problem.Rule.HasDecay())
         {
             results.Add(r.AlphaGrad!);
         }
-        if (Problem.Delta)
+        if (Problem.Rule.IsDelta())
         {
             results.Add(r.BetaGrad!);
         }

@@ -19,6 +19,27 @@ public class FeatureMapsTests
         Assert.Equal(FeatureMaps.OutputDim(map, 4, nu), FeatureMaps.Apply(map, x, nu).Dim(-1));
     }
 
+    /// <summary>The streaming step's rows (<see cref="FeatureMaps.Row"/>) equal the tape ops bit for bit.</summary>
+    [Theory]
+    [InlineData(FeatureMap.Identity, KeyNormalization.L2, 1)]
+    [InlineData(FeatureMap.EluPlusOne, KeyNormalization.Sum, 1)]
+    [InlineData(FeatureMap.Relu, KeyNormalization.None, 1)]
+    [InlineData(FeatureMap.Relu, KeyNormalization.Sum, 1)]
+    [InlineData(FeatureMap.Dpfp, KeyNormalization.Sum, 2)]
+    public void StreamingRowsEqualTheTapeOpsBitForBit(FeatureMap map, KeyNormalization normalization, int nu)
+    {
+        const int Rows = 3, D = 5;
+        var x = GradCheck.Random(new Rng(7), -1f, 1f, Rows, D);
+        var whole = FeatureMaps.Normalize(normalization, FeatureMaps.Apply(map, x, nu)).ToArray();
+        int f = FeatureMaps.OutputDim(map, D, nu);
+        var row = new float[f];
+        for (int r = 0; r < Rows; r++)
+        {
+            FeatureMaps.Row(map, normalization, nu, x.Span.Slice(r * D, D), row, new float[2 * D]);
+            Assert.Equal(whole.AsSpan(r * f, f).ToArray(), row);
+        }
+    }
+
     [Theory]
     [InlineData(KeyNormalization.Sum)]
     [InlineData(KeyNormalization.L2)]

@@ -6,9 +6,10 @@ namespace FastWeights.Programmers.Layers;
 /// <summary>
 /// Short causal depthwise convolution over time, as DeltaNet and Mamba put before their mixers:
 /// y[b, t, c] = bias[c] + Σ_{j&lt;K} w[c, j] · x̃[b, t − (K − 1) + j, c], where x̃ is the history (the K − 1
-/// inputs before the sequence, zeros when absent) followed by x. One tape op with a hand-written backward for x, w and bias.
+/// inputs before the sequence, zeros when absent) followed by x. One tape op with a hand-written backward for x, w and bias;
+/// the per-token arithmetic is <see cref="CausalDepthwiseConvKernel"/>, which the streaming step shares.
 /// </summary>
-public static class CausalDepthwiseConvOp
+public static unsafe class CausalDepthwiseConvOp
 {
     /// <summary>Applies the convolution.</summary>
     /// <param name="x">Inputs [B, T, C].</param>
@@ -34,39 +35,16 @@ public static class CausalDepthwiseConvOp
             throw new ArgumentException($"history must be [{b}, {kernel - 1}, {c}], got {ShapeUtil.Format(history.Shape)}.", nameof(history));
         }
         var y = Tensor.Zeros(b, t, c);
-        var xs = x.Span;
-        var ws = weight.Span;
-        var ys = y.Span;
-        var hs = history is null ? default : history.Span;
-        for (int bi = 0; bi < b; bi++)
+        int hist = kernel - 1;
+        fixed (float* xp = x.Span, wp = weight.Span, bp = bias is null ? default : bias.Span, hp = history is null ? default : history.Span, yp = y.Span)
         {
-            for (int ti = 0; ti < t; ti++)
+            float** taps = stackalloc float*[kernel];
+            for (int bi = 0; bi < b; bi++)
             {
-                var yrow = ys.Slice(((bi * t) + ti) * c, c);
-                if (bias is not null)
+                for (int ti = 0; ti < t; ti++)
                 {
-                    bias.Span.CopyTo(yrow);
-                }
-                for (int j = 0; j < kernel; j++)
-                {
-                    int src = ti - (kernel - 1) + j;
-                    ReadOnlySpan<float> xrow;
-                    if (src >= 0)
-                    {
-                        xrow = xs.Slice(((bi * t) + src) * c, c);
-                    }
-                    else if (history is not null)
-                    {
-                        xrow = hs.Slice(((bi * (kernel - 1)) + (kernel - 1) + src) * c, c);
-                    }
-                    else
-                    {
-                        continue;
-                    }
-                    for (int ci = 0; ci < c; ci++)
-                    {
-                        yrow[ci] += ws[(ci * kernel) + j] * xrow[ci];
-                    }
+                    CausalDepthwiseConvKernel.Window(xp + ((nint)bi * t * c), hp is null ? null : hp + ((nint)bi * hist * c), ti, kernel, c, taps);
+                    CausalDepthwiseConvKernel.Token(wp, bp, taps, kernel, c, yp + ((nint)((bi * t) + ti) * c));
                 }
             }
         }
@@ -80,44 +58,21 @@ public static class CausalDepthwiseConvOp
             {
                 return;
             }
-            var gy = y.Grad.Span;
-            var xv = x.Span;
-            var wv = weight.Span;
-            var hv = history is null ? default : history.Span;
             var gx = x.RequiresGrad ? x.EnsureGrad().Span : default;
             var gw = weight.RequiresGrad ? weight.EnsureGrad().Span : default;
             var gb = bias is not null && bias.RequiresGrad ? bias.EnsureGrad().Span : default;
-            for (int bi = 0; bi < b; bi++)
+            fixed (float* xp = x.Span, wp = weight.Span, hp = history is null ? default : history.Span, gyp = y.Grad.Span, gxp = gx, gwp = gw, gbp = gb)
             {
-                for (int ti = 0; ti < t; ti++)
+                float** taps = stackalloc float*[kernel];
+                float** tapGrads = stackalloc float*[kernel];
+                for (int bi = 0; bi < b; bi++)
                 {
-                    var grow = gy.Slice(((bi * t) + ti) * c, c);
-                    if (!gb.IsEmpty)
+                    for (int ti = 0; ti < t; ti++)
                     {
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            gb[ci] += grow[ci];
-                        }
-                    }
-                    for (int j = 0; j < kernel; j++)
-                    {
-                        int src = ti - (kernel - 1) + j;
-                        if (src < 0 && history is null)
-                        {
-                            continue;
-                        }
-                        var xrow = src >= 0 ? xv.Slice(((bi * t) + src) * c, c) : hv.Slice(((bi * (kernel - 1)) + (kernel - 1) + src) * c, c);
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            if (!gw.IsEmpty)
-                            {
-                                gw[(ci * kernel) + j] += grow[ci] * xrow[ci];
-                            }
-                            if (!gx.IsEmpty && src >= 0)
-                            {
-                                gx[(((bi * t) + src) * c) + ci] += wv[(ci * kernel) + j] * grow[ci];
-                            }
-                        }
+                        CausalDepthwiseConvKernel.Window(xp + ((nint)bi * t * c), hp is null ? null : hp + ((nint)bi * hist * c), ti, kernel, c, taps);
+                        // Only taps inside x take a gradient (the history is not differentiated).
+                        CausalDepthwiseConvKernel.Window(gxp is null ? null : gxp + ((nint)bi * t * c), null, ti, kernel, c, tapGrads);
+                        CausalDepthwiseConvKernel.TokenBackward(wp, taps, gyp + ((nint)((bi * t) + ti) * c), gbp, gwp, tapGrads, kernel, c);
                     }
                 }
             }

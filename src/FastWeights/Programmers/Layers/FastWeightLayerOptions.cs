@@ -45,9 +45,11 @@ public sealed record FastWeightLayerOptions
     public float GateBias { get; init; } = 3f;
 
     /// <summary>The usual settings of a rule: linear attention uses elu+1 with sum normalisation; the delta rules identity (after the conv's SiLU) with L2.</summary>
-    public static FastWeightLayerOptions For(FastWeightRule rule, int heads) => rule switch
+    public static FastWeightLayerOptions For(FastWeightRule rule, int heads) => new()
     {
-        FastWeightRule.Linear or FastWeightRule.Decay => new() { Rule = rule, Heads = heads, FeatureMap = FeatureMap.EluPlusOne, Normalization = KeyNormalization.Sum },
-        _ => new() { Rule = rule, Heads = heads, FeatureMap = FeatureMap.Identity, Normalization = KeyNormalization.L2 },
+        Rule = rule,
+        Heads = heads,
+        FeatureMap = rule.IsDelta() ? FeatureMap.Identity : FeatureMap.EluPlusOne,
+        Normalization = rule.DefaultNormalization(),
     };
 }

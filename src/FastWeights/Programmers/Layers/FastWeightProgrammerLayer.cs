@@ -2,10 +2,7 @@ using FastWeights.Autodiff;
 using FastWeights.Kernels;
 using FastWeights.Nn;
 using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Decay;
-using FastWeights.Programmers.Ops.Delta;
-using FastWeights.Programmers.Ops.GatedDelta;
-using FastWeights.Programmers.Ops.Linear;
+using FastWeights.Programmers.Ops.Common;
 using FastWeights.Tensors;
 using TapeOps = FastWeights.Autodiff.Ops;
 
@@ -86,9 +83,9 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// <summary>Value size per head d_v.</summary>
     public int ValueDim { get; }
 
-    private bool IsDelta => Options.Rule is FastWeightRule.Delta or FastWeightRule.GatedDelta;
+    private bool IsDelta => Options.Rule.IsDelta();
 
-    private bool IsGated => Options.Rule is FastWeightRule.Decay or FastWeightRule.GatedDelta;
+    private bool IsGated => Options.Rule.HasDecay();
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => Forward(x, null).Output;
@@ -111,17 +108,11 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
         alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
         var mode = Options.Mode;
-        if (mode == FastWeightComputeMode.Parallel && IsDelta)
+        if (mode == FastWeightComputeMode.Parallel && !Options.Rule.HasParallelForm())
         {
             mode = FastWeightComputeMode.Chunkwise;
         }
-        var (o, final) = Options.Rule switch
-        {
-            FastWeightRule.Linear => LinearAttentionOp.Forward(q, k, v, initialState, mode, Options.ChunkSize),
-            FastWeightRule.Decay => DecayAttentionOp.Forward(q, k, v, alpha!, initialState, mode, Options.ChunkSize),
-            FastWeightRule.Delta => DeltaRuleOp.Forward(q, k, v, beta!, initialState, mode, Options.ChunkSize),
-            _ => GatedDeltaRuleOp.Forward(q, k, v, alpha!, beta!, initialState, mode, Options.ChunkSize),
-        };
+        var (o, final) = FastWeightOpCore.Forward(Options.Rule, q, k, v, alpha, beta, initialState, mode, Options.ChunkSize);
         var perToken = TapeOps.Transpose(o, 1, 2); // [B, T, H, d_v]
         return (Readout(perToken, b, t), final);
     }
@@ -155,19 +146,16 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
     /// </summary>
     public Tensor Step(FastWeightLayerState state, Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(x);
-        int b = state.FastWeights.Dim(0);
-        if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
-        {
-            throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
-        }
+        int b = TokenBatch(state, x);
         var y = Tensor.Zeros(b, ModelDim);
         StepInto(state, x.Span, y.Span);
         return y;
     }
 
-    internal static FastWeightLayerState AsState(SequenceMixerState? state) =>
+    /// <inheritdoc/>
+    public override void StepInto(SequenceMixerState state, ReadOnlySpan<float> x, Span<float> y) => StepInto(AsState(state), x, y);
+
+    private static FastWeightLayerState AsState(SequenceMixerState? state) =>
         state as FastWeightLayerState ?? throw new ArgumentException($"expected the state of a {nameof(FastWeightProgrammerLayer)}, got {state?.GetType().Name ?? "null"}", nameof(state));
 
     /// <summary>
@@ -194,16 +182,17 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         float[] q = s.Q, k = s.K, v = s.V;
         if (qConv is not null)
         {
-            q = ConvolveSilu(qConv, state.QueryHistory!, s.Q, s.QConv!, b);
-            k = ConvolveSilu(kConv!, state.KeyHistory!, s.K, s.KConv!, b);
-            v = ConvolveSilu(vConv!, state.ValueHistory!, s.V, s.VConv!, b);
+            qConv.StepSilu(state.QueryHistory!, s.Q, s.QConv!, b);
+            kConv!.StepSilu(state.KeyHistory!, s.K, s.KConv!, b);
+            vConv!.StepSilu(state.ValueHistory!, s.V, s.VConv!, b);
+            (q, k, v) = (s.QConv!, s.KConv!, s.VConv!);
         }
 
         // φ and its normalisation per (batch, head); β = σ(w_β·x + b_β), α = σ(w_α·x + b_α).
         for (int r = 0; r < b * Heads; r++)
         {
-            Features(q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
-            Features(k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
+            FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
+            FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
         }
         if (betaProj is not null)
         {
@@ -217,24 +206,52 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
 
         // Per head: the rule's update of S and o = S q, then LayerNorm_head(o).
-        var fast = state.FastWeights.Span;
-        int size = ValueDim * f;
-        for (int r = 0; r < b * Heads; r++)
+        switch (Options.Rule)
         {
-            var o = s.O.AsSpan(r * ValueDim, ValueDim);
-            StreamingKernels.FastWeightStep(IsDelta, fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
-                v.AsSpan(r * ValueDim, ValueDim), IsGated ? s.Alpha[r] : 1f, IsDelta ? s.Beta[r] : 1f, o, s.Work);
-            if (outNorm is not null)
-            {
-                StreamingKernels.LayerNorm(o, outNorm.Weight.Span, outNorm.Bias.Span, outNorm.Eps, o);
-            }
+            case FastWeightRule.Linear: StepHeads<SumRule>(state, s, v, b); break;
+            case FastWeightRule.Decay: StepHeads<DecayedSumRule>(state, s, v, b); break;
+            case FastWeightRule.Delta: StepHeads<DeltaRule>(state, s, v, b); break;
+            default: StepHeads<GatedDeltaRule>(state, s, v, b); break;
         }
         StreamingKernels.MatVec(outProj.Weight.Span, default, s.O, y, b, d, cv);
         state.Position++;
     }
 
+    // For each (batch, head): S ← the rule's update, o = S q (into s.O), then LayerNorm_head(o).
+    private void StepHeads<TRule>(FastWeightLayerState state, FastWeightStepScratch s, float[] v, int b)
+        where TRule : struct, IFastWeightRule
+    {
+        var fast = state.FastWeights.Span;
+        int f = FeatureDim, size = ValueDim * f;
+        for (int r = 0; r < b * Heads; r++)
+        {
+            var o = s.O.AsSpan(r * ValueDim, ValueDim);
+            StreamingKernels.FastWeightStep<TRule>(fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
+                v.AsSpan(r * ValueDim, ValueDim), TRule.HasDecay ? s.Alpha[r] : 1f, TRule.IsDelta ? s.Beta[r] : 1f, o, s.Work);
+            if (outNorm is not null)
+            {
+                StreamingKernels.LayerNorm(o, outNorm.Weight.Span, outNorm.Bias.Span, outNorm.Eps, o);
+            }
+        }
+    }
+
     /// <summary>The step through the generic tape ops (under no-grad), the reference the fast step is tested against.</summary>
     internal Tensor StepGeneric(FastWeightLayerState state, Tensor x)
+    {
+        int b = TokenBatch(state, x);
+        using var _ = Tape.NoGrad();
+        var (q, k, v, beta, alpha) = Programs(x.View(b, 1, ModelDim), state);
+        var qt = q.View(b, Heads, FeatureDim);
+        var kt = k.View(b, Heads, FeatureDim);
+        var vt = v.View(b, Heads, ValueDim);
+        var s = state.FastWeights;
+        var o = FastWeightOpCore.Step(Options.Rule, s, qt, kt, vt, alpha?.View(b, Heads), beta?.View(b, Heads));
+        state.Position++;
+        return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+    }
+
+    // The batch size B of one token x_t, after checking that x_t is [B, D] for the state's B.
+    private int TokenBatch(FastWeightLayerState state, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(x);
@@ -243,21 +260,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         {
             throw new ArgumentException($"x_t must be [{b}, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
         }
-        using var _ = Tape.NoGrad();
-        var (q, k, v, beta, alpha) = Programs(x.View(b, 1, ModelDim), state);
-        var qt = q.View(b, Heads, FeatureDim);
-        var kt = k.View(b, Heads, FeatureDim);
-        var vt = v.View(b, Heads, ValueDim);
-        var s = state.FastWeights;
-        var o = Options.Rule switch
-        {
-            FastWeightRule.Linear => LinearAttentionRecurrent.Step(s, qt, kt, vt),
-            FastWeightRule.Decay => DecayAttentionRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads)),
-            FastWeightRule.Delta => DeltaRuleRecurrent.Step(s, qt, kt, vt, beta!.View(b, Heads)),
-            _ => GatedDeltaRuleRecurrent.Step(s, qt, kt, vt, alpha!.View(b, Heads), beta!.View(b, Heads)),
-        };
-        state.Position++;
-        return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+        return b;
     }
 
     private FastWeightStepScratch NewScratch(int batch) => new(batch, Heads, KeyDim, ValueDim, FeatureDim, qConv is not null);
@@ -286,67 +289,6 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         if (history is null || history.Rank != 3 || history.Dim(0) != b || history.Dim(1) != hist || history.Dim(2) != c)
         {
             throw new ArgumentException($"The convolution history must be [{b}, {hist}, {c}], got {(history is null ? "none" : ShapeUtil.Format(history.Shape))}.", "state");
-        }
-    }
-
-    // y = SiLU(conv(u)) per sequence with its history [K − 1, C], which then takes u; u is overwritten. Returns y.
-    private static float[] ConvolveSilu(ShortConv conv, Tensor history, float[] u, float[] y, int b)
-    {
-        int kernel = conv.Weight.Dim(1), c = conv.Weight.Dim(0);
-        var h = history.Span;
-        for (int bi = 0; bi < b; bi++)
-        {
-            StreamingKernels.ConvolveSilu(conv.Weight.Span, conv.Bias.Span, h.Slice(bi * (kernel - 1) * c, (kernel - 1) * c),
-                u.AsSpan(bi * c, c), y.AsSpan(bi * c, c), kernel);
-        }
-        return y;
-    }
-
-    // dst = norm(φ(src)) for one head: the feature map and normalisation of FeatureMaps, without the tape.
-    private void Features(ReadOnlySpan<float> src, Span<float> dst, Span<float> rectified)
-    {
-        switch (Options.FeatureMap)
-        {
-            case FeatureMap.Identity:
-                src.CopyTo(dst);
-                break;
-            case FeatureMap.Relu:
-                TensorPrimitives.Max(src, 0f, dst);
-                break;
-            case FeatureMap.EluPlusOne:
-                for (int i = 0; i < src.Length; i++)
-                {
-                    dst[i] = src[i] > 0f ? src[i] + 1f : MathF.Exp(src[i]);
-                }
-                break;
-            default:
-                // DPFP-ν: r = [relu(x), relu(−x)], φ_{(j−1)·2d + i} = r_i · r_{(i−j) mod 2d}.
-                int d = src.Length, d2 = 2 * d;
-                var r = rectified[..d2];
-                for (int c = 0; c < d; c++)
-                {
-                    r[c] = Math.Max(src[c], 0f);
-                    r[d + c] = Math.Max(-src[c], 0f);
-                }
-                for (int j = 1; j <= Options.DpfpNu; j++)
-                {
-                    for (int i = 0; i < d2; i++)
-                    {
-                        dst[((j - 1) * d2) + i] = r[i] * r[(i - j + d2) % d2];
-                    }
-                }
-                break;
-        }
-        switch (Options.Normalization)
-        {
-            case KeyNormalization.Sum:
-                TensorPrimitives.Divide(dst, TensorPrimitives.Sum(dst) + FeatureMaps.NormalizationEpsilon, dst);
-                break;
-            case KeyNormalization.L2:
-                TensorPrimitives.Divide(dst, MathF.Sqrt(TensorPrimitives.Dot(dst, dst) + FeatureMaps.NormalizationEpsilon), dst);
-                break;
-            default:
-                break;
         }
     }
 
@@ -381,14 +323,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var history = which switch { 0 => state.QueryHistory!, 1 => state.KeyHistory!, _ => state.ValueHistory! };
         var y = conv.Forward(u, history);
         // Shift the history left by one token and append u (T = 1 when streaming).
-        int b = u.Dim(0), c = u.Dim(2), hist = history.Dim(1);
-        var next = Tensor.Zeros(b, hist, c);
-        for (int bi = 0; bi < b && hist > 0; bi++)
-        {
-            var dst = next.Span.Slice(bi * hist * c, hist * c);
-            history.Span.Slice((bi * hist * c) + c, (hist - 1) * c).CopyTo(dst);
-            u.Span.Slice(bi * c, c).CopyTo(dst.Slice((hist - 1) * c));
-        }
+        var next = ShortConv.PushHistory(history, u);
         switch (which)
         {
             case 0: state.QueryHistory = next; break;

@@ -52,8 +52,8 @@ public sealed class SequenceBlock : Module
     internal int MlpWidth => mlp is null ? 0 : mlp.Layers.Max(l => l.Weight.Dim(0));
 
     /// <summary>
-    /// <see cref="Step"/> as vector passes on <paramref name="s"/>.X [B, D], in place: LayerNorm rows, the mixer (the
-    /// fast step of a <see cref="FastWeightProgrammerLayer"/>; other mixers through their tensor <see cref="SequenceMixer.Step"/>),
+    /// <see cref="Step"/> as vector passes on <paramref name="s"/>.X [B, D], in place: LayerNorm rows, the mixer's
+    /// <see cref="SequenceMixer.StepInto"/> (allocation-free for a <see cref="FastWeightProgrammerLayer"/>),
     /// the residual add, and the MLP as matrix–vector products with ReLU.
     /// </summary>
     internal void StepInto(SequenceMixerState state, SequenceModelStepScratch s, int batch)
@@ -66,14 +66,7 @@ public sealed class SequenceBlock : Module
         {
             StreamingKernels.LayerNorm(x.Slice(b * d, d), mixerNorm.Weight.Span, mixerNorm.Bias.Span, mixerNorm.Eps, n.Slice(b * d, d));
         }
-        if (Mixer is FastWeightProgrammerLayer fwp)
-        {
-            fwp.StepInto(FastWeightProgrammerLayer.AsState(state), n, m);
-        }
-        else
-        {
-            Mixer.Step(state, Tensor.FromArray(n.ToArray(), batch, d)).Span.CopyTo(m);
-        }
+        Mixer.StepInto(state, n, m);
         TensorPrimitives.Add(x, m, x);
         if (mlp is null)
         {

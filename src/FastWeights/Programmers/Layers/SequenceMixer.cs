@@ -26,5 +26,17 @@ public abstract class SequenceMixer : Module
     /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
     public virtual Tensor Step(SequenceMixerState state, Tensor x) => throw NotStreaming();
 
+    /// <summary>
+    /// <see cref="Step"/> on flat buffers: reads x_t [B, D] from <paramref name="x"/> and writes y_t [B, D] into
+    /// <paramref name="y"/> (which must not overlap x), updating <paramref name="state"/>. This default wraps x in a
+    /// tensor and copies the result of <see cref="Step"/>; mixers with an allocation-free step override it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
+    public virtual void StepInto(SequenceMixerState state, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int d = ModelDim;
+        Step(state, Tensor.FromArray(x.ToArray(), x.Length / d, d)).Span.CopyTo(y);
+    }
+
     private NotSupportedException NotStreaming() => new($"{GetType().Name} cannot run one token at a time");
 }

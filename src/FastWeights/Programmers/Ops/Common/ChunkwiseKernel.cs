@@ -23,7 +23,6 @@ namespace FastWeights.Programmers.Ops.Common;
 /// </summary>
 internal static class ChunkwiseKernel
 {
-
     /// <summary>Smallest α used inside log α (α must be in (0, 1]).</summary>
     private const float MinAlpha = 1e-30f;
 
@@ -31,7 +30,8 @@ internal static class ChunkwiseKernel
     public static int ChunkCount(int steps, int chunk) => (steps + chunk - 1) / chunk;
 
     /// <summary>Runs the chunkwise forward; saves what the backward pass needs when <paramref name="save"/>.</summary>
-    public static void Forward(FastWeightProblem p, FastWeightBuffers buf, int chunk, bool save)
+    public static void Forward<TRule>(FastWeightProblem p, FastWeightBuffers buf, int chunk, bool save)
+        where TRule : struct, IFastWeightRule
     {
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
@@ -39,7 +39,7 @@ internal static class ChunkwiseKernel
         if (save)
         {
             buf.Saved = Rent((long)p.Sequences * nChunks * p.StateSize);
-            if (p.Delta)
+            if (TRule.IsDelta)
             {
                 buf.SavedPseudoValues = Rent((long)p.Sequences * p.Steps * p.ValueDim);
                 buf.SavedResidual = Rent((long)p.Sequences * p.Steps * p.ValueDim);
@@ -48,13 +48,13 @@ internal static class ChunkwiseKernel
                 buf.SavedGram = Rent((long)p.Sequences * nChunks * slot);
             }
         }
-        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
+        KernelThreads.ForEach(p.Sequences, () => ChunkWorkspace.For<TRule>(p, maxLen, backward: false), (s, ws) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
-            bool delta = p.Delta, keep = save && delta;
-            var seq = new Sequence(p, buf, s);
+            bool keep = save && TRule.IsDelta;
+            var seq = SequenceInputs.Of<TRule>(p, buf, s);
             var state = buf.FinalState.Span.Slice(s * size, size);
-            RecurrentKernel.LoadInitialState(buf, s, size, state);
+            buf.LoadInitialState(s, state);
             var saved = save ? buf.Saved.AsSpan(s * nChunks * size, nChunks * size) : default;
             var o = buf.Output.Span.Slice(s * T * dv, T * dv);
             var st = ws.St.AsSpan(0, size);
@@ -66,24 +66,24 @@ internal static class ChunkwiseKernel
                 {
                     state.CopyTo(saved.Slice(c * size, size));
                 }
-                var ch = seq.Chunk(t0, len);
-                PrepareDecays(p, ch, ws);
+                var ch = seq.Tokens(t0, len);
+                PrepareDecays<TRule>(p, ch, ws);
                 var P = keep ? buf.SavedScores.AsSpan(m, len * len) : ws.P.AsSpan(0, len * len);
-                Scores(p, ch, ws, P);
+                Scores<TRule>(p, ch, ws, P);
                 // Sᵀ (d_k × d_v) as the right operand of the products with S
                 ChunkProducts.Transpose(state, dv, dk, dk, st, dv);
                 ReadOnlySpan<float> uPrime = ch.V;
-                if (delta)
+                if (TRule.IsDelta)
                 {
                     var ninv = keep ? buf.SavedInverse.AsSpan(m, len * len) : ws.Ninv.AsSpan(0, len * len);
                     var gram = keep ? buf.SavedGram.AsSpan(m, len * len) : ws.Gm.AsSpan(0, len * len);
-                    Inverse(ch, ws, gram, ninv);
+                    Inverse<TRule>(ch, ws, gram, ninv);
                     // R = V − diag(g) K Sᵀ;  U' = N⁻¹ diag(β) R
                     int at = (s * T * dv) + (t0 * dv);
                     var r = keep ? buf.SavedResidual.AsSpan(at, len * dv) : ws.R.AsSpan(0, len * dv);
                     var u = keep ? buf.SavedPseudoValues.AsSpan(at, len * dv) : ws.U.AsSpan(0, len * dv);
                     ch.V.CopyTo(r);
-                    ChunkProducts.Multiply(false, len, dv, dk, -1f, ws.KeyDecayed(p, ch), dk, st, dv, 1f, r, dv);
+                    ChunkProducts.Multiply(false, len, dv, dk, -1f, ws.KeyDecayed<TRule>(p, ch), dk, st, dv, 1f, r, dv);
                     var rb = ws.Rb.AsSpan(0, len * dv);
                     ScaleRows(r, ch.Beta, rb, dv);
                     ChunkProducts.Multiply(false, len, dv, len, 1f, ninv, len, rb, dv, 0f, u, dv, aShape: Triangle.Lower);
@@ -91,22 +91,23 @@ internal static class ChunkwiseKernel
                 }
                 var oc = o.Slice(t0 * dv, len * dv);
                 // O = diag(g) Q Sᵀ + P U'
-                ChunkProducts.Multiply(false, len, dv, dk, 1f, ws.QueryDecayed(p, ch), dk, st, dv, 0f, oc, dv);
+                ChunkProducts.Multiply(false, len, dv, dk, 1f, ws.QueryDecayed<TRule>(p, ch), dk, st, dv, 0f, oc, dv);
                 ChunkProducts.Multiply(false, len, dv, len, 1f, P, len, uPrime, dv, 1f, oc, dv, aShape: Triangle.Lower);
                 // S' = g_L S + U'ᵀ diag(e) K
-                float gL = p.Gated ? ws.G[len - 1] : 1f;
-                ChunkProducts.Multiply(true, dv, dk, len, 1f, uPrime, dv, ws.KeyToEnd(p, ch), dk, gL, state, dk);
+                float gL = TRule.HasDecay ? ws.G[len - 1] : 1f;
+                ChunkProducts.Multiply(true, dv, dk, len, 1f, uPrime, dv, ws.KeyToEnd<TRule>(p, ch), dk, gL, state, dk);
             }
         });
     }
 
     /// <summary>Accumulates the gradients of the last <see cref="Forward"/> (run with save = true) into the buffers.</summary>
-    public static void Backward(FastWeightProblem p, FastWeightBuffers buf, int chunk)
+    public static void Backward<TRule>(FastWeightProblem p, FastWeightBuffers buf, int chunk)
+        where TRule : struct, IFastWeightRule
     {
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
-        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
-            (s, ws) => BackwardSequence(p, buf, chunk, nChunks, maxLen, s, ws));
+        KernelThreads.ForEach(p.Sequences, () => ChunkWorkspace.For<TRule>(p, maxLen, backward: true),
+            (s, ws) => BackwardSequence<TRule>(p, buf, chunk, nChunks, maxLen, s, ws));
     }
 
     /// <summary>Returns the saved arrays of <paramref name="buf"/> to the pool.</summary>
@@ -131,48 +132,36 @@ internal static class ChunkwiseKernel
         array = [];
     }
 
-    private static void BackwardSequence(FastWeightProblem p, FastWeightBuffers buf, int chunk, int nChunks, int maxLen, int s, ChunkWorkspace ws)
+    private static void BackwardSequence<TRule>(FastWeightProblem p, FastWeightBuffers buf, int chunk, int nChunks, int maxLen, int s, ChunkWorkspace ws)
+        where TRule : struct, IFastWeightRule
     {
         int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize, slot = maxLen * maxLen;
-        bool gated = p.Gated, delta = p.Delta;
-        var seq = new Sequence(p, buf, s);
+        var seq = SequenceInputs.Of<TRule>(p, buf, s);
         var saved = buf.Saved.AsSpan(s * nChunks * size, nChunks * size);
         var dS = ws.StateGrad.AsSpan();
         var dSin = ws.StateGradIn.AsSpan();
         var dSt = ws.St.AsSpan(0, size);
-        if (buf.FinalStateGrad.IsEmpty)
-        {
-            dS.Clear();
-        }
-        else
-        {
-            buf.FinalStateGrad.Span.Slice(s * size, size).CopyTo(dS);
-        }
-        var dOAll = buf.OutputGrad.IsEmpty ? default : buf.OutputGrad.Span.Slice(s * T * dv, T * dv);
-        var dQAll = buf.QGrad.IsEmpty ? default : buf.QGrad.Span.Slice(s * T * dk, T * dk);
-        var dKAll = buf.KGrad.IsEmpty ? default : buf.KGrad.Span.Slice(s * T * dk, T * dk);
-        var dVAll = buf.VGrad.IsEmpty ? default : buf.VGrad.Span.Slice(s * T * dv, T * dv);
-        var dAlphaAll = buf.AlphaGrad.IsEmpty ? default : buf.AlphaGrad.Span.Slice(s * T, T);
-        var dBetaAll = buf.BetaGrad.IsEmpty ? default : buf.BetaGrad.Span.Slice(s * T, T);
+        buf.LoadFinalStateGrad(s, dS);
+        var (dOAll, dQAll, dKAll, dVAll, dAlphaAll, dBetaAll) = new SequenceGrads(p, buf, s);
 
         for (int c = nChunks - 1; c >= 0; c--)
         {
             int t0 = c * chunk, L = Math.Min(chunk, T - t0);
             int m = (s * nChunks * slot) + (c * slot);
-            var ch = seq.Chunk(t0, L);
+            var ch = seq.Tokens(t0, L);
             var sIn = saved.Slice(c * size, size);
-            PrepareDecays(p, ch, ws);
+            PrepareDecays<TRule>(p, ch, ws);
             ReadOnlySpan<float> P;
-            if (delta)
+            if (TRule.IsDelta)
             {
                 P = buf.SavedScores.AsSpan(m, L * L);
             }
             else
             {
-                Scores(p, ch, ws, ws.P.AsSpan(0, L * L));
+                Scores<TRule>(p, ch, ws, ws.P.AsSpan(0, L * L));
                 P = ws.P.AsSpan(0, L * L);
             }
-            ReadOnlySpan<float> uPrime = delta ? buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), L * dv) : ch.V;
+            ReadOnlySpan<float> uPrime = TRule.IsDelta ? buf.SavedPseudoValues.AsSpan((s * T * dv) + (t0 * dv), L * dv) : ch.V;
             ReadOnlySpan<float> dO = dOAll.IsEmpty ? ws.ZeroOutputGrad.AsSpan(0, L * dv) : dOAll.Slice(t0 * dv, L * dv);
             var dgl = ws.LogDecayGrad.AsSpan(0, L);
             dgl.Clear();
@@ -180,7 +169,7 @@ internal static class ChunkwiseKernel
             colAcc.Clear();
             var gvec = ws.G.AsSpan(0, L);
             var evec = ws.E.AsSpan(0, L);
-            float gL = gated ? gvec[L - 1] : 1f;
+            float gL = TRule.HasDecay ? gvec[L - 1] : 1f;
             var dU = ws.DU.AsSpan(0, L * dv);
             // Gradients accumulate straight into the callers' buffers (or into cleared scratch when not wanted).
             var dQ = dQAll.IsEmpty ? ws.DQ.AsSpan(0, L * dk) : dQAll.Slice(t0 * dk, L * dk);
@@ -200,14 +189,14 @@ internal static class ChunkwiseKernel
 
             // (5) S' = g_L S + U'ᵀ diag(e) K
             TensorPrimitives.Multiply(dS, gL, dSin);
-            if (gated)
+            if (TRule.HasDecay)
             {
                 dgl[L - 1] += gL * TensorPrimitives.Dot(dS, sIn);
             }
             ChunkProducts.Transpose(dS, dv, dk, dk, dSt, dv);
-            ChunkProducts.Multiply(false, L, dv, dk, 1f, ws.KeyToEnd(p, ch), dk, dSt, dv, 0f, dU, dv);
-            ChunkProducts.Multiply(false, L, dk, dv, 1f, uPrime, dv, dS, dk, gated ? 0f : 1f, gated ? tmp1 : dK, dk);
-            for (int j = 0; gated && j < L; j++)
+            ChunkProducts.Multiply(false, L, dv, dk, 1f, ws.KeyToEnd<TRule>(p, ch), dk, dSt, dv, 0f, dU, dv);
+            ChunkProducts.Multiply(false, L, dk, dv, 1f, uPrime, dv, dS, dk, TRule.HasDecay ? 0f : 1f, TRule.HasDecay ? tmp1 : dK, dk);
+            for (int j = 0; TRule.HasDecay && j < L; j++)
             {
                 var r = tmp1.Slice(j * dk, dk);
                 float x = evec[j] * TensorPrimitives.Dot(r, ch.K.Slice(j * dk, dk));
@@ -217,9 +206,9 @@ internal static class ChunkwiseKernel
             }
 
             // (4) O = P U' + diag(g) Q Sᵀ
-            ChunkProducts.Multiply(false, L, dk, dv, 1f, dO, dv, sIn, dk, gated ? 0f : 1f, gated ? tmp2 : dQ, dk);
-            ChunkProducts.Multiply(true, dv, dk, L, 1f, dO, dv, ws.QueryDecayed(p, ch), dk, 1f, dSin, dk);
-            for (int i = 0; gated && i < L; i++)
+            ChunkProducts.Multiply(false, L, dk, dv, 1f, dO, dv, sIn, dk, TRule.HasDecay ? 0f : 1f, TRule.HasDecay ? tmp2 : dQ, dk);
+            ChunkProducts.Multiply(true, dv, dk, L, 1f, dO, dv, ws.QueryDecayed<TRule>(p, ch), dk, 1f, dSin, dk);
+            for (int i = 0; TRule.HasDecay && i < L; i++)
             {
                 var r = tmp2.Slice(i * dk, dk);
                 dgl[i] += gvec[i] * TensorPrimitives.Dot(r, ch.Q.Slice(i * dk, dk));
@@ -231,7 +220,7 @@ internal static class ChunkwiseKernel
             ChunkProducts.Multiply(true, L, dv, L, 1f, P, L, dO, dv, 1f, dU, dv, aShape: Triangle.Upper);
 
             // (3) P = M ⊙ Q Kᵀ: dR = dP ⊙ M; ∂γ_i += Σ_j dP_ij P_ij, ∂γ_j −= Σ_i dP_ij P_ij
-            if (gated)
+            if (TRule.HasDecay)
             {
                 for (int i = 0; i < L; i++)
                 {
@@ -246,9 +235,9 @@ internal static class ChunkwiseKernel
             ChunkProducts.Multiply(false, L, dk, L, 1f, dP, L, ch.K, dk, 1f, dQ, dk, aShape: Triangle.Lower);
             ChunkProducts.Multiply(true, L, dk, L, 1f, dP, L, ch.Q, dk, 1f, dK, dk, aShape: Triangle.Upper);
 
-            if (delta)
+            if (TRule.IsDelta)
             {
-                BackwardDelta(p, ch, sIn, buf.SavedResidual.AsSpan((s * T * dv) + (t0 * dv), L * dv), buf.SavedInverse.AsSpan(m, L * L),
+                BackwardDelta<TRule>(p, ch, sIn, buf.SavedResidual.AsSpan((s * T * dv) + (t0 * dv), L * dv), buf.SavedInverse.AsSpan(m, L * L),
                     buf.SavedGram.AsSpan(m, L * L), ws, L, dgl, colAcc, dU, dK, dSin, dVAll.IsEmpty ? default : dVAll.Slice(t0 * dv, L * dv),
                     dBetaAll.IsEmpty ? default : dBetaAll.Slice(t0, L));
             }
@@ -259,7 +248,7 @@ internal static class ChunkwiseKernel
             }
 
             // (1) γ_i = Σ_{j≤i} log α_j: ∂log α_j = Σ_{i≥j} ∂γ_i, ∂α_j = ∂log α_j / α_j
-            if (gated && !dAlphaAll.IsEmpty)
+            if (TRule.HasDecay && !dAlphaAll.IsEmpty)
             {
                 TensorPrimitives.Subtract(dgl, colAcc, dgl);
                 float acc = 0f;
@@ -271,11 +260,7 @@ internal static class ChunkwiseKernel
             }
             dSin.CopyTo(dS);
         }
-        if (!buf.InitialStateGrad.IsEmpty)
-        {
-            var dS0 = buf.InitialStateGrad.Span.Slice(s * size, size);
-            TensorPrimitives.Add(dS0, dS, dS0);
-        }
+        buf.AddInitialStateGrad(s, dS);
     }
 
     /// <summary>
@@ -283,12 +268,12 @@ internal static class ChunkwiseKernel
     /// A = diag(β) (Γ ⊙ K Kᵀ) strictly lower (<paramref name="gram"/> holds Γ ⊙ K Kᵀ). ∂γ_l −= terms go to
     /// <paramref name="colAcc"/>.
     /// </summary>
-    private static void BackwardDelta(FastWeightProblem p, in ChunkView ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> r,
+    private static void BackwardDelta<TRule>(FastWeightProblem p, in SequenceInputs ch, ReadOnlySpan<float> sIn, ReadOnlySpan<float> r,
         ReadOnlySpan<float> ninv, ReadOnlySpan<float> gram, ChunkWorkspace ws, int L, Span<float> dgl, Span<float> colAcc,
         ReadOnlySpan<float> dU, Span<float> dK, Span<float> dSin, Span<float> dV, Span<float> dBeta)
+        where TRule : struct, IFastWeightRule
     {
         int dk = p.KeyDim, dv = p.ValueDim;
-        bool gated = p.Gated;
         var beta = ch.Beta;
         var gvec = ws.G.AsSpan(0, L);
         var dR = ws.DR.AsSpan(0, L * dv);
@@ -321,9 +306,9 @@ internal static class ChunkwiseKernel
             TensorPrimitives.Add(dV, dR, dV);
         }
         // R = V − diag(g) K Sᵀ: ∂(diag(g) K) = −∂R S;  ∂S −= ∂Rᵀ diag(g) K
-        ChunkProducts.Multiply(false, L, dk, dv, -1f, dR, dv, sIn, dk, gated ? 0f : 1f, gated ? dKg : dK, dk);
-        ChunkProducts.Multiply(true, dv, dk, L, -1f, dR, dv, ws.KeyDecayed(p, ch), dk, 1f, dSin, dk);
-        for (int i = 0; gated && i < L; i++)
+        ChunkProducts.Multiply(false, L, dk, dv, -1f, dR, dv, sIn, dk, TRule.HasDecay ? 0f : 1f, TRule.HasDecay ? dKg : dK, dk);
+        ChunkProducts.Multiply(true, dv, dk, L, -1f, dR, dv, ws.KeyDecayed<TRule>(p, ch), dk, 1f, dSin, dk);
+        for (int i = 0; TRule.HasDecay && i < L; i++)
         {
             var d = dKg.Slice(i * dk, dk);
             float gi = gvec[i];
@@ -347,7 +332,7 @@ internal static class ChunkwiseKernel
             {
                 dBeta[j] += sum;
             }
-            if (gated)
+            if (TRule.HasDecay)
             {
                 dgl[j] += beta[j] * sum;
                 TensorPrimitives.MultiplyAdd(x, beta[j], colAcc[..j], colAcc[..j]);
@@ -362,9 +347,10 @@ internal static class ChunkwiseKernel
     }
 
     /// <summary>γ, g, e, Γ_ij = e^{γ_i − γ_j} (j ≤ i) and the decayed copies of Q and K of a chunk (gated rules only).</summary>
-    private static void PrepareDecays(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws)
+    private static void PrepareDecays<TRule>(FastWeightProblem p, in SequenceInputs ch, ChunkWorkspace ws)
+        where TRule : struct, IFastWeightRule
     {
-        if (!p.Gated)
+        if (!TRule.HasDecay)
         {
             return;
         }
@@ -392,13 +378,14 @@ internal static class ChunkwiseKernel
     }
 
     /// <summary>P = M ⊙ Q Kᵀ (zero above the diagonal); leaves Kᵀ in the workspace.</summary>
-    private static void Scores(FastWeightProblem p, in ChunkView ch, ChunkWorkspace ws, Span<float> P)
+    private static void Scores<TRule>(FastWeightProblem p, in SequenceInputs ch, ChunkWorkspace ws, Span<float> P)
+        where TRule : struct, IFastWeightRule
     {
         int L = ch.Length, dk = p.KeyDim;
         var kt = ws.Kt.AsSpan(0, dk * L);
         ChunkProducts.Transpose(ch.K, L, dk, dk, kt, L);
         ChunkProducts.Multiply(false, L, L, dk, 1f, ch.Q, dk, kt, L, 0f, P, L, lowerOnly: true);
-        if (p.Gated)
+        if (TRule.HasDecay)
         {
             for (int i = 0; i < L; i++)
             {
@@ -412,7 +399,8 @@ internal static class ChunkwiseKernel
     /// Delta rules, after <see cref="Scores"/>: <paramref name="gram"/> = Γ ⊙ K Kᵀ (strictly lower, zero elsewhere),
     /// A = diag(β) gram and <paramref name="ninv"/> = (I + A)⁻¹.
     /// </summary>
-    private static void Inverse(in ChunkView ch, ChunkWorkspace ws, Span<float> gram, Span<float> ninv)
+    private static void Inverse<TRule>(in SequenceInputs ch, ChunkWorkspace ws, Span<float> gram, Span<float> ninv)
+        where TRule : struct, IFastWeightRule
     {
         int L = ch.Length, dk = ch.K.Length / Math.Max(1, L);
         var kt = ws.Kt.AsSpan(0, dk * L);
@@ -421,7 +409,7 @@ internal static class ChunkwiseKernel
         for (int i = 0; i < L; i++)
         {
             var gRow = gram.Slice(i * L, i);
-            if (!ws.Decay.AsSpan().IsEmpty)
+            if (TRule.HasDecay)
             {
                 TensorPrimitives.Multiply(gRow, ws.Decay.AsSpan(i * L, i), gRow);
             }
@@ -443,38 +431,14 @@ internal static class ChunkwiseKernel
     /// <summary>N⁻¹ for N = I + A with A strictly lower triangular (L×L, row-major); see <see cref="ChunkProducts.InvertUnitLower"/>.</summary>
     internal static void InvertUnitLower(ReadOnlySpan<float> a, Span<float> ninv, int L) => ChunkProducts.InvertUnitLower(a, ninv, L);
 
-    /// <summary>One sequence's inputs.</summary>
-    private readonly ref struct Sequence(FastWeightProblem p, FastWeightBuffers buf, int s)
-    {
-        private readonly ReadOnlySpan<float> q = buf.Q.Span.Slice(s * p.Steps * p.KeyDim, p.Steps * p.KeyDim);
-        private readonly ReadOnlySpan<float> k = buf.K.Span.Slice(s * p.Steps * p.KeyDim, p.Steps * p.KeyDim);
-        private readonly ReadOnlySpan<float> v = buf.V.Span.Slice(s * p.Steps * p.ValueDim, p.Steps * p.ValueDim);
-        private readonly ReadOnlySpan<float> alpha = p.Gated ? buf.Alpha.Span.Slice(s * p.Steps, p.Steps) : default;
-        private readonly ReadOnlySpan<float> beta = p.Delta ? buf.Beta.Span.Slice(s * p.Steps, p.Steps) : default;
-        private readonly int dk = p.KeyDim, dv = p.ValueDim;
-        private readonly bool gated = p.Gated, delta = p.Delta;
-
-        public ChunkView Chunk(int t0, int len) => new(
-            len,
-            q.Slice(t0 * dk, len * dk),
-            k.Slice(t0 * dk, len * dk),
-            v.Slice(t0 * dv, len * dv),
-            gated ? alpha.Slice(t0, len) : default,
-            delta ? beta.Slice(t0, len) : default);
-    }
-
-    /// <summary>One chunk's inputs.</summary>
-    private readonly ref struct ChunkView(int length, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        ReadOnlySpan<float> alpha, ReadOnlySpan<float> beta)
-    {
-        public readonly int Length = length;
-        public readonly ReadOnlySpan<float> Q = q, K = k, V = v, Alpha = alpha, Beta = beta;
-    }
-
     /// <summary>Per-worker buffers sized for the largest chunk.</summary>
     private sealed class ChunkWorkspace
     {
-        public ChunkWorkspace(FastWeightProblem p, int c, bool backward)
+        /// <summary>The buffers the rule <typeparamref name="TRule"/> needs.</summary>
+        public static ChunkWorkspace For<TRule>(FastWeightProblem p, int c, bool backward)
+            where TRule : struct, IFastWeightRule => new(p, c, backward, TRule.IsDelta, TRule.HasDecay);
+
+        private ChunkWorkspace(FastWeightProblem p, int c, bool backward, bool delta, bool decay)
         {
             int dk = p.KeyDim, dv = p.ValueDim;
             // Only what the rule needs: the parallel form makes c = T, so the c×c buffers can be large.
@@ -484,18 +448,18 @@ internal static class ChunkwiseKernel
             E = new float[c];
             Kt = new float[c * dk];
             St = new float[dk * dv];
-            if (!backward || !p.Delta)
+            if (!backward || !delta)
             {
                 P = new float[c * c];
             }
-            if (p.Gated)
+            if (decay)
             {
                 Qg = new float[c * dk];
                 Kg = new float[c * dk];
                 Kd = new float[c * dk];
                 Decay = new float[c * c];
             }
-            if (p.Delta)
+            if (delta)
             {
                 Rb = new float[c * dv];
                 if (!backward)
@@ -522,7 +486,7 @@ internal static class ChunkwiseKernel
                 DP = new float[c * c];
                 StateGrad = new float[dk * dv];
                 StateGradIn = new float[dk * dv];
-                if (p.Delta)
+                if (delta)
                 {
                     DR = new float[c * dv];
                     Y = new float[c * c];
@@ -538,12 +502,15 @@ internal static class ChunkwiseKernel
         public readonly float[] DP = [], DR = [], Y = [], NinvT = [], DA = [], StateGrad = [], StateGradIn = [];
 
         /// <summary>diag(g) Q (Q itself when not gated).</summary>
-        public ReadOnlySpan<float> QueryDecayed(FastWeightProblem p, in ChunkView ch) => p.Gated ? Qg.AsSpan(0, ch.Length * p.KeyDim) : ch.Q;
+        public ReadOnlySpan<float> QueryDecayed<TRule>(FastWeightProblem p, in SequenceInputs ch)
+            where TRule : struct, IFastWeightRule => TRule.HasDecay ? Qg.AsSpan(0, ch.Length * p.KeyDim) : ch.Q;
 
         /// <summary>diag(g) K (K itself when not gated).</summary>
-        public ReadOnlySpan<float> KeyDecayed(FastWeightProblem p, in ChunkView ch) => p.Gated ? Kg.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
+        public ReadOnlySpan<float> KeyDecayed<TRule>(FastWeightProblem p, in SequenceInputs ch)
+            where TRule : struct, IFastWeightRule => TRule.HasDecay ? Kg.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
 
         /// <summary>diag(e) K, e_j = g_L / g_j (K itself when not gated).</summary>
-        public ReadOnlySpan<float> KeyToEnd(FastWeightProblem p, in ChunkView ch) => p.Gated ? Kd.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
+        public ReadOnlySpan<float> KeyToEnd<TRule>(FastWeightProblem p, in SequenceInputs ch)
+            where TRule : struct, IFastWeightRule => TRule.HasDecay ? Kd.AsSpan(0, ch.Length * p.KeyDim) : ch.K;
     }
 }

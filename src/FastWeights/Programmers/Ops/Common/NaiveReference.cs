@@ -1,3 +1,5 @@
+using FastWeights.Programmers.Layers;
+
 namespace FastWeights.Programmers.Ops.Common;
 
 /// <summary>
@@ -24,7 +26,18 @@ internal static class NaiveReference
     /// Arrays are flat in the op layout (see <see cref="FastWeightBuffers"/>); α, β, S0 may be null when absent.
     /// </summary>
     public static Result Run(FastWeightProblem p, float[] q, float[] k, float[] v, float[]? alpha, float[]? beta, float[]? s0,
+        float[]? outputGrad, float[]? finalStateGrad) => p.Rule switch
+        {
+            FastWeightRule.Linear => Run<SumRule>(p, q, k, v, alpha, beta, s0, outputGrad, finalStateGrad),
+            FastWeightRule.Decay => Run<DecayedSumRule>(p, q, k, v, alpha, beta, s0, outputGrad, finalStateGrad),
+            FastWeightRule.Delta => Run<DeltaRule>(p, q, k, v, alpha, beta, s0, outputGrad, finalStateGrad),
+            FastWeightRule.GatedDelta => Run<GatedDeltaRule>(p, q, k, v, alpha, beta, s0, outputGrad, finalStateGrad),
+            _ => throw new ArgumentOutOfRangeException(nameof(p)),
+        };
+
+    private static Result Run<TRule>(FastWeightProblem p, float[] q, float[] k, float[] v, float[]? alpha, float[]? beta, float[]? s0,
         float[]? outputGrad, float[]? finalStateGrad)
+        where TRule : struct, IFastWeightRule
     {
         int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
         bool backward = outputGrad is not null || finalStateGrad is not null;
@@ -57,8 +70,8 @@ internal static class NaiveReference
             double Q(int t, int c) => q[(((s * T) + t) * dk) + c];
             double K(int t, int c) => k[(((s * T) + t) * dk) + c];
             double V(int t, int r) => v[(((s * T) + t) * dv) + r];
-            double A(int t) => p.Gated ? alpha![(s * T) + t] : 1.0;
-            double B(int t) => p.Delta ? beta![(s * T) + t] : 1.0;
+            double A(int t) => TRule.HasDecay ? alpha![(s * T) + t] : 1.0;
+            double B(int t) => TRule.IsDelta ? beta![(s * T) + t] : 1.0;
             for (int t = 0; t < T; t++)
             {
                 var prev = S[t];
@@ -68,7 +81,7 @@ internal static class NaiveReference
                     for (int c = 0; c < dk; c++)
                     {
                         double x = prev[(r * dk) + c];
-                        if (p.Delta)
+                        if (TRule.IsDelta)
                         {
                             // [S (I − β k kᵀ)]_rc = S_rc − β Σ_m S_rm k_m k_c
                             double sk = 0;
@@ -134,7 +147,7 @@ internal static class NaiveReference
                     }
                     for (int c = 0; c < dk; c++)
                     {
-                        X[(r * dk) + c] = prev[(r * dk) + c] - (p.Delta ? b * Sk[r] * K(t, c) : 0);
+                        X[(r * dk) + c] = prev[(r * dk) + c] - (TRule.IsDelta ? b * Sk[r] * K(t, c) : 0);
                     }
                 }
                 double dA = 0, dB = 0;
@@ -146,7 +159,7 @@ internal static class NaiveReference
                         double g = G[(r * dk) + c];
                         dA += g * X[(r * dk) + c];
                         dX[(r * dk) + c] = a * g;
-                        if (p.Delta)
+                        if (TRule.IsDelta)
                         {
                             dB += g * V(t, r) * K(t, c);
                         }
@@ -155,7 +168,7 @@ internal static class NaiveReference
                     }
                 }
                 var newG = new double[size];
-                if (p.Delta)
+                if (TRule.IsDelta)
                 {
                     // X = S − b (S k) kᵀ:  ∂S = ∂X − b (∂X k) kᵀ;  ∂b −= (∂X k)·(S k);  ∂k −= b (Sᵀ (∂X k) + ∂Xᵀ (S k))
                     var dXk = new double[dv];
@@ -181,11 +194,11 @@ internal static class NaiveReference
                     Array.Copy(dX, newG, size);
                 }
                 G = newG;
-                if (p.Gated)
+                if (TRule.HasDecay)
                 {
                     res.AlphaGrad![(s * T) + t] += dA;
                 }
-                if (p.Delta)
+                if (TRule.IsDelta)
                 {
                     res.BetaGrad![(s * T) + t] += dB;
                 }

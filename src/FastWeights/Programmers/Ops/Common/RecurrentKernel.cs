@@ -1,4 +1,5 @@
 using FastWeights.Kernels;
+
 namespace FastWeights.Programmers.Ops.Common;
 
 /// <summary>
@@ -30,7 +31,8 @@ internal static class RecurrentKernel
     public static int CheckpointCount(int steps) => (steps + CheckpointInterval - 1) / CheckpointInterval;
 
     /// <summary>Runs the recurrence; saves checkpoints into <see cref="FastWeightBuffers.Saved"/> when <paramref name="save"/>.</summary>
-    public static void Forward(FastWeightProblem p, FastWeightBuffers buf, bool save)
+    public static void Forward<TRule>(FastWeightProblem p, FastWeightBuffers buf, bool save)
+        where TRule : struct, IFastWeightRule
     {
         int ckCount = CheckpointCount(p.Steps);
         if (save)
@@ -40,14 +42,10 @@ internal static class RecurrentKernel
         KernelThreads.ForEach(p.Sequences, () => new float[p.ValueDim], (s, scratch) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
-            var q = buf.Q.Span.Slice(s * T * dk, T * dk);
-            var k = buf.K.Span.Slice(s * T * dk, T * dk);
-            var v = buf.V.Span.Slice(s * T * dv, T * dv);
-            var alpha = p.Gated ? buf.Alpha.Span.Slice(s * T, T) : default;
-            var beta = p.Delta ? buf.Beta.Span.Slice(s * T, T) : default;
+            var (q, k, v, alpha, beta) = SequenceInputs.Of<TRule>(p, buf, s);
             var o = buf.Output.Span.Slice(s * T * dv, T * dv);
             var state = buf.FinalState.Span.Slice(s * size, size);
-            LoadInitialState(buf, s, size, state);
+            buf.LoadInitialState(s, state);
             var saved = save ? buf.Saved.AsSpan(s * ckCount * size, ckCount * size) : default;
             for (int t = 0; t < T; t++)
             {
@@ -55,22 +53,24 @@ internal static class RecurrentKernel
                 {
                     state.CopyTo(saved.Slice((t / CheckpointInterval) * size, size));
                 }
-                Step(p.Delta, dk, dv, state, q.Slice(t * dk, dk), k.Slice(t * dk, dk), v.Slice(t * dv, dv),
-                    p.Gated ? alpha[t] : 1f, p.Delta ? beta[t] : 1f, o.Slice(t * dv, dv));
+                Step<TRule>(dk, dv, state, q.Slice(t * dk, dk), k.Slice(t * dk, dk), v.Slice(t * dv, dv),
+                    TRule.HasDecay ? alpha[t] : 1f, TRule.IsDelta ? beta[t] : 1f, o.Slice(t * dv, dv));
             }
         });
     }
 
     /// <summary>One step on one head's state (d_v × d_k, row-major), writing o_t = S_t q_t.</summary>
-    public static void Step(bool delta, int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
-        ReadOnlySpan<float> v, float alpha, float beta, Span<float> o) =>
-        StreamingKernels.FastWeightStepRowByRow(delta, dk, dv, state, q, k, v, alpha, beta, o);
+    public static void Step<TRule>(int dk, int dv, Span<float> state, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, float alpha, float beta, Span<float> o)
+        where TRule : struct, IFastWeightRule =>
+        StreamingKernels.FastWeightStepRowByRow<TRule>(dk, dv, state, q, k, v, alpha, beta, o);
 
     /// <summary>Accumulates the gradients of the last <see cref="Forward"/> (run with save = true) into the buffers.</summary>
-    public static void Backward(FastWeightProblem p, FastWeightBuffers buf)
+    public static void Backward<TRule>(FastWeightProblem p, FastWeightBuffers buf)
+        where TRule : struct, IFastWeightRule
     {
         int ckCount = CheckpointCount(p.Steps);
-        KernelThreads.ForEach(p.Sequences, () => new BackwardWork(p), (s, work) => BackwardSequence(p, buf, s, ckCount, work));
+        KernelThreads.ForEach(p.Sequences, () => new BackwardWork(p), (s, work) => BackwardSequence<TRule>(p, buf, s, ckCount, work));
     }
 
     private sealed class BackwardWork(FastWeightProblem p)
@@ -82,34 +82,18 @@ internal static class RecurrentKernel
         public readonly float[] QueryGrad = new float[p.KeyDim];
     }
 
-    private static void BackwardSequence(FastWeightProblem p, FastWeightBuffers buf, int s, int ckCount, BackwardWork work)
+    private static void BackwardSequence<TRule>(FastWeightProblem p, FastWeightBuffers buf, int s, int ckCount, BackwardWork work)
+        where TRule : struct, IFastWeightRule
     {
         int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
-        bool delta = p.Delta, gated = p.Gated;
-        var q = buf.Q.Span.Slice(s * T * dk, T * dk);
-        var k = buf.K.Span.Slice(s * T * dk, T * dk);
-        var v = buf.V.Span.Slice(s * T * dv, T * dv);
-        var alpha = gated ? buf.Alpha.Span.Slice(s * T, T) : default;
-        var beta = delta ? buf.Beta.Span.Slice(s * T, T) : default;
-        var dO = buf.OutputGrad.IsEmpty ? default : buf.OutputGrad.Span.Slice(s * T * dv, T * dv);
-        var dQ = buf.QGrad.IsEmpty ? default : buf.QGrad.Span.Slice(s * T * dk, T * dk);
-        var dK = buf.KGrad.IsEmpty ? default : buf.KGrad.Span.Slice(s * T * dk, T * dk);
-        var dV = buf.VGrad.IsEmpty ? default : buf.VGrad.Span.Slice(s * T * dv, T * dv);
-        var dAlpha = buf.AlphaGrad.IsEmpty ? default : buf.AlphaGrad.Span.Slice(s * T, T);
-        var dBeta = buf.BetaGrad.IsEmpty ? default : buf.BetaGrad.Span.Slice(s * T, T);
+        var (q, k, v, alpha, beta) = SequenceInputs.Of<TRule>(p, buf, s);
+        var (dO, dQ, dK, dV, dAlpha, dBeta) = new SequenceGrads(p, buf, s);
         var saved = buf.Saved.AsSpan(s * ckCount * size, ckCount * size);
         var states = work.States.AsSpan();
         var G = work.StateGrad.AsSpan();
         var gk = work.KeyGrad.AsSpan();
         var gq = work.QueryGrad.AsSpan();
-        if (buf.FinalStateGrad.IsEmpty)
-        {
-            G.Clear();
-        }
-        else
-        {
-            buf.FinalStateGrad.Span.Slice(s * size, size).CopyTo(G);
-        }
+        buf.LoadFinalStateGrad(s, G);
 
         for (int seg = ckCount - 1; seg >= 0; seg--)
         {
@@ -120,8 +104,8 @@ internal static class RecurrentKernel
                 int t = t0 + j;
                 var next = states.Slice((j + 1) * size, size);
                 states.Slice(j * size, size).CopyTo(next);
-                Step(delta, dk, dv, next, q.Slice(t * dk, dk), k.Slice(t * dk, dk), v.Slice(t * dv, dv),
-                    gated ? alpha[t] : 1f, delta ? beta[t] : 1f, work.Discard);
+                Step<TRule>(dk, dv, next, q.Slice(t * dk, dk), k.Slice(t * dk, dk), v.Slice(t * dv, dv),
+                    TRule.HasDecay ? alpha[t] : 1f, TRule.IsDelta ? beta[t] : 1f, work.Discard);
             }
             for (int j = len - 1; j >= 0; j--)
             {
@@ -132,7 +116,7 @@ internal static class RecurrentKernel
                 var kt = k.Slice(t * dk, dk);
                 var vt = v.Slice(t * dv, dv);
                 var dot = dO.IsEmpty ? default : dO.Slice(t * dv, dv);
-                float a = gated ? alpha[t] : 1f, b = delta ? beta[t] : 1f;
+                float a = TRule.HasDecay ? alpha[t] : 1f, b = TRule.IsDelta ? beta[t] : 1f;
                 float da = 0f, db = 0f;
                 gq.Clear();
                 gk.Clear();
@@ -145,15 +129,15 @@ internal static class RecurrentKernel
                         TensorPrimitives.MultiplyAdd(qt, dot[r], Gr, Gr);
                         TensorPrimitives.MultiplyAdd(cur.Slice(r * dk, dk), dot[r], gq, gq);
                     }
-                    float u = delta ? TensorPrimitives.Dot(prevRow, kt) : 0f;
-                    float w = delta ? b * (vt[r] - (a * u)) : vt[r];
+                    float u = TRule.IsDelta ? TensorPrimitives.Dot(prevRow, kt) : 0f;
+                    float w = TRule.IsDelta ? b * (vt[r] - (a * u)) : vt[r];
                     float dw = TensorPrimitives.Dot(Gr, kt);
                     TensorPrimitives.MultiplyAdd(Gr, w, gk, gk);
-                    if (gated)
+                    if (TRule.HasDecay)
                     {
                         da += TensorPrimitives.Dot(Gr, prevRow);
                     }
-                    if (delta)
+                    if (TRule.IsDelta)
                     {
                         db += dw * (vt[r] - (a * u));
                         if (!dV.IsEmpty)
@@ -199,23 +183,6 @@ internal static class RecurrentKernel
                 }
             }
         }
-        if (!buf.InitialStateGrad.IsEmpty)
-        {
-            var dS0 = buf.InitialStateGrad.Span.Slice(s * size, size);
-            TensorPrimitives.Add(dS0, G, dS0);
-        }
-    }
-
-    /// <summary>Copies S0 of sequence <paramref name="s"/> into <paramref name="state"/> (zeros when absent).</summary>
-    internal static void LoadInitialState(FastWeightBuffers buf, int s, int size, Span<float> state)
-    {
-        if (buf.InitialState.IsEmpty)
-        {
-            state.Clear();
-        }
-        else
-        {
-            buf.InitialState.Span.Slice(s * size, size).CopyTo(state);
-        }
+        buf.AddInitialStateGrad(s, G);
     }
 }
