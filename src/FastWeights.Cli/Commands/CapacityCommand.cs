@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FastWeights.Experiments;
 using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;

@@ -1,3 +1,4 @@
+using FastWeights.Experiments;
 using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;

@@ -5,8 +5,9 @@ using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
+using FastWeights.Training;
 
-namespace FastWeights.Training;
+namespace FastWeights.Experiments;
 
 /// <summary>
 /// The capacity experiment with the protocol of the code released with Schlag, Irie and Schmidhuber 2021 (§6.1):

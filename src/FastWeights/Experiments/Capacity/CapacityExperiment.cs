@@ -5,8 +5,9 @@ using FastWeights.Programmers;
 using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
+using FastWeights.Training;
 
-namespace FastWeights.Training;
+namespace FastWeights.Experiments;
 
 /// <summary>
 /// The capacity experiment of Schlag et al. 2021, §6.1: for each number of keys S, trains a fresh

@@ -1,4 +1,4 @@
-namespace FastWeights.Training;
+namespace FastWeights.Experiments;
 
 /// <summary>One point of the capacity curve.</summary>
 /// <param name="Keys">Number of keys S.</param>

@@ -1,4 +1,4 @@
-namespace FastWeights.Training;
+namespace FastWeights.Experiments;
 
 /// <summary>One point of the capacity curve under the protocol of Schlag et al.'s released code.</summary>
 /// <param name="Keys">Number of keys S (= number of values).</param>
