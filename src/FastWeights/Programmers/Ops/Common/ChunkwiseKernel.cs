@@ -48,7 +48,7 @@ internal static class ChunkwiseKernel
                 buf.SavedGram = Rent((long)p.Sequences * nChunks * slot);
             }
         }
-        KernelThreads.ForEach(p.Sequences, () => ChunkWorkspace.For<TRule>(p, maxLen, backward: false), (s, ws) =>
+        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: false), (s, ws) =>
         {
             int T = p.Steps, dk = p.KeyDim, dv = p.ValueDim, size = p.StateSize;
             bool keep = save && TRule.IsDelta;
@@ -106,7 +106,7 @@ internal static class ChunkwiseKernel
     {
         int nChunks = ChunkCount(p.Steps, chunk);
         int maxLen = Math.Min(chunk, Math.Max(1, p.Steps));
-        KernelThreads.ForEach(p.Sequences, () => ChunkWorkspace.For<TRule>(p, maxLen, backward: true),
+        KernelThreads.ForEach(p.Sequences, () => new ChunkWorkspace(p, maxLen, backward: true),
             (s, ws) => BackwardSequence<TRule>(p, buf, chunk, nChunks, maxLen, s, ws));
     }
 
@@ -434,13 +434,10 @@ internal static class ChunkwiseKernel
     /// <summary>Per-worker buffers sized for the largest chunk.</summary>
     private sealed class ChunkWorkspace
     {
-        /// <summary>The buffers the rule <typeparamref name="TRule"/> needs.</summary>
-        public static ChunkWorkspace For<TRule>(FastWeightProblem p, int c, bool backward)
-            where TRule : struct, IFastWeightRule => new(p, c, backward, TRule.IsDelta, TRule.HasDecay);
-
-        private ChunkWorkspace(FastWeightProblem p, int c, bool backward, bool delta, bool decay)
+        public ChunkWorkspace(FastWeightProblem p, int c, bool backward)
         {
             int dk = p.KeyDim, dv = p.ValueDim;
+            bool delta = p.Rule.IsDelta(), decay = p.Rule.HasDecay();
             // Only what the rule needs: the parallel form makes c = T, so the c×c buffers can be large.
             LogDecay = new float[c];
             NegLogDecay = new float[c];
