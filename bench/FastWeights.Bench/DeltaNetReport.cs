@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ScottPlot;
 
 namespace FastWeights.Bench;
 

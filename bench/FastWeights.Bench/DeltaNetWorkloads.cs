@@ -1,11 +1,10 @@
 using FastWeights.Autodiff;
 using FastWeights.Kernels;
+using FastWeights.Layers.Attention;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Delta;
+using FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta;
 using FastWeights.Models;
-using FastWeights.Programmers.Layers;
-using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Common;
-using FastWeights.Programmers.Ops.Delta;
-using FastWeights.Programmers.Ops.GatedDelta;
 using FastWeights.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 

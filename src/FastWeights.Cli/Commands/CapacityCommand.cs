@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastWeights.Experiments;
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tasks;
-using FastWeights.Training;
 using ScottPlot;
 
 namespace FastWeights.Cli.Commands;

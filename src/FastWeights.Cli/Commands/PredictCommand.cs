@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using FastWeights.Autodiff;
 using FastWeights.Models;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Training;
 

@@ -1,8 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using FastWeights.Layers.FastWeightRnn;
-using FastWeights.Models;
-using FastWeights.Tasks;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;

@@ -1,9 +1,10 @@
 using FastWeights.Layers.AssociativeLstm;
+using FastWeights.Layers.Attention;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Layers.GruLn;
 using FastWeights.Layers.Lstm;
 using FastWeights.Layers.Recurrent;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
 
 namespace FastWeights.Models;

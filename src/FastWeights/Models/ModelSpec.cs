@@ -1,6 +1,5 @@
 using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Layers.Recurrent;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
 using FastWeights.Training;

@@ -1,5 +1,4 @@
 using FastWeights.Models;
-using FastWeights.Programmers.Layers;
 using FastWeights.Serialization;
 using FastWeights.Tasks;
 using FastWeights.Tensors;

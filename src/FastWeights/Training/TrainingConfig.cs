@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Models;
 using FastWeights.Tasks;
 

@@ -1,7 +1,8 @@
 using FastWeights.Kernels;
-using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Decay;
-using FastWeights.Programmers.Ops.GatedDelta;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Common;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Decay;
+using FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Kernels;
@@ -67,11 +68,11 @@ public sealed class StreamingKernelsTests
             }
             if (delta)
             {
-                StreamingKernels.FastWeightStep<GatedDeltaRule>(s1, q, k, v, alpha, beta, got, work);
+                FastWeightStepKernel.Step<GatedDeltaRule>(s1, q, k, v, alpha, beta, got, work);
             }
             else
             {
-                StreamingKernels.FastWeightStep<DecayedSumRule>(s1, q, k, v, alpha, beta, got, work);
+                FastWeightStepKernel.Step<DecayedSumRule>(s1, q, k, v, alpha, beta, got, work);
             }
             for (int i = 0; i < dv; i++)
             {

@@ -1,5 +1,5 @@
 using FastWeights.Kernels;
-using FastWeights.Programmers.Ops.Common;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Common;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Programmers;

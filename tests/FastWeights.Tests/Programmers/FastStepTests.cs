@@ -1,6 +1,5 @@
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Models;
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Programmers;

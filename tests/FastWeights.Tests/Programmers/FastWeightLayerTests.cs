@@ -1,9 +1,10 @@
 using FastWeights.Autodiff;
+using FastWeights.Layers.Attention;
+using FastWeights.Layers.FastWeightProgrammers;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
 using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Layers.Recurrent;
 using FastWeights.Models;
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
-using FastWeights.Programmers.Ops;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 

@@ -1,7 +1,7 @@
 using FastWeights.Autodiff;
-using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Delta;
-using FastWeights.Programmers.Ops.GatedDelta;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Delta;
+using FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Programmers;

@@ -1,6 +1,6 @@
 using FastWeights.Kernels;
-using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Common;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Common;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -177,10 +177,10 @@ public class FastWeightOpsTests
             var (q, k, v, a, be) = (Token(tc.Q, dk), Token(tc.K, dk), Token(tc.V, dv), Token(tc.Alpha, 0), Token(tc.Beta, 0));
             var o = rule switch
             {
-                TestRule.Linear => FastWeights.Programmers.Ops.Linear.LinearAttentionOp.Step(state, q, k, v),
-                TestRule.Decay => FastWeights.Programmers.Ops.Decay.DecayAttentionOp.Step(state, q, k, v, a),
-                TestRule.Delta => FastWeights.Programmers.Ops.Delta.DeltaRuleOp.Step(state, q, k, v, be),
-                _ => FastWeights.Programmers.Ops.GatedDelta.GatedDeltaRuleOp.Step(state, q, k, v, a, be),
+                TestRule.Linear => FastWeights.Layers.FastWeightProgrammers.Ops.Linear.LinearAttentionOp.Step(state, q, k, v),
+                TestRule.Decay => FastWeights.Layers.FastWeightProgrammers.Ops.Decay.DecayAttentionOp.Step(state, q, k, v, a),
+                TestRule.Delta => FastWeights.Layers.FastWeightProgrammers.Ops.Delta.DeltaRuleOp.Step(state, q, k, v, be),
+                _ => FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta.GatedDeltaRuleOp.Step(state, q, k, v, a, be),
             };
             for (int s = 0; s < b * h; s++)
             {

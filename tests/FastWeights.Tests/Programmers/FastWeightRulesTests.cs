@@ -1,6 +1,5 @@
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
-using FastWeights.Programmers.Ops;
+using FastWeights.Layers.FastWeightProgrammers;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
 
 namespace FastWeights.Tests.Programmers;
 

@@ -1,11 +1,11 @@
 using FastWeights.Autodiff;
-using FastWeights.Programmers.Layers;
-using FastWeights.Programmers.Ops;
-using FastWeights.Programmers.Ops.Common;
-using FastWeights.Programmers.Ops.Decay;
-using FastWeights.Programmers.Ops.Delta;
-using FastWeights.Programmers.Ops.GatedDelta;
-using FastWeights.Programmers.Ops.Linear;
+using FastWeights.Layers.FastWeightProgrammers;
+using FastWeights.Layers.FastWeightProgrammers.Ops;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Common;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Decay;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Delta;
+using FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta;
+using FastWeights.Layers.FastWeightProgrammers.Ops.Linear;
 using FastWeights.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 

@@ -1,4 +1,4 @@
-using FastWeights.Programmers;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 

@@ -1,10 +1,8 @@
 using FastWeights.Experiments;
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
-using FastWeights.Training;
 
 namespace FastWeights.Tests.Programmers;
 

@@ -1,6 +1,5 @@
 using FastWeights.Autodiff;
 using FastWeights.Models;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Programmers;

@@ -1,4 +1,4 @@
-using FastWeights.Programmers.Layers;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tensors;
 
 namespace FastWeights.Tests.Programmers;

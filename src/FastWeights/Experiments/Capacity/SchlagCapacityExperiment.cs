@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using FastWeights.Autodiff;
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Optim;
-using FastWeights.Programmers;
-using FastWeights.Programmers.Layers;
 using FastWeights.Tasks;
 using FastWeights.Tensors;
 using FastWeights.Training;

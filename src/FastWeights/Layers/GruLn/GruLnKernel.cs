@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using FastWeights.Kernels;
 using FastWeights.Layers.Recurrent;
 

@@ -1,0 +1,178 @@
+using System.Text.Json.Nodes;
+using FastWeights.Kernels;
+using FastWeights.Layers;
+using FastWeights.Layers.FastWeightProgrammers;
+using FastWeights.Nn;
+using FastWeights.Tasks;
+using FastWeights.Tensors;
+using TapeOps = FastWeights.Autodiff.Ops;
+
+namespace FastWeights.Models;
+
+/// <summary>
+/// A language-model-shaped network: token embedding (<c>embedding</c>, N(0, 1)), optional learned positions
+/// (<c>positions</c>, N(0, 0.02²)), stacked <see cref="SequenceBlock"/>s (<c>blocks0</c>, <c>blocks1</c>, …), a final
+/// LayerNorm (<c>final_norm</c>) and a head (<c>head</c>) giving logits [B, T, classes] at every position.
+/// </summary>
+public sealed class SequenceModel : TokenModel
+{
+    private readonly Embedding embedding;
+    private readonly Tensor? positions;
+    private readonly SequenceBlock[] blocks;
+    private readonly LayerNorm finalNorm;
+    private readonly Linear head;
+
+    /// <summary>Creates the model; <paramref name="mixer"/> builds the mixer of block i from (rng, i).</summary>
+    public SequenceModel(Rng rng, int vocabulary, int classes, SequenceModelOptions options, Func<Rng, int, SequenceMixer> mixer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(mixer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Layers);
+        Vocabulary = vocabulary;
+        Classes = classes;
+        Options = options;
+        embedding = RegisterModule("embedding", new Embedding(rng, vocabulary, options.ModelDim));
+        if (options.MaxPositions > 0)
+        {
+            positions = RegisterParameter("positions", Tensor.RandomNormal(rng, 0.02f, options.MaxPositions, options.ModelDim));
+        }
+        blocks = new SequenceBlock[options.Layers];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = RegisterModule($"blocks{i}", new SequenceBlock(rng, mixer(rng, i), options.MlpRatio));
+        }
+        finalNorm = RegisterModule("final_norm", new LayerNorm(options.ModelDim));
+        head = RegisterModule("head", new Linear(rng, options.ModelDim, classes));
+    }
+
+    /// <summary>Input vocabulary size.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>Output classes per position.</summary>
+    public override int Classes { get; }
+
+    /// <summary>A prediction at every position.</summary>
+    public override TargetLayout Predicts => TargetLayout.EveryPosition;
+
+    /// <summary>250 sequences: a batch keeps [B, T, D] activations of every block alive.</summary>
+    public override int EvaluationBatch => 250;
+
+    /// <summary>The task, the model size D and the number of blocks.</summary>
+    public override IEnumerable<(string Key, JsonNode Value)> Describe(ISequenceTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return [("task", task.Name), ("d_model", Options.ModelDim), ("layers", Options.Layers)];
+    }
+
+    /// <summary>The sizes.</summary>
+    public SequenceModelOptions Options { get; }
+
+    /// <summary>The blocks in order.</summary>
+    public IReadOnlyList<SequenceBlock> Blocks => blocks;
+
+    /// <summary>Whether every block's mixer can run one token at a time (<see cref="CreateState"/>, <see cref="Step(SequenceModelState, ReadOnlySpan{int})"/>).</summary>
+    public bool SupportsStreaming => blocks.All(b => b.Mixer.SupportsStreaming);
+
+    /// <summary>Logits [B, T, classes] for token ids laid out [B, T].</summary>
+    public override Tensor Forward(ReadOnlySpan<int> ids, int batch, int length)
+    {
+        var x = embedding.Forward(ids, batch, length);
+        if (positions is not null)
+        {
+            if (length > positions.Dim(0))
+            {
+                throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens, not {length}");
+            }
+            x = TapeOps.Add(x, TapeOps.Slice(positions, 0, 0, length));
+        }
+        foreach (var block in blocks)
+        {
+            x = block.Forward(x);
+        }
+        return head.Forward(finalNorm.Forward(x));
+    }
+
+    /// <summary>A fresh streaming state for <paramref name="batch"/> sequences: one per block (nothing consumed yet).</summary>
+    /// <exception cref="NotSupportedException">A mixer has no streaming form (see <see cref="SupportsStreaming"/>).</exception>
+    public SequenceModelState CreateState(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        return new SequenceModelState(batch, [.. blocks.Select(b => b.Mixer.CreateState(batch))]) { Scratch = NewScratch(batch) };
+    }
+
+    /// <summary>
+    /// Consumes the next token of every sequence, <paramref name="ids"/> [B], and returns its logits [B, classes]: the
+    /// embedding (plus the learned position of this token), each block's <see cref="SequenceBlock.Step"/>, the final
+    /// norm and the head, without recording gradients. Stepping through a sequence gives the rows of <see cref="Forward"/>
+    /// (up to float rounding). Fast-weight and recurrent states have a fixed size; softmax attention keeps a key–value
+    /// cache that grows with every token. Runs as fused vector passes over buffers kept in the state (see
+    /// <see cref="FastWeightProgrammerLayer.Step(FastWeightLayerState, Tensor)"/>); with fast-weight mixers only the returned
+    /// logits are allocated.
+    /// </summary>
+    public Tensor Step(SequenceModelState state, ReadOnlySpan<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var logits = Tensor.Zeros(state.Batch, Classes);
+        Step(state, ids, logits.Span);
+        return logits;
+    }
+
+    /// <summary>
+    /// As <see cref="Step(SequenceModelState, ReadOnlySpan{int})"/>, writing the logits [B, classes] into
+    /// <paramref name="logits"/>; with fast-weight mixers this allocates nothing.
+    /// </summary>
+    public void Step(SequenceModelState state, ReadOnlySpan<int> ids, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int b = state.Batch, d = Options.ModelDim;
+        if (ids.Length != b)
+        {
+            throw new ArgumentException($"Step takes one token per sequence: {b} ids, got {ids.Length}.", nameof(ids));
+        }
+        if (state.Mixers.Count != blocks.Length)
+        {
+            throw new ArgumentException($"the state has {state.Mixers.Count} blocks, the model {blocks.Length}", nameof(state));
+        }
+        if (logits.Length != b * Classes)
+        {
+            throw new ArgumentException($"the logits must hold [{b}, {Classes}], got {logits.Length} floats", nameof(logits));
+        }
+        if (positions is not null && state.Position >= positions.Dim(0))
+        {
+            throw new ArgumentException($"the model has learned positions for {positions.Dim(0)} tokens and cannot read token {state.Position + 1}");
+        }
+        var table = embedding.Weight.Span;
+        for (int i = 0; i < b; i++)
+        {
+            if ((uint)ids[i] >= (uint)Vocabulary)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {ids[i]} is outside the vocabulary [0, {Vocabulary}).");
+            }
+        }
+        using var _ = Autodiff.Tape.NoGrad();
+        var s = state.Scratch ??= NewScratch(b);
+        var x = s.X.AsSpan(0, b * d);
+        for (int i = 0; i < b; i++)
+        {
+            var row = x.Slice(i * d, d);
+            table.Slice(ids[i] * d, d).CopyTo(row);
+            if (positions is not null)
+            {
+                TensorPrimitives.Add(row, positions.Span.Slice(state.Position * d, d), row);
+            }
+        }
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            blocks[i].StepInto(state.Mixers[i], s, b);
+        }
+        state.Position++;
+        var n = s.Normalized.AsSpan(0, b * d);
+        for (int i = 0; i < b; i++)
+        {
+            StreamingKernels.LayerNorm(x.Slice(i * d, d), finalNorm.Weight.Span, finalNorm.Bias.Span, finalNorm.Eps, n.Slice(i * d, d));
+        }
+        StreamingKernels.MatVec(head.Weight.Span, head.Bias is null ? default : head.Bias.Span, n, logits, b, Classes, d);
+    }
+
+    private SequenceModelStepScratch NewScratch(int batch) => new(batch, Options.ModelDim, blocks.Max(b => b.MlpWidth));
+}
