@@ -2,7 +2,7 @@ using FastWeights.Autodiff;
 using FastWeights.Models;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>The whole model run one token at a time (<see cref="SequenceModel.Step"/>) against its full-sequence forward pass.</summary>
 public sealed class SequenceModelStreamingTests

@@ -6,7 +6,7 @@ using FastWeights.Layers.Lstm;
 using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Models;
+namespace FastWeights.Tests.Layers.Recurrent;
 
 /// <summary>
 /// The fused recurrent baselines (LSTM, GRU-LN, Associative LSTM) against plain float64 step-by-step references

@@ -1,7 +1,7 @@
 using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Layers.FastWeightProgrammers.Ops;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>The rule types and the runtime rule name describe the same rules.</summary>
 public sealed class FastWeightRulesTests

@@ -8,7 +8,7 @@ using FastWeights.Models;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>Gradient checks of the sequence layers, the streaming API against the full forward pass, and the model catalog.</summary>
 public sealed class FastWeightLayerTests

@@ -2,7 +2,7 @@ using FastWeights.Kernels;
 using FastWeights.Layers.FastWeightProgrammers.Ops.Common;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 public class ChunkProductsTests
 {

@@ -2,7 +2,7 @@ using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Models;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>
 /// The fused streaming step of <see cref="FastWeightProgrammerLayer"/> and <see cref="SequenceModel"/> against the

@@ -1,7 +1,7 @@
 using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>The streaming step of the short convolution against its definition (moved from StreamingKernelsTests).</summary>
 public sealed class ShortConvTests

@@ -4,7 +4,7 @@ using FastWeights.Layers.FastWeightProgrammers.Ops.Delta;
 using FastWeights.Layers.FastWeightProgrammers.Ops.GatedDelta;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>The chunkwise delta-rule ops inside a <see cref="TensorArena"/> scope, as the training loops and the op benchmark run them.</summary>
 public class FastWeightOpArenaTests

@@ -2,7 +2,7 @@ using FastWeights.Autodiff;
 using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Tensors;
 
-namespace FastWeights.Tests.Models;
+namespace FastWeights.Tests.Layers.FastWeightRnn;
 
 public class FastWeightRnnStepTests
 {

@@ -4,7 +4,7 @@ using FastWeights.Tasks;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Experiments;
 
 /// <summary>The capacity experiment in the form of Schlag et al.'s released code: data, network and learning.</summary>
 public sealed class SchlagCapacityTests

@@ -5,7 +5,7 @@ using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 public class FastWeightOpsTests
 {

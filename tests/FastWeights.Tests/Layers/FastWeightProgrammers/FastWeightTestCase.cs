@@ -9,7 +9,7 @@ using FastWeights.Layers.FastWeightProgrammers.Ops.Linear;
 using FastWeights.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 /// <summary>The four update rules, as the tests name them.</summary>
 public enum TestRule

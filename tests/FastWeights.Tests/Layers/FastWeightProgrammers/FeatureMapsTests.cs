@@ -2,7 +2,7 @@ using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tensors;
 using FastWeights.Tests.Autodiff;
 
-namespace FastWeights.Tests.Programmers;
+namespace FastWeights.Tests.Layers.FastWeightProgrammers;
 
 public class FeatureMapsTests
 {
