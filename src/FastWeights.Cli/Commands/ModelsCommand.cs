@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastWeights.Models;
+using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Training;
 
@@ -10,7 +11,7 @@ internal static class ModelsCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var cmd = new Command("models", "List the models 'train --model' accepts, by family, and the tasks 'train --task' accepts.");
+        var cmd = new Command("models", "List the models 'train --model' accepts, by family, and the tasks and optimizers 'train --task' and '--optimizer' accept.");
         cmd.SetAction(_ =>
         {
             var tasks = TaskCatalog.All.Select(t => t.Create(new TrainingConfig())).ToArray();
@@ -34,6 +35,12 @@ internal static class ModelsCommand
             foreach (var t in TaskCatalog.All)
             {
                 stdout.WriteLine($"  {t.Name,-16} {t.Description}");
+            }
+            stdout.WriteLine();
+            stdout.WriteLine("Optimizers:");
+            foreach (var o in OptimizerCatalog.All)
+            {
+                stdout.WriteLine($"  {o.Name,-16} {o.Description}");
             }
             return ExitCodes.Ok;
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using FastWeights.Models;
+using FastWeights.Optim;
 using FastWeights.Tasks;
 using FastWeights.Training;
 
@@ -15,13 +16,14 @@ internal sealed class TrainingOptions
 {
     private readonly List<(PropertyInfo Property, Option Option, Func<ParseResult, object?> Read)> settings = [];
 
-    public TrainingOptions()
+    /// <summary>Makes the options of every setting, or of those <paramref name="include"/> accepts (the others keep their defaults).</summary>
+    public TrainingOptions(Func<SettingAttribute, bool>? include = null)
     {
         var defaults = new TrainingConfig();
         // By part (the training loop, the optimizer, the tasks, the model families), then in declaration order.
         var declared = typeof(TrainingConfig).GetProperties()
             .Select(p => (Property: p, Setting: p.GetCustomAttribute<SettingAttribute>()))
-            .Where(p => p.Setting is not null)
+            .Where(p => p.Setting is not null && (include is null || include(p.Setting)))
             .OrderBy(p => p.Setting!.Part)
             .ThenBy(p => p.Property.MetadataToken);
         foreach (var (property, setting) in declared)
@@ -43,7 +45,7 @@ internal sealed class TrainingOptions
         {
             property.SetValue(config, read(parse));
         }
-        return config with { Model = ModelCatalog.Find(config.Model).Name, Task = config.Task.ToLowerInvariant() };
+        return config with { Model = ModelCatalog.Find(config.Model).Name, Task = config.Task.ToLowerInvariant(), Optimizer = config.Optimizer.ToLowerInvariant() };
     }
 
     private static string Describe(SettingAttribute setting)
@@ -52,6 +54,7 @@ internal sealed class TrainingOptions
         {
             "--model" => $"Model: {ModelCatalog.ValidNames} (see 'fastweights models')",
             "--task" => "Task: " + string.Join("; ", TaskCatalog.All.Select(t => $"{t.Name}, {t.Description}")),
+            "--optimizer" => "Optimizer: " + string.Join("; ", OptimizerCatalog.All.Select(o => $"{o.Name}, {o.Description}")),
             _ => setting.Description,
         };
         return setting.Scope is { } scope ? $"{scope}: {text}" : text;

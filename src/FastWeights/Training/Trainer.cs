@@ -53,7 +53,7 @@ public static class Trainer
         var task = TaskCatalog.Create(config);
         var model = ModelCatalog.Find(config.Model).Create(config, task, rng);
         var splits = Splits(task, model, config, dataSeed);
-        var optimizer = new Adam(model.NamedParameters(), config.LearningRate);
+        var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(model.NamedParameters(), config.LearningRate);
         var schedule = Schedule(config);
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastWeights.Models;
+using FastWeights.Optim;
 using FastWeights.Tasks;
 
 namespace FastWeights.Training;
@@ -55,8 +56,12 @@ public sealed partial record TrainingConfig
 
     // The optimizer: Adam with linear warm-up, cosine decay and global-norm clipping.
 
-    /// <summary>Peak Adam learning rate.</summary>
-    [Setting("--lr", SettingPart.Optimizer, "Peak Adam learning rate (linear warm-up, then cosine decay)")]
+    /// <summary>The optimizer (see <see cref="OptimizerCatalog"/>).</summary>
+    [Setting("--optimizer", SettingPart.Optimizer, "Optimizer (see 'fastweights models')")]
+    public string Optimizer { get; init; } = "adam";
+
+    /// <summary>Peak learning rate.</summary>
+    [Setting("--lr", SettingPart.Optimizer, "Peak learning rate (linear warm-up, then cosine decay)")]
     public float LearningRate { get; init; } = 2e-3f;
 
     /// <summary>Linear warm-up steps before the cosine decay (capped below <see cref="Steps"/>).</summary>
@@ -80,6 +85,7 @@ public sealed partial record TrainingConfig
     public void Validate()
     {
         var model = ModelCatalog.Find(Model);
+        OptimizerCatalog.Find(Optimizer);
         var taskSpec = TaskCatalog.Find(Task);
         ValidateRecurrentModel();
         // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
