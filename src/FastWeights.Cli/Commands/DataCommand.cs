@@ -9,15 +9,19 @@ internal static class DataCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var d = new TrainingConfig();
-        var run = new Option<string?>("--run", "-r") { Description = "Export the exact splits of this run (otherwise use --pairs and --seed)" };
-        var pairs = new Option<int>("--pairs", "-K") { Description = "Key-value pairs per sequence K", DefaultValueFactory = _ => d.Pairs };
-        var seed = new Option<ulong>("--seed") { Description = "Seed (as given to 'train')", DefaultValueFactory = _ => d.Seed };
+        var run = new Option<string?>("--run", "-r") { Description = "Export the exact splits of this run (otherwise use the task options below, as given to 'train')" };
+        // The task, its settings, the seed and the split sizes, declared once in TrainingConfig as for 'train'.
+        var settings = new TrainingOptions(s => s.Part == SettingPart.Task || s.Flag is "--task" or "--seed" or "--train-size" or "--validation-size" or "--test-size");
         var output = new Option<string>("--out", "-o") { Description = "Directory for train.txt, validation.txt and test.txt", Required = true };
-        var export = new Command("export", "Write the train/validation/test splits as text: one 'sequence<TAB>answer' per line (assoc), or one sequence of token ids per line (an mqar run).") { run, pairs, seed, output };
+        var export = new Command("export", "Write the train/validation/test splits as text: one 'sequence<TAB>answer' per line (assoc), or one sequence of token ids per line (mqar).") { run };
+        foreach (var option in settings.All)
+        {
+            export.Add(option);
+        }
+        export.Add(output);
         export.SetAction(p =>
         {
-            var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : new TrainingConfig { Pairs = p.GetValue(pairs), Seed = p.GetValue(seed) };
+            var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : settings.Read(p);
             config.Validate();
             string dir = p.GetValue(output)!;
             var task = TaskCatalog.Create(config);
