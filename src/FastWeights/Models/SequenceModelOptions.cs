@@ -23,8 +23,8 @@ public sealed record SequenceModelOptions
     /// <summary>Learned absolute positions for up to this many tokens (0: none; the transformer needs them).</summary>
     public int MaxPositions { get; init; }
 
-    /// <summary>Hidden units of a wrapped recurrent layer (fw-rnn and the other recurrent models).</summary>
-    public int RecurrentHidden { get; init; } = 64;
+    /// <summary>Hidden units R of a wrapped recurrent layer (fw-rnn and the other recurrent models); 50 as in Ba et al. and <c>train --hidden</c>.</summary>
+    public int RecurrentHidden { get; init; } = 50;
 
     /// <summary>Options of a wrapped recurrent layer (λ, η, inner steps, form of fw-rnn).</summary>
     public FastWeightRnnOptions Recurrent { get; init; } = new();
