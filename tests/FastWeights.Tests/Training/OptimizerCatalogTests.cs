@@ -1,23 +1,14 @@
 using FastWeights.Optim;
 using FastWeights.Serialization;
 using FastWeights.Tensors;
+using FastWeights.Tests.Cli;
 using FastWeights.Training;
 
 namespace FastWeights.Tests.Training;
 
 /// <summary>Optimizers as plug-ins: chosen by name, checkpointed with their state, resumed bit-identically.</summary>
-public sealed class OptimizerCatalogTests : IDisposable
+public sealed class OptimizerCatalogTests() : CliTestBase("fw-optim-")
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-optim-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, true);
-        }
-    }
-
     [Fact]
     public void NamesAreCaseInsensitiveAndUnknownNamesListTheValidOnes()
     {
@@ -32,15 +23,15 @@ public sealed class OptimizerCatalogTests : IDisposable
     public void AnSgdRunDiffersFromAdamAndResumesBitIdentically()
     {
         var config = TrainerTests.Small(20) with { Optimizer = "sgd", LearningRate = 0.05f };
-        string straight = Path.Combine(root, "straight");
+        string straight = Path.Combine(Root, "straight");
         Assert.Equal(TrainingOutcome.Completed, Trainer.Train(config, straight).Outcome);
-        string adam = Path.Combine(root, "adam");
+        string adam = Path.Combine(Root, "adam");
         Assert.Equal(TrainingOutcome.Completed, Trainer.Train(config with { Optimizer = "adam" }, adam).Outcome);
 
-        string interrupted = Path.Combine(root, "interrupted");
+        string interrupted = Path.Combine(Root, "interrupted");
         using (var cts = new CancellationTokenSource())
         {
-            var stopped = Trainer.Train(config, interrupted, new CancelAt(7, cts), cts.Token);
+            var stopped = Trainer.Train(config, interrupted, new CancelAtStep(7, cts), cts.Token);
             Assert.Equal(TrainingOutcome.Interrupted, stopped.Outcome);
         }
         Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(interrupted).Outcome);
@@ -56,23 +47,4 @@ public sealed class OptimizerCatalogTests : IDisposable
 
     private static float[] Weights(string dir) =>
         [.. SafeTensorsFile.Load(Path.Combine(dir, RunDirectory.ModelFile)).ToList().SelectMany(p => p.Value.ToArray())];
-
-    private sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(int s, int totalSteps, double loss, double accuracy, double stepsPerSecond)
-        {
-            if (s == step)
-            {
-                cts.Cancel();
-            }
-        }
-
-        public void OnEvaluation(MetricsRecord record)
-        {
-        }
-
-        public void OnMessage(string message)
-        {
-        }
-    }
 }

@@ -56,7 +56,7 @@ public sealed class SequenceTrainerTests : IDisposable
         string part = Path.Combine(root, "part");
         using (var cts = new CancellationTokenSource())
         {
-            var observer = new CancelAt(3, cts);
+            var observer = new CancelAtStep(3, cts);
             var stopped = Trainer.Train(config, part, observer, cts.Token);
             Assert.Equal(TrainingOutcome.Interrupted, stopped.Outcome);
         }
@@ -84,24 +84,5 @@ public sealed class SequenceTrainerTests : IDisposable
         Assert.True(new TrainingConfig { Task = "mqar" }.IsSequenceRun());
         Assert.Throws<ArgumentException>(() => new TrainingConfig { Model = "deltanet", DModel = 30, Heads = 4 }.Validate());
         Assert.Throws<ArgumentException>(() => new TrainingConfig { Task = "copy" }.Validate());
-    }
-
-    private sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(int s, int total, double loss, double accuracy, double stepsPerSecond)
-        {
-            if (s == step)
-            {
-                cts.Cancel();
-            }
-        }
-
-        public void OnEvaluation(MetricsRecord record)
-        {
-        }
-
-        public void OnMessage(string message)
-        {
-        }
     }
 }

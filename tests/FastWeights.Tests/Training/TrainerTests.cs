@@ -50,7 +50,7 @@ public sealed class TrainerTests : IDisposable
 
         string interrupted = Path.Combine(root, "interrupted");
         using var cts = new CancellationTokenSource();
-        var stopper = new StopAt(13, cts);
+        var stopper = new CancelAtStep(13, cts);
         var first = Trainer.Train(config, interrupted, stopper, cts.Token);
         Assert.Equal(TrainingOutcome.Interrupted, first.Outcome);
         Assert.Equal(13, first.Step);
@@ -90,24 +90,5 @@ public sealed class TrainerTests : IDisposable
         Trainer.Train(Small(5), dir);
         var e = Assert.Throws<IOException>(() => Trainer.Train(Small(5), dir));
         Assert.Contains("--resume", e.Message);
-    }
-
-    private sealed class StopAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(int s, int totalSteps, double loss, double accuracy, double stepsPerSecond)
-        {
-            if (s == step)
-            {
-                cts.Cancel(); // like Ctrl-C: the run saves after this step and stops
-            }
-        }
-
-        public void OnEvaluation(MetricsRecord record)
-        {
-        }
-
-        public void OnMessage(string message)
-        {
-        }
     }
 }
