@@ -90,7 +90,7 @@ internal static class FwRnnWorkloads
 
     /// <summary>
     /// <c>fwrnn-stream [--hidden 50] [--length 256] [--samples 7] [--sample-ms 300]</c>: batch 1, one token at a
-    /// time, logits after every token (projected embedding row, <see cref="FastWeightRnnLayer.Step"/> with the
+    /// time, logits after every token (projected embedding row, <see cref="FastWeightRnnLayer.Step(FastWeightRnnState, ReadOnlySpan{float}, Span{float})"/> with the
     /// explicit A, then the 100-unit ReLU layer and the output layer); the state is reset every <c>--length</c> tokens.
     /// </summary>
     public static int Stream(string[] args) => Stream(args, Console.Out);

@@ -1,3 +1,4 @@
+using FastWeights.Layers.Lstm;
 using FastWeights.Layers.Recurrent;
 using FastWeights.Tensors;
 
@@ -15,8 +16,8 @@ public sealed class AssociativeLstmLayer : ProjectedRecurrentLayer
         : base(
             EvenHiddenSize(hiddenSize),
             RecurrentInit.InputWeights(rng, AssociativeLstmKernel.ProjectionWidth(hiddenSize), inputSize),
-            RecurrentInit.AssociativeLstmBias(hiddenSize),
-            RecurrentInit.AssociativeLstmRecurrentWeights(rng, hiddenSize))
+            AssociativeLstmInit.AssociativeLstmBias(hiddenSize),
+            AssociativeLstmInit.AssociativeLstmRecurrentWeights(rng, hiddenSize))
     {
     }
 

@@ -72,6 +72,16 @@ public sealed class FastWeightRnnLayer : RecurrentLayer
     /// <summary>A zero state for step-by-step inference over <paramref name="batch"/> streams.</summary>
     public FastWeightRnnState CreateState(int batch = 1) => new(batch, HiddenSize, Options.UseFastWeights);
 
+    /// <summary>The fast-weights RNN family runs one token at a time.</summary>
+    public override bool SupportsStreaming => true;
+
+    /// <inheritdoc/>
+    public override RecurrentLayerState CreateStreamingState(int batch) => CreateState(batch);
+
+    /// <inheritdoc/>
+    public override void Step(RecurrentLayerState state, ReadOnlySpan<float> projectedInput, Span<float> output) =>
+        Step(state as FastWeightRnnState ?? throw new ArgumentException($"expected a {nameof(FastWeightRnnState)}, got {state?.GetType().Name ?? "null"}", nameof(state)), projectedInput, output);
+
     /// <summary>
     /// One step of the recurrence without gradients (streaming inference): from the projected inputs
     /// u(t) = C x(t) + b of every stream ([B, R], see <see cref="Project"/>) computes h(t+1) into

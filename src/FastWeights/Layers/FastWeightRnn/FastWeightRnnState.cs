@@ -1,11 +1,13 @@
+using FastWeights.Layers.Recurrent;
+
 namespace FastWeights.Layers.FastWeightRnn;
 
 /// <summary>
 /// The recurrent state of a <see cref="FastWeightRnnLayer"/> for step-by-step inference
-/// (<see cref="FastWeightRnnLayer.Step"/>): per example the last hidden state h(t) and the fast-weight matrix
+/// (<see cref="FastWeightRnnLayer.Step(FastWeightRnnState, ReadOnlySpan{float}, Span{float})"/>): per example the last hidden state h(t) and the fast-weight matrix
 /// A(t) = η Σ_{τ≤t} λ^{t−τ} h(τ) h(τ)ᵀ, kept explicitly so each step costs O(R²) whatever the position.
 /// </summary>
-public sealed class FastWeightRnnState
+public sealed class FastWeightRnnState : RecurrentLayerState
 {
     /// <summary>A zero state (h(0) = 0, A(0) = 0) for <paramref name="batch"/> independent streams of <paramref name="hidden"/> units.</summary>
     public FastWeightRnnState(int batch, int hidden, bool withFastWeights = true)
@@ -20,7 +22,7 @@ public sealed class FastWeightRnnState
     }
 
     /// <summary>Number of streams B.</summary>
-    public int Batch { get; }
+    public override int Batch { get; }
 
     /// <summary>Hidden size R.</summary>
     public int Hidden { get; }

@@ -15,11 +15,11 @@ public sealed class GruLnLayer : ProjectedRecurrentLayer
         : base(
             hiddenSize,
             RecurrentInit.InputWeights(rng, GruLnKernel.GateCount * hiddenSize, inputSize),
-            RecurrentInit.GruLnBias(hiddenSize),
-            RecurrentInit.GruLnRecurrentWeights(rng, hiddenSize))
+            GruLnInit.GruLnBias(hiddenSize),
+            GruLnInit.GruLnRecurrentWeights(rng, hiddenSize))
     {
-        Gain = RegisterParameter("ln_gain", RecurrentInit.GruLnGain(hiddenSize));
-        Bias = RegisterParameter("ln_bias", RecurrentInit.GruLnLayerNormBias(hiddenSize));
+        Gain = RegisterParameter("ln_gain", GruLnInit.GruLnGain(hiddenSize));
+        Bias = RegisterParameter("ln_bias", GruLnInit.GruLnLayerNormBias(hiddenSize));
     }
 
     /// <summary>Layer-norm gains, [3R].</summary>

@@ -15,8 +15,8 @@ public sealed class LstmLayer : ProjectedRecurrentLayer
         : base(
             hiddenSize,
             RecurrentInit.InputWeights(rng, LstmKernel.GateCount * hiddenSize, inputSize),
-            RecurrentInit.LstmBias(hiddenSize),
-            RecurrentInit.LstmRecurrentWeights(rng, hiddenSize))
+            LstmInit.LstmBias(hiddenSize),
+            LstmInit.LstmRecurrentWeights(rng, hiddenSize))
     {
     }
 

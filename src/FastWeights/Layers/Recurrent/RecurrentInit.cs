@@ -1,13 +1,10 @@
-using FastWeights.Layers.AssociativeLstm;
-using FastWeights.Layers.GruLn;
-using FastWeights.Layers.Lstm;
 using FastWeights.Tensors;
 
 namespace FastWeights.Layers.Recurrent;
 
 /// <summary>
-/// Initial parameter values for the recurrent baselines (<see cref="LstmKernel"/>, <see cref="GruLnKernel"/>,
-/// <see cref="AssociativeLstmKernel"/>). Every choice is deliberately plain:
+/// Initial parameter values for the recurrent baselines (each family's own values are in its folder: <c>LstmInit</c>,
+/// <c>GruLnInit</c>, <c>AssociativeLstmInit</c>, built on the helpers here). Every choice is deliberately plain:
 /// <list type="bullet">
 /// <item>Input weights Wx (G·R × input): N(0, 1/input) ("LeCun normal"), see <see cref="InputWeights"/>.</item>
 /// <item>Recurrent weights Wh: stacked independent random orthogonal R×R blocks, one per gate block
@@ -53,40 +50,6 @@ public static class RecurrentInit
             }
         }
         return w;
-    }
-
-    /// <summary>LSTM recurrent weights Wh [4R, R]: one orthogonal block per gate (i, f, g, o).</summary>
-    public static Tensor LstmRecurrentWeights(Rng rng, int hidden) => OrthogonalRows(rng, LstmKernel.GateCount * hidden, hidden);
-
-    /// <summary>LSTM bias b [4R] for U = x·Wxᵀ + b: 1 on the forget-gate block, 0 elsewhere.</summary>
-    public static Tensor LstmBias(int hidden)
-    {
-        var b = Tensor.Zeros(LstmKernel.GateCount * hidden);
-        b.Span.Slice(hidden, hidden).Fill(1f);
-        return b;
-    }
-
-    /// <summary>GRU-LN recurrent weights Wh [3R, R]: one orthogonal block per gate (r, z, n).</summary>
-    public static Tensor GruLnRecurrentWeights(Rng rng, int hidden) => OrthogonalRows(rng, GruLnKernel.GateCount * hidden, hidden);
-
-    /// <summary>GRU-LN bias b [3R] for U = x·Wxᵀ + b: zero (the layer-norm β does the shifting).</summary>
-    public static Tensor GruLnBias(int hidden) => Tensor.Zeros(GruLnKernel.GateCount * hidden);
-
-    /// <summary>GRU-LN layer-norm gains γ [3R]: ones.</summary>
-    public static Tensor GruLnGain(int hidden) => Tensor.Full(1f, GruLnKernel.GateCount * hidden);
-
-    /// <summary>GRU-LN layer-norm biases β [3R]: zeros.</summary>
-    public static Tensor GruLnLayerNormBias(int hidden) => Tensor.Zeros(GruLnKernel.GateCount * hidden);
-
-    /// <summary>Associative LSTM recurrent weights Wh [9R/2, R]: rows of stacked orthogonal blocks.</summary>
-    public static Tensor AssociativeLstmRecurrentWeights(Rng rng, int hidden) => OrthogonalRows(rng, AssociativeLstmKernel.ProjectionWidth(hidden), hidden);
-
-    /// <summary>Associative LSTM bias b [9R/2] for U = x·Wxᵀ + b: 1 on the forget-gate block ĝ_f (first R/2), 0 elsewhere.</summary>
-    public static Tensor AssociativeLstmBias(int hidden)
-    {
-        var b = Tensor.Zeros(AssociativeLstmKernel.ProjectionWidth(hidden));
-        b.Span[..(hidden / 2)].Fill(1f);
-        return b;
     }
 
     /// <summary>Fills <paramref name="q"/> (n×n, row-major) with a random orthogonal matrix: Gram–Schmidt on Gaussian rows.</summary>

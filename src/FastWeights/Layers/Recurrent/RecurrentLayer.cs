@@ -22,4 +22,21 @@ public abstract class RecurrentLayer : Module
 
     /// <summary>Runs the layer over the sequence x [B, T, D].</summary>
     public Tensor Forward(Tensor x) => Recur(Project(x));
+
+    /// <summary>Whether the layer can run one token at a time (<see cref="CreateStreamingState"/>, <see cref="Step"/>).</summary>
+    public virtual bool SupportsStreaming => false;
+
+    /// <summary>A zero state for step-by-step inference over <paramref name="batch"/> streams.</summary>
+    /// <exception cref="NotSupportedException">The layer has no step-by-step form (see <see cref="SupportsStreaming"/>).</exception>
+    public virtual RecurrentLayerState CreateStreamingState(int batch) => throw NotStreaming();
+
+    /// <summary>
+    /// One step of the recurrence without gradients: from the projected inputs of every stream ([B, P], see
+    /// <see cref="Project"/>) computes h(t+1) into <paramref name="output"/> ([B, R]) and updates <paramref name="state"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer has no step-by-step form (see <see cref="SupportsStreaming"/>).</exception>
+    public virtual void Step(RecurrentLayerState state, ReadOnlySpan<float> projectedInput, Span<float> output) => throw NotStreaming();
+
+    private NotSupportedException NotStreaming() =>
+        new($"{GetType().Name} cannot run one token at a time (only the fast-weights RNN family can)");
 }

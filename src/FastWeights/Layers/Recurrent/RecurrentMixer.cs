@@ -1,4 +1,3 @@
-using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Nn;
 using FastWeights.Tensors;
 
@@ -27,22 +26,22 @@ public sealed class RecurrentMixer : SequenceMixer
     /// <inheritdoc/>
     public override int ModelDim { get; }
 
-    /// <summary>Whether the wrapped layer has a step-by-step form (the fast-weights RNN family, <see cref="FastWeightRnnLayer"/>).</summary>
-    public override bool SupportsStreaming => Recurrent is FastWeightRnnLayer;
+    /// <summary>Whether the wrapped layer has a step-by-step form (<see cref="RecurrentLayer.SupportsStreaming"/>: the fast-weights RNN family).</summary>
+    public override bool SupportsStreaming => Recurrent.SupportsStreaming;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => outProj.Forward(Recurrent.Forward(x));
 
     /// <summary>A zero state (h = 0, A = 0) for <paramref name="batch"/> sequences.</summary>
     /// <exception cref="NotSupportedException">The wrapped layer has no step-by-step form.</exception>
-    public override SequenceMixerState CreateState(int batch) => new RecurrentMixerState(StreamingLayer().CreateState(batch));
+    public override SequenceMixerState CreateState(int batch) => new RecurrentMixerState(Recurrent.CreateStreamingState(batch));
 
-    /// <summary>Consumes x_t [B, D] through the layer's <see cref="FastWeightRnnLayer.Step"/>; returns W_o h(t) [B, D].</summary>
+    /// <summary>Consumes x_t [B, D] through the layer's <see cref="RecurrentLayer.Step"/>; returns W_o h(t) [B, D].</summary>
     public override Tensor Step(SequenceMixerState state, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(x);
-        var layer = StreamingLayer();
+        var layer = Recurrent;
         var s = state as RecurrentMixerState ?? throw new ArgumentException($"expected the state of a {nameof(RecurrentMixer)}, got {state.GetType().Name}", nameof(state));
         int b = s.Inner.Batch;
         if (x.Rank != 2 || x.Dim(0) != b || x.Dim(1) != ModelDim)
@@ -55,7 +54,4 @@ public sealed class RecurrentMixer : SequenceMixer
         s.Position++;
         return outProj.Forward(h);
     }
-
-    private FastWeightRnnLayer StreamingLayer() =>
-        Recurrent as FastWeightRnnLayer ?? throw new NotSupportedException($"{Recurrent.GetType().Name} cannot run one token at a time (only the fast-weights RNN family can)");
 }

@@ -613,7 +613,7 @@ public class RecurrentBaselineTests
     {
         var rng = new Rng(41);
         const int r = 5;
-        var wh = RecurrentInit.LstmRecurrentWeights(rng, r);
+        var wh = LstmInit.LstmRecurrentWeights(rng, r);
         Assert.Equal(new[] { 4 * r, r }, wh.ShapeArray());
         for (int block = 0; block < 4; block++)
         {
@@ -630,10 +630,10 @@ public class RecurrentBaselineTests
                 }
             }
         }
-        var bias = RecurrentInit.LstmBias(r).ToArray();
+        var bias = LstmInit.LstmBias(r).ToArray();
         Assert.Equal(Enumerable.Range(0, 4 * r).Select(i => i >= r && i < 2 * r ? 1f : 0f), bias);
-        Assert.Equal(new[] { 27, 6 }, RecurrentInit.AssociativeLstmRecurrentWeights(rng, 6).ShapeArray());
-        Assert.Equal(new[] { 1f, 1f, 1f, 0f }, RecurrentInit.AssociativeLstmBias(6).ToArray()[..4]);
-        Assert.All(RecurrentInit.GruLnGain(r).ToArray(), g => Assert.Equal(1f, g));
+        Assert.Equal(new[] { 27, 6 }, AssociativeLstmInit.AssociativeLstmRecurrentWeights(rng, 6).ShapeArray());
+        Assert.Equal(new[] { 1f, 1f, 1f, 0f }, AssociativeLstmInit.AssociativeLstmBias(6).ToArray()[..4]);
+        Assert.All(GruLnInit.GruLnGain(r).ToArray(), g => Assert.Equal(1f, g));
     }
 }
