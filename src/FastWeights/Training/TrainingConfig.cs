@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using FastWeights.Models;
 using FastWeights.Optim;
 using FastWeights.Tasks;
@@ -69,6 +71,7 @@ public sealed partial record TrainingConfig
     public int WarmupSteps { get; init; } = 200;
 
     /// <summary>Final learning rate as a fraction of the peak (cosine schedule floor).</summary>
+    [Setting("--min-lr-fraction", SettingPart.Optimizer, "Final learning rate as a fraction of the peak (the cosine schedule's floor)")]
     public float MinLearningRateFraction { get; init; } = 0.05f;
 
     /// <summary>Global gradient-norm clipping threshold.</summary>
@@ -98,7 +101,7 @@ public sealed partial record TrainingConfig
         Require(Batch >= 1, "--batch must be at least 1");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be a positive number");
         Require(WarmupSteps >= 0, "--warmup must be 0 or more");
-        Require(MinLearningRateFraction is >= 0f and <= 1f, "the minimum learning-rate fraction must be in [0, 1]");
+        Require(MinLearningRateFraction is >= 0f and <= 1f, "--min-lr-fraction must be in [0, 1]");
         Require(ClipNorm > 0 && float.IsFinite(ClipNorm), "--clip must be a positive number");
         Require(TrainSize >= 1 && ValidationSize >= 1 && TestSize >= 1, "split sizes must be at least 1");
         Require(EvalEvery >= 1, "--eval-every must be at least 1");
@@ -121,7 +124,25 @@ public sealed partial record TrainingConfig
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OrderSettingsByPart } },
     };
+
+    // config.json lists the settings part by part (the training loop, the optimizer, the tasks, the model families), as
+    // 'train --help' does, whichever file of the partial record declares them.
+    private static void OrderSettingsByPart(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(TrainingConfig))
+        {
+            return;
+        }
+        foreach (var property in info.Properties)
+        {
+            if (property.AttributeProvider is PropertyInfo declared && declared.GetCustomAttribute<SettingAttribute>() is { } setting)
+            {
+                property.Order = ((int)setting.Part * 1_000_000) + (declared.MetadataToken & 0xFFFFF);
+            }
+        }
+    }
 
     /// <summary>Serialises to indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -35,4 +35,16 @@ public sealed class TrainingOptionsTests
         var parsed = settings.Read(command.Parse(["--model", "DeltaNet", "--task", "MQAR", "--kv-pairs", "7", "-R", "33", "--lr", "0.01", "--form", "explicit", "--short-conv", "false", "--seed", "9"]));
         Assert.Equal(new TrainingConfig { Model = "deltanet", Task = "mqar", KvPairs = 7, Hidden = 33, LearningRate = 0.01f, Form = FastWeightsForm.Explicit, ShortConv = false, Seed = 9 }, parsed);
     }
+
+    [Fact]
+    public void ConfigJsonListsTheSettingsPartByPartAndReadsBack()
+    {
+        var config = new TrainingConfig { Model = "deltanet", Task = "mqar", KvPairs = 3, Hidden = 7 };
+        using var doc = System.Text.Json.JsonDocument.Parse(config.ToJson());
+        var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(["model", "task", "steps"], keys.Take(3));
+        Assert.True(keys.IndexOf("clip_norm") < keys.IndexOf("pairs") && keys.IndexOf("kv_pairs") < keys.IndexOf("hidden") && keys.IndexOf("hidden") < keys.IndexOf("d_model"));
+        Assert.Equal(Declared.Length, keys.Count);
+        Assert.Equal(config, TrainingConfig.FromJson(config.ToJson(), "config.json"));
+    }
 }
