@@ -61,7 +61,7 @@ internal static class DeltaNetWorkloads
         var upstream = Tensor.RandomNormal(rng, 1f, batch, heads, length, dv);
         Tensor[] leaves = gated ? [q, k, v, beta, alpha] : [q, k, v, beta];
         Tensor output0 = null!;
-        // As a training step (TrainingStep, SequenceTrainer): the op's outputs and every gradient come from a
+        // As a training step (TrainingStep through OptimizationStep): the op's outputs and every gradient come from a
         // TensorArena that is recycled after each fwd + bwd (--no-arena: fresh arrays every call).
         var arena = args.Contains("--no-arena") ? null : new TensorArena();
         void Step()

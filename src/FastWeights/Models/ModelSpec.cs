@@ -18,9 +18,6 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     /// <summary>For the recurrent family: builds the recurrent layer from (rng, input size, hidden size, fast-weights options).</summary>
     public Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer>? Layer { get; init; }
 
-    /// <summary>Whether the model has a fast-weights memory (so λ, η and S apply and <c>inspect</c> can show it).</summary>
-    public bool HasFastWeights { get; init; }
-
     /// <summary>Whether the model needs learned positions (softmax attention has no other notion of order).</summary>
     public bool NeedsPositions { get; init; }
 
@@ -36,7 +33,7 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     public TargetLayout PredictsOn(ISequenceTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return Layer is not null && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+        return Family == ModelFamily.Recurrent && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
     }
 
     /// <summary>The model <paramref name="config"/> describes for <paramref name="task"/>, initialised from <paramref name="rng"/>.</summary>

@@ -85,7 +85,7 @@ public static class RunDirectory
             : throw new ArgumentException($"run '{dir}' trains the per-position model {config.Model} on {config.Task}; this command applies to recurrent models on assoc only");
     }
 
-    /// <summary>Loads the trained per-position model of a sequence run (see <see cref="TrainingConfig.IsSequenceRun"/>).</summary>
+    /// <summary>Loads the trained per-position model of a run whose model predicts at every position (see <see cref="TrainingConfig.IsSequenceRun"/>).</summary>
     public static (TrainingConfig Config, SequenceModel Model) LoadSequenceModel(string dir)
     {
         var (config, model) = LoadModel(dir);

@@ -26,11 +26,6 @@ public sealed class TrainingStep
     public TrainingStep(TokenModel network, Optimizer optimizer, float clipNorm, bool pooled = true)
     {
         ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        if (!(clipNorm > 0) || !float.IsFinite(clipNorm))
-        {
-            throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "The clipping norm must be positive and finite.");
-        }
         this.network = network;
         step = new OptimizationStep(network.Parameters(), optimizer, clipNorm, pooled);
     }

@@ -3,7 +3,7 @@ using FastWeights.Training;
 
 namespace FastWeights.Tests.Training;
 
-/// <summary>The sequence path of the trainer: MQAR learning, the assoc task with a sequence model, and resume.</summary>
+/// <summary>Training models that predict at every position: MQAR learning, the assoc task with a per-position model, and resume.</summary>
 public sealed class SequenceTrainerTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "fw-seq-" + Guid.NewGuid().ToString("N"));
