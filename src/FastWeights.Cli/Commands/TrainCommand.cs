@@ -47,7 +47,7 @@ internal static class TrainCommand
                     string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
                     string title = config.IsSequenceRun()
                         ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
-                        : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}, K={config.Pairs}) for {config.Steps} steps into {dir}");
+                        : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}) on {config.Task} for {config.Steps} steps into {dir}");
                     result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, cts.Token));
                 }
                 return result.Outcome switch

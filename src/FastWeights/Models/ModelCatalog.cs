@@ -35,6 +35,8 @@ public static class ModelCatalog
         new ModelSpec("transformer", [], ModelFamily.Attention, "Causal softmax attention with learned positions (Vaswani et al. 2017), the reference baseline",
             (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new SoftmaxAttentionLayer(r, o.ModelDim, o.Heads)))
         { NeedsPositions = true },
+        new ModelSpec("convnet", [], ModelFamily.ConvNet, "ConvNet over the whole image (two 5×5 conv + max-pool layers, F = --hidden features), the baseline of Ba et al. 2016's Table 2; image tasks only", null)
+        { CreateImageModel = (rng, config, image, classes) => new ConvNetClassifier(rng, image, config.Hidden, classes) },
     ];
 
     /// <summary>All models, in the order help text lists them.</summary>
@@ -63,7 +65,10 @@ public static class ModelCatalog
     private static ModelSpec Recurrent(string name, string[] aliases, string description, Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer> layer) =>
         new(name, aliases, ModelFamily.Recurrent, description,
             (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new RecurrentMixer(r, o.ModelDim, (rr, d) => layer(rr, d, o.RecurrentHidden, o.Recurrent))))
-        { Layer = layer };
+        {
+            Layer = layer,
+            CreateImageModel = (rng, config, image, classes) => new GlimpseNetwork(rng, image, (r, d) => layer(r, d, config.Hidden, config.FastWeightOptions()), classes),
+        };
 
     private static ModelSpec Programmer(string name, FastWeightRule rule, string description) =>
         new(name, [], ModelFamily.FastWeightProgrammer, description, (rng, v, c, o) => new SequenceModel(rng, v, c, o,

@@ -11,4 +11,7 @@ public enum ModelFamily
 
     /// <summary>Causal softmax attention, the baseline of the fast weight programmers.</summary>
     Attention,
+
+    /// <summary>A convolutional network over a whole image: the baseline of Ba et al. 2016's Table 2 (image tasks only).</summary>
+    ConvNet,
 }

@@ -11,10 +11,13 @@ namespace FastWeights.Models;
 /// <param name="Aliases">Other accepted names (matched case-insensitively).</param>
 /// <param name="Family">The kind of model.</param>
 /// <param name="Description">One line for help text.</param>
-/// <param name="CreateSequenceModel">Builds the per-position model from (rng, vocabulary, classes, options).</param>
+/// <param name="CreateSequenceModel">Builds the per-position model from (rng, vocabulary, classes, options); null for a model of images only.</param>
 public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, ModelFamily Family, string Description,
-    Func<Rng, int, int, SequenceModelOptions, SequenceModel> CreateSequenceModel)
+    Func<Rng, int, int, SequenceModelOptions, SequenceModel>? CreateSequenceModel)
 {
+    /// <summary>Builds the model of a one-answer image task from (rng, configuration, image shape, classes); null where the model has no image form.</summary>
+    public Func<Rng, TrainingConfig, ImageShape, int, TokenModel>? CreateImageModel { get; init; }
+
     /// <summary>For the recurrent family: builds the recurrent layer from (rng, input size, hidden size, fast-weights options).</summary>
     public Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer>? Layer { get; init; }
 
@@ -33,7 +36,30 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     public TargetLayout PredictsOn(ISequenceTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return Family == ModelFamily.Recurrent && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+        bool oneAnswer = Family == ModelFamily.Recurrent || (task.Image is not null && CreateImageModel is not null);
+        return oneAnswer && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+    }
+
+    /// <summary>Whether the model can be trained on <paramref name="task"/> (a ConvNet needs an image task).</summary>
+    public bool TrainsOn(ISequenceTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return CreateSequenceModel is not null || (task.Image is not null && CreateImageModel is not null);
+    }
+
+    /// <summary>What reads the task's examples: the head the model gets on <paramref name="task"/>, for listings.</summary>
+    public string HeadOn(ISequenceTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (!TrainsOn(task))
+        {
+            return "not available";
+        }
+        if (task.Image is not null && CreateImageModel is not null && task.Targets == TargetLayout.OnePerSequence)
+        {
+            return Family == ModelFamily.Recurrent ? "glimpse network of Ba et al. §4.2" : "whole image";
+        }
+        return PredictsOn(task) == TargetLayout.OnePerSequence ? "the network of Ba et al. §4.1" : "per-position head";
     }
 
     /// <summary>The model <paramref name="config"/> describes for <paramref name="task"/>, initialised from <paramref name="rng"/>.</summary>
@@ -41,6 +67,14 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     {
         ArgumentNullException.ThrowIfNull(config);
         var options = config.FastWeightOptions();
+        if (task.Image is { } image && CreateImageModel is not null && task.Targets == TargetLayout.OnePerSequence)
+        {
+            return CreateImageModel(rng, config, image, task.Classes);
+        }
+        if (!TrainsOn(task) || CreateSequenceModel is null)
+        {
+            throw new ArgumentException($"model '{Name}' reads images only; --task {task.Name} is not an image task");
+        }
         if (PredictsOn(task) == TargetLayout.OnePerSequence)
         {
             return new AssociativeRetrievalNetwork(rng, task.Vocabulary, config.EmbeddingSize, (r, d) => CreateLayer(r, d, config.Hidden, options), classes: task.Classes);

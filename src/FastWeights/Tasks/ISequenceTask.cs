@@ -22,6 +22,9 @@ public interface ISequenceTask
     /// <summary>What is scored: one answer per sequence (at the last position) or targets at some or all positions.</summary>
     TargetLayout Targets { get; }
 
+    /// <summary>The shape of the images an example's tokens are (grey levels, row-major), or null when they are not an image.</summary>
+    ImageShape? Image => null;
+
     /// <summary>What one scored target is called in messages ("examples", "queries").</summary>
     string ScoredName { get; }
 

@@ -12,6 +12,7 @@ public static class TaskCatalog
     [
         new("assoc", "associative retrieval (Ba et al. 2016, §4.1)", c => new AssociativeRetrievalTask(c.Pairs)),
         new("mqar", "multi-query associative recall (Arora et al. 2023)", c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs)),
+        new("glimpses", "28×28 images (MNIST, Fashion-MNIST) seen as 24 glimpses (Ba et al. 2016, §4.2)", c => new Glimpses.GlimpseTask(c.DataDir, c.ValidationFraction)),
     ];
 
     /// <summary>All tasks, in the order help text lists them.</summary>

@@ -145,7 +145,7 @@ public static class Trainer
         result["test_count"] = test.Count;
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
-        string scored = model.Predicts == TargetLayout.OnePerSequence ? "examples" : "scored positions";
+        string scored = model.Predicts == TargetLayout.OnePerSequence ? task.ScoredName : "scored positions";
         string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored})");
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }

@@ -93,6 +93,7 @@ public sealed partial record TrainingConfig
         ValidateRecurrentModel();
         // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
         var task = taskSpec.Create(this);
+        Require(model.TrainsOn(task), $"--model {model.Name} reads images only; --task {task.Name} is not an image task");
         if (model.PredictsOn(task) == TargetLayout.EveryPosition)
         {
             ValidateSequenceModel();
