@@ -17,13 +17,14 @@ internal static class ReproduceCommand
     {
         var cmd = new Command("reproduce", "Reproduce an experiment of the fast-weights paper.");
         cmd.Add(CreateTable1(stdout));
+        cmd.Add(CreateTable2(stdout));
         return cmd;
     }
 
     private static Command CreateTable1(TextWriter stdout)
     {
         var d = new TrainingConfig();
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => Table1Settings.DefaultSteps };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => PaperTable1.DefaultSteps };
         var seeds = new Option<int>("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated sizes R", DefaultValueFactory = _ => string.Join(',', PaperTable1.Sizes) };
@@ -44,14 +45,14 @@ internal static class ReproduceCommand
             {
                 throw new CliException("--steps must be at least 1");
             }
-            var settings = new Table1Settings
+            var settings = new GridSettings
             {
                 OutputDirectory = p.GetValue(output)!,
-                Models = ParseModels(p.GetValue(models)!),
+                Models = ParseModels(p.GetValue(models)!, m => m.Family == ModelFamily.Recurrent, "Table 1's recurrent models"),
                 Sizes = ParseSizes(p.GetValue(sizes)!),
                 Seeds = p.GetValue(seeds),
                 Jobs = p.GetValue(jobs),
-                Base = Table1Settings.ForSteps(n) with
+                Base = GridSettings.ForSteps(n) with
                 {
                     Batch = p.GetValue(batch),
                     TrainSize = p.GetValue(trainSize),
@@ -60,12 +61,49 @@ internal static class ReproduceCommand
                 },
             };
             settings.Validate();
-            return Run(settings, stdout);
+            return Run(PaperTable1.Table, settings, FigureSize, stdout);
         });
         return table1;
     }
 
-    private static int Run(Table1Settings settings, TextWriter stdout)
+    private static Command CreateTable2(TextWriter stdout)
+    {
+        var d = new TrainingConfig();
+        var dataDir = new Option<string>("--data-dir") { Description = "Directory of MNIST-format IDX files (the paper's MNIST; 'fastweights data prepare mnist' makes one; Fashion-MNIST works too)", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => PaperTable2.DefaultSteps };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated feature counts F", DefaultValueFactory = _ => string.Join(',', PaperTable2.Sizes) };
+        var models = new Option<string>("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', PaperTable2.Models) };
+        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => d.Batch };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
+        var table2 = new Command("table2", "Train the Table 2 grid (glimpses of §4.2; IRNN, LSTM, ConvNet, fast weights × F) and write table2.md, table2.json and the F=100 learning curves.")
+        {
+            dataDir, steps, seeds, jobs, sizes, models, batch, output,
+        };
+        table2.SetAction(p =>
+        {
+            int n = p.GetValue(steps);
+            if (n < 1)
+            {
+                throw new CliException("--steps must be at least 1");
+            }
+            var settings = new GridSettings
+            {
+                OutputDirectory = p.GetValue(output)!,
+                Models = ParseModels(p.GetValue(models)!, m => m.CreateImageModel is not null, "the models that read images"),
+                Sizes = ParseSizes(p.GetValue(sizes)!),
+                Seeds = p.GetValue(seeds),
+                Jobs = p.GetValue(jobs),
+                Base = PaperTable2.Base(p.GetValue(dataDir)!, n) with { Batch = p.GetValue(batch) },
+            };
+            settings.Validate();
+            return Run(PaperTable2.Table, settings, 100, stdout);
+        });
+        return table2;
+    }
+
+    private static int Run(PaperTable table, GridSettings settings, int figureSize, TextWriter stdout)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -77,17 +115,17 @@ internal static class ReproduceCommand
         try
         {
             int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
-            stdout.WriteLine(F($"table1: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+            stdout.WriteLine(F($"{table.Name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
             stdout.Flush();
             var clock = Stopwatch.StartNew();
-            var cells = Table1Experiment.Run(settings, line =>
+            var cells = GridExperiment.Run(settings, line =>
             {
                 stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
                 stdout.Flush();
             }, cts.Token);
-            string? figure = DrawFigure(settings, cells);
-            Table1Report.Write(settings, cells, clock.Elapsed.TotalSeconds, figure);
-            stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, Table1Report.MarkdownFile)}, {Table1Report.JsonFile}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+            string? figure = DrawFigure(table, settings, cells, figureSize);
+            GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
+            stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
             if (cells.Any(c => c.Status == "interrupted"))
             {
                 stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
@@ -101,17 +139,17 @@ internal static class ReproduceCommand
         }
     }
 
-    // Validation accuracy and loss against steps of every model at R = 50 (or the first size if 50 is not in the grid).
-    private static string? DrawFigure(Table1Settings settings, IReadOnlyList<Table1Cell> cells)
+    // Validation accuracy and loss against steps of every model at one size (or the first size if it is not in the grid).
+    private static string? DrawFigure(PaperTable table, GridSettings settings, IReadOnlyList<GridCell> cells, int figureSize)
     {
-        int r = settings.Sizes.Contains(FigureSize) ? FigureSize : settings.Sizes[0];
+        int r = settings.Sizes.Contains(figureSize) ? figureSize : settings.Sizes[0];
         var curves = new List<PlotCommand.Curve>();
         foreach (var c in cells.Where(c => c.Hidden == r && File.Exists(Path.Combine(c.Directory, RunDirectory.MetricsFile))))
         {
             var curve = PlotCommand.TryRead(c.Directory);
             if (curve is not null)
             {
-                string label = PaperTable1.Label(c.Model).Replace(" (extra)", string.Empty, StringComparison.Ordinal);
+                string label = table.Label(c.Model).Replace(" (extra)", string.Empty, StringComparison.Ordinal);
                 curves.Add(curve with { Label = settings.Seeds > 1 ? F($"{label} s{c.Seed}") : label });
             }
         }
@@ -119,8 +157,8 @@ internal static class ReproduceCommand
         {
             return null;
         }
-        string name = F($"learning-curves-r{r}.png");
-        PlotCommand.RenderLearningCurves(curves, Path.Combine(settings.OutputDirectory, name), 1400, 550, F($" (R={r})"));
+        string name = F($"learning-curves-{table.SizeLabel.ToLowerInvariant()}{r}.png");
+        PlotCommand.RenderLearningCurves(curves, Path.Combine(settings.OutputDirectory, name), 1400, 550, F($" ({table.SizeLabel}={r})"));
         return name;
     }
 
@@ -141,15 +179,15 @@ internal static class ReproduceCommand
         return list.Count > 0 ? list : throw new CliException("--sizes must name at least one size");
     }
 
-    private static IReadOnlyList<string> ParseModels(string text)
+    private static IReadOnlyList<string> ParseModels(string text, Func<ModelSpec, bool> allowed, string allowedName)
     {
         var list = new List<string>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var spec = ModelCatalog.Find(part);
-            if (spec.Family != ModelFamily.Recurrent)
+            if (!allowed(spec))
             {
-                throw new CliException($"--models: {spec.Name} is not one of Table 1's recurrent models ({string.Join(", ", ModelCatalog.RecurrentModels.Select(m => m.Name))})");
+                throw new CliException($"--models: {spec.Name} is not one of {allowedName} ({string.Join(", ", ModelCatalog.All.Where(allowed).Select(m => m.Name))})");
             }
             string name = spec.Name;
             if (!list.Contains(name))

@@ -35,8 +35,9 @@ public static class ModelCatalog
         new ModelSpec("transformer", [], ModelFamily.Attention, "Causal softmax attention with learned positions (Vaswani et al. 2017), the reference baseline",
             (rng, v, c, o) => new SequenceModel(rng, v, c, o, (r, _) => new SoftmaxAttentionLayer(r, o.ModelDim, o.Heads)))
         { NeedsPositions = true },
-        new ModelSpec("convnet", [], ModelFamily.ConvNet, "ConvNet over the whole image (two 5×5 conv + max-pool layers, F = --hidden features), the baseline of Ba et al. 2016's Table 2; image tasks only", null)
-        { CreateImageModel = (rng, config, image, classes) => new ConvNetClassifier(rng, image, config.Hidden, classes) },
+        new ModelSpec("convnet", [], ModelFamily.ConvNet, "ConvNet over the whole image (two 5×5 conv + max-pool layers, F = --hidden features), the baseline of Ba et al. 2016's Table 2; image tasks only",
+            (_, _, _, _) => throw new ArgumentException("convnet reads images only"))
+        { ImageOnly = true, CreateImageModel = (rng, config, image, classes) => new ConvNetClassifier(rng, image, config.Hidden, classes) },
     ];
 
     /// <summary>All models, in the order help text lists them.</summary>

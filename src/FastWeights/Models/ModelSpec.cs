@@ -11,10 +11,13 @@ namespace FastWeights.Models;
 /// <param name="Aliases">Other accepted names (matched case-insensitively).</param>
 /// <param name="Family">The kind of model.</param>
 /// <param name="Description">One line for help text.</param>
-/// <param name="CreateSequenceModel">Builds the per-position model from (rng, vocabulary, classes, options); null for a model of images only.</param>
+/// <param name="CreateSequenceModel">Builds the per-position model from (rng, vocabulary, classes, options).</param>
 public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, ModelFamily Family, string Description,
-    Func<Rng, int, int, SequenceModelOptions, SequenceModel>? CreateSequenceModel)
+    Func<Rng, int, int, SequenceModelOptions, SequenceModel> CreateSequenceModel)
 {
+    /// <summary>Whether the model reads images only (it has no per-position form): see <see cref="TrainsOn"/>.</summary>
+    public bool ImageOnly { get; init; }
+
     /// <summary>Builds the model of a one-answer image task from (rng, configuration, image shape, classes); null where the model has no image form.</summary>
     public Func<Rng, TrainingConfig, ImageShape, int, TokenModel>? CreateImageModel { get; init; }
 
@@ -44,7 +47,7 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     public bool TrainsOn(ISequenceTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return CreateSequenceModel is not null || (task.Image is not null && CreateImageModel is not null);
+        return !ImageOnly || (task.Image is not null && CreateImageModel is not null);
     }
 
     /// <summary>What reads the task's examples: the head the model gets on <paramref name="task"/>, for listings.</summary>
@@ -71,7 +74,7 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
         {
             return CreateImageModel(rng, config, image, task.Classes);
         }
-        if (!TrainsOn(task) || CreateSequenceModel is null)
+        if (!TrainsOn(task))
         {
             throw new ArgumentException($"model '{Name}' reads images only; --task {task.Name} is not an image task");
         }

@@ -6,18 +6,18 @@ using FastWeights.Training;
 namespace FastWeights.Experiments;
 
 /// <summary>
-/// Reproduces Table 1 of Ba et al. 2016 (associative retrieval): trains every (model, R, seed) cell of the grid with
+/// Reproduces a table of Ba et al. 2016 (Table 1, associative retrieval; Table 2, glimpses): trains every (model, R, seed) cell of the grid with
 /// the same budget into <c>runs/&lt;model&gt;-r&lt;R&gt;-s&lt;seed&gt;</c>, skipping cells that already finished and
 /// resuming cells that have a checkpoint, so an interrupted grid continues where it stopped.
 /// </summary>
-public static class Table1Experiment
+public static class GridExperiment
 {
     /// <summary>
     /// Trains (or skips, or resumes) every cell and returns their outcomes in grid order: sizes as given, models as
     /// given, seeds ascending. <paramref name="log"/> receives one line when a cell starts and one when it ends; it is
     /// called from the worker threads, one call at a time.
     /// </summary>
-    public static IReadOnlyList<Table1Cell> Run(Table1Settings settings, Action<string> log, CancellationToken cancel = default)
+    public static IReadOnlyList<GridCell> Run(GridSettings settings, Action<string> log, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
@@ -29,7 +29,7 @@ public static class Table1Experiment
             CheckExisting(config, dir);
         }
 
-        var results = new Table1Cell?[plan.Count];
+        var results = new GridCell?[plan.Count];
         var gate = new object();
         int next = -1, done = 0;
         Exception? failure = null;
@@ -77,7 +77,7 @@ public static class Table1Experiment
             }
             else
             {
-                var threads = Enumerable.Range(0, jobs).Select(j => new Thread(Worker) { Name = $"table1-job-{j}", IsBackground = true }).ToList();
+                var threads = Enumerable.Range(0, jobs).Select(j => new Thread(Worker) { Name = $"grid-job-{j}", IsBackground = true }).ToList();
                 threads.ForEach(t => t.Start());
                 threads.ForEach(t => t.Join());
             }
@@ -91,11 +91,11 @@ public static class Table1Experiment
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
         // Cells never started (after an interruption) are reported as interrupted.
-        return [.. results.Select((c, i) => c ?? new Table1Cell(plan[i].Config.Model, plan[i].Config.Hidden, plan[i].Config.Seed, plan[i].Directory, null, 0, "interrupted"))];
+        return [.. results.Select((c, i) => c ?? new GridCell(plan[i].Config.Model, plan[i].Config.Hidden, plan[i].Config.Seed, plan[i].Directory, null, 0, "interrupted"))];
     }
 
     /// <summary>The cells of the grid with their configurations and run directories, in training order.</summary>
-    public static IReadOnlyList<(TrainingConfig Config, string Directory)> Plan(Table1Settings settings)
+    public static IReadOnlyList<(TrainingConfig Config, string Directory)> Plan(GridSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var plan = new List<(TrainingConfig, string)>();
@@ -125,7 +125,7 @@ public static class Table1Experiment
         }
     }
 
-    private static Table1Cell RunCell(TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
+    private static GridCell RunCell(TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
     {
         string resultPath = Path.Combine(dir, RunDirectory.ResultFile);
         if (File.Exists(resultPath))
@@ -151,19 +151,19 @@ public static class Table1Experiment
         return result.Outcome switch
         {
             TrainingOutcome.Completed => FromResult(config, dir, "completed"),
-            TrainingOutcome.Diverged => new Table1Cell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "diverged"),
-            _ => new Table1Cell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "interrupted"),
+            TrainingOutcome.Diverged => new GridCell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "diverged"),
+            _ => new GridCell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "interrupted"),
         };
     }
 
-    private static Table1Cell FromResult(TrainingConfig config, string dir, string status)
+    private static GridCell FromResult(TrainingConfig config, string dir, string status)
     {
         string path = Path.Combine(dir, RunDirectory.ResultFile);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             double error = doc.RootElement.GetProperty("test_error_rate").GetDouble();
-            return new Table1Cell(config.Model, config.Hidden, config.Seed, dir, error * 100, Seconds(dir), status);
+            return new GridCell(config.Model, config.Hidden, config.Seed, dir, error * 100, Seconds(dir), status);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -191,12 +191,12 @@ public static class Table1Experiment
         return seconds;
     }
 
-    /// <summary>Summarises the cells per (model, R) over seeds, in the order of the settings' sizes and models.</summary>
-    public static IReadOnlyList<Table1Row> Summarise(Table1Settings settings, IReadOnlyList<Table1Cell> cells)
+    /// <summary>Summarises the cells per (model, R) over seeds, in the order of the settings' sizes and models, beside the paper's error (<paramref name="paperErrorPercent"/>, null where it has none).</summary>
+    public static IReadOnlyList<GridRow> Summarise(GridSettings settings, IReadOnlyList<GridCell> cells, Func<string, int, double?> paperErrorPercent)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(cells);
-        var rows = new List<Table1Row>();
+        var rows = new List<GridRow>();
         foreach (string m in settings.Models)
         {
             foreach (int r in settings.Sizes)
@@ -209,7 +209,7 @@ public static class Table1Experiment
                     1 => 0,
                     _ => Math.Sqrt(errors.Sum(e => (e - mean!.Value) * (e - mean!.Value)) / (errors.Length - 1)),
                 };
-                rows.Add(new Table1Row(m, r, PaperTable1.ErrorPercent(m, r), mean, std,
+                rows.Add(new GridRow(m, r, paperErrorPercent(m, r), mean, std,
                     errors.Length > 0 ? errors.Min() : null, errors.Length > 0 ? errors.Max() : null, errors.Length, settings.Seeds));
             }
         }
@@ -218,7 +218,7 @@ public static class Table1Experiment
 
     private static string Describe(TrainingConfig c) => Invariant($"{c.Model} R={c.Hidden} seed {c.Seed}");
 
-    private static string Summary(Table1Cell c) => c.Status switch
+    private static string Summary(GridCell c) => c.Status switch
     {
         "completed" => Invariant($"test error {c.TestErrorPercent:F2}% in {c.Seconds:F0} s"),
         "skipped" => Invariant($"already finished (test error {c.TestErrorPercent:F2}%), skipped"),

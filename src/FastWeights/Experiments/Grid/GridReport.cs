@@ -5,46 +5,48 @@ using FastWeights.Training;
 
 namespace FastWeights.Experiments;
 
-/// <summary>Writes <c>table1.md</c> (our error beside the paper's) and <c>table1.json</c> for a grid's cells.</summary>
-public static class Table1Report
+/// <summary>Writes <c>&lt;table&gt;.md</c> (our error beside the paper's) and <c>&lt;table&gt;.json</c> for a grid's cells.</summary>
+public static class GridReport
 {
     /// <summary>The Markdown table file name.</summary>
-    public const string MarkdownFile = "table1.md";
+    public static string MarkdownFile(PaperTable table) => table.Name + ".md";
 
     /// <summary>The JSON file name.</summary>
-    public const string JsonFile = "table1.json";
+    public static string JsonFile(PaperTable table) => table.Name + ".json";
 
     /// <summary>
     /// Writes both files into the settings' output directory. <paramref name="wallSeconds"/> is the wall time of
     /// this invocation; <paramref name="figure"/> is the learning-curve image's file name (or null if none was drawn).
     /// </summary>
-    public static void Write(Table1Settings settings, IReadOnlyList<Table1Cell> cells, double wallSeconds, string? figure)
+    public static void Write(PaperTable table, GridSettings settings, IReadOnlyList<GridCell> cells, double wallSeconds, string? figure)
     {
+        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(cells);
-        var rows = Table1Experiment.Summarise(settings, cells);
+        var rows = GridExperiment.Summarise(settings, cells, table.ErrorPercent);
         Directory.CreateDirectory(settings.OutputDirectory);
-        AtomicFile.WriteAllText(Path.Combine(settings.OutputDirectory, MarkdownFile), Markdown(settings, cells, rows, wallSeconds, figure));
-        AtomicFile.WriteAllText(Path.Combine(settings.OutputDirectory, JsonFile), Json(settings, cells, rows, wallSeconds, figure));
+        AtomicFile.WriteAllText(Path.Combine(settings.OutputDirectory, MarkdownFile(table)), Markdown(table, settings, cells, rows, wallSeconds, figure));
+        AtomicFile.WriteAllText(Path.Combine(settings.OutputDirectory, JsonFile(table)), Json(table, settings, cells, rows, wallSeconds, figure));
     }
 
     /// <summary>The Markdown report.</summary>
-    public static string Markdown(Table1Settings settings, IReadOnlyList<Table1Cell> cells, IReadOnlyList<Table1Row> rows, double wallSeconds, string? figure)
+    public static string Markdown(PaperTable table, GridSettings settings, IReadOnlyList<GridCell> cells, IReadOnlyList<GridRow> rows, double wallSeconds, string? figure)
     {
+        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(cells);
         ArgumentNullException.ThrowIfNull(rows);
         var c = settings.Base;
         var sb = new StringBuilder();
-        sb.AppendLine("# Table 1 of Ba et al. 2016: associative retrieval, test error (%)");
+        sb.AppendLine("# " + table.Title);
         sb.AppendLine();
         string spread = settings.Seeds > 1 ? F($"mean ± sample standard deviation over seeds 1..{settings.Seeds} [best, worst]") : "seed 1";
-        sb.AppendLine(F($"Each cell: paper / ours. Ours is the test error on {c.TestSize} held-out sequences (K = {c.Pairs} pairs), {spread}. Rows marked (extra) have no published numbers; the public TensorFlow implementation compared them."));
+        sb.AppendLine(F($"Each cell: paper / ours. {table.Describe(c)}, {spread}."));
         sb.AppendLine();
         sb.Append("| Model |");
         foreach (int r in settings.Sizes)
         {
-            sb.Append(F($" R={r} paper | R={r} ours |"));
+            sb.Append(F($" {table.SizeLabel}={r} paper | {table.SizeLabel}={r} ours |"));
         }
         sb.AppendLine();
         sb.Append("|---|");
@@ -55,7 +57,7 @@ public static class Table1Report
         sb.AppendLine();
         foreach (string m in settings.Models)
         {
-            sb.Append("| ").Append(PaperTable1.Label(m)).Append(" |");
+            sb.Append("| ").Append(table.Label(m)).Append(" |");
             foreach (int r in settings.Sizes)
             {
                 var row = rows.First(x => x.Model == m && x.Hidden == r);
@@ -68,7 +70,10 @@ public static class Table1Report
         sb.AppendLine("## Budget (the same for every cell)");
         sb.AppendLine();
         sb.AppendLine(F($"- {c.Steps} Adam steps of batch {c.Batch} (β = 0.9, 0.999, ε = 1e-8), peak learning rate {c.LearningRate:G4} with {Math.Min(c.WarmupSteps, c.Steps - 1)} linear warm-up steps, then cosine decay to {c.MinLearningRateFraction:G3} × peak; global gradient-norm clip {c.ClipNorm:G4}."));
-        sb.AppendLine(F($"- Data: {c.TrainSize} training, {c.ValidationSize} validation and {c.TestSize} test sequences per seed; embedding size {c.EmbeddingSize}; fast weights λ = {c.Lambda:G3}, η = {c.Eta:G3}, S = {c.InnerSteps}."));
+        foreach (string line in table.Budget(c))
+        {
+            sb.AppendLine("- " + line);
+        }
         sb.AppendLine(F($"- Validation every {c.EvalEvery} steps; checkpoint every {c.SaveEvery} steps."));
         sb.AppendLine(F($"- Cells: {cells.Count}; jobs: {settings.Jobs}; wall time of the last invocation: {wallSeconds / 60:F1} min; sum of per-cell training times: {cells.Sum(x => x.Seconds) / 60:F1} min."));
         if (figure is not null)
@@ -78,7 +83,7 @@ public static class Table1Report
         sb.AppendLine();
         sb.AppendLine("## Runs");
         sb.AppendLine();
-        sb.AppendLine("| Model | R | Seed | Test error (%) | Training time (s) | Status |");
+        sb.AppendLine(F($"| Model | {table.SizeLabel} | Seed | Test error (%) | Training time (s) | Status |"));
         sb.AppendLine("|---|---:|---:|---:|---:|---|");
         foreach (var cell in cells)
         {
@@ -87,7 +92,7 @@ public static class Table1Report
         return sb.ToString();
     }
 
-    private static string Ours(Table1Row row)
+    private static string Ours(GridRow row)
     {
         if (row.MeanErrorPercent is not { } mean)
         {
@@ -98,12 +103,13 @@ public static class Table1Report
     }
 
     /// <summary>The JSON report: settings, the paper's numbers and ours per (model, R), and every cell.</summary>
-    public static string Json(Table1Settings settings, IReadOnlyList<Table1Cell> cells, IReadOnlyList<Table1Row> rows, double wallSeconds, string? figure)
+    public static string Json(PaperTable table, GridSettings settings, IReadOnlyList<GridCell> cells, IReadOnlyList<GridRow> rows, double wallSeconds, string? figure)
     {
+        ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(settings);
         var doc = new
         {
-            paper = "Ba, Hinton, Mnih, Leibo, Ionescu 2016, Using Fast Weights to Attend to the Recent Past, Table 1",
+            paper = table.Citation,
             seeds = settings.Seeds,
             jobs = settings.Jobs,
             models = settings.Models,

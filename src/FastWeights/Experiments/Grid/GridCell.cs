@@ -8,4 +8,4 @@ namespace FastWeights.Experiments;
 /// <param name="TestErrorPercent">Test error in percent, or null when the run did not complete (diverged or interrupted).</param>
 /// <param name="Seconds">Training wall time of the run (across resumes), from its metrics.</param>
 /// <param name="Status">completed, skipped (finished before this invocation), diverged or interrupted.</param>
-public sealed record Table1Cell(string Model, int Hidden, ulong Seed, string Directory, double? TestErrorPercent, double Seconds, string Status);
+public sealed record GridCell(string Model, int Hidden, ulong Seed, string Directory, double? TestErrorPercent, double Seconds, string Status);

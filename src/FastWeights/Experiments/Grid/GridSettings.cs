@@ -2,23 +2,20 @@ using FastWeights.Training;
 
 namespace FastWeights.Experiments;
 
-/// <summary>What <see cref="Table1Experiment"/> trains: the grid and the one training budget every cell shares.</summary>
-public sealed record Table1Settings
+/// <summary>
+/// What <see cref="GridExperiment"/> trains: a grid of models × sizes × seeds (a table of the paper, such as Table 1 or
+/// Table 2) and the one training budget every cell shares.
+/// </summary>
+public sealed record GridSettings
 {
-    /// <summary>
-    /// Default optimiser steps per cell. Chosen so the 21-cell grid with one seed finishes within a few hours on a
-    /// 2-core machine (docs/results/table1.md gives the measurements); the paper trained far longer.
-    /// </summary>
-    public const int DefaultSteps = 20000;
-
     /// <summary>Output directory: runs go to <c>runs/</c> under it, the report next to them.</summary>
     public required string OutputDirectory { get; init; }
 
     /// <summary>Models (catalog names) to train.</summary>
-    public IReadOnlyList<string> Models { get; init; } = PaperTable1.AllModels;
+    public required IReadOnlyList<string> Models { get; init; }
 
     /// <summary>Sizes R to train.</summary>
-    public IReadOnlyList<int> Sizes { get; init; } = PaperTable1.Sizes;
+    public required IReadOnlyList<int> Sizes { get; init; }
 
     /// <summary>Seeds 1..Seeds.</summary>
     public int Seeds { get; init; } = 1;
@@ -26,12 +23,8 @@ public sealed record Table1Settings
     /// <summary>Cells trained at the same time, each on its own thread.</summary>
     public int Jobs { get; init; } = 1;
 
-    /// <summary>
-    /// The configuration every cell starts from (its model, size and seed are replaced). Defaults: the training
-    /// defaults of <see cref="TrainingConfig"/> with <see cref="DefaultSteps"/> steps, 20 validations and 10
-    /// checkpoints per run.
-    /// </summary>
-    public TrainingConfig Base { get; init; } = ForSteps(DefaultSteps);
+    /// <summary>The configuration every cell starts from (its model, size and seed are replaced); see <see cref="ForSteps"/>.</summary>
+    public required TrainingConfig Base { get; init; }
 
     /// <summary>The default configuration with <paramref name="steps"/> steps, validated 20 times and checkpointed 10 times.</summary>
     public static TrainingConfig ForSteps(int steps) => new()

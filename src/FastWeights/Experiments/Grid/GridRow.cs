@@ -10,5 +10,5 @@ namespace FastWeights.Experiments;
 /// <param name="MaxErrorPercent">Worst seed's error, or null.</param>
 /// <param name="Completed">Seeds that completed.</param>
 /// <param name="Seeds">Seeds in the grid.</param>
-public sealed record Table1Row(string Model, int Hidden, double? PaperErrorPercent, double? MeanErrorPercent, double? StdErrorPercent,
+public sealed record GridRow(string Model, int Hidden, double? PaperErrorPercent, double? MeanErrorPercent, double? StdErrorPercent,
     double? MinErrorPercent, double? MaxErrorPercent, int Completed, int Seeds);
