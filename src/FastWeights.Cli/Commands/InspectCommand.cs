@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using FastWeights.Autodiff;
 using FastWeights.Layers.FastWeightRnn;
+using FastWeights.Models;
 using FastWeights.Tasks;
+using FastWeights.Tasks.Glimpses;
+using FastWeights.Tensors;
 using FastWeights.Training;
 using ScottPlot;
 
@@ -17,12 +20,17 @@ internal static class InspectCommand
     public static Command Create(TextWriter stdout)
     {
         var run = CommonOptions.Run();
-        var sequence = new Argument<string>("SEQUENCE") { Description = "A sequence such as c9k8j3f1??c" };
+        var sequence = new Argument<string>("SEQUENCE") { Description = "A sequence such as c9k8j3f1??c (for an image run: omit it and give --image N)", Arity = ArgumentArity.ZeroOrOne };
+        var image = new Option<int?>("--image") { Description = "Image runs: inspect the N-th image of the run's test split" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for the PNG files", Required = true };
-        var cmd = new Command("inspect", "Show what the fast memory holds: heat maps of A(t) and of the attention over past hidden states.") { run, sequence, output };
+        var cmd = new Command("inspect", "Show what the fast memory holds: heat maps of A(t) and of the attention over past hidden states (image runs: the glimpses and what the last step attends to).") { run, sequence, image, output };
         cmd.SetAction(p =>
         {
-            string seq = p.GetValue(sequence)!;
+            if (p.GetValue(image) is { } n)
+            {
+                return InspectImage(stdout, p.GetValue(run)!, n, p.GetValue(output)!);
+            }
+            string seq = p.GetValue(sequence) ?? throw new CliException("give a sequence (or --image N for an image run)");
             if (seq.Length == 0)
             {
                 throw new CliException("empty sequence");
@@ -53,17 +61,99 @@ internal static class InspectCommand
         return cmd;
     }
 
-    private static int WriteImages(FastWeightRnnTrace trace, string seq, string outDir)
+    // An image run: the image with its glimpses in order, each box drawn as strongly as the last step's fast-weights
+    // attention on the hidden state stored after that glimpse, and the attention of every step over the earlier ones.
+    private static int InspectImage(TextWriter stdout, string dir, int index, string outDir)
     {
-        int t = trace.Steps, r = trace.Hidden, written = 0;
-        // A(t) after reading symbol t (A(1..T); A(0) is zero).
-        for (int step = 1; step <= t; step++)
+        var (config, model) = RunDirectory.LoadModel(dir);
+        if (model is not GlimpseNetwork network)
         {
-            var a = ToGrid(trace.FastWeights[step], r, r);
-            Heatmap(a, 0, 0, string.Create(CultureInfo.InvariantCulture, $"A({step}) after reading '{seq[step - 1]}' (symbol {step} of {t})"), "unit j", "unit i", Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"fast-weights-{step:D2}.png")));
-            written++;
+            throw new CliException($"--image is for image runs of a recurrent model; run '{dir}' is {config.Model} on --task {config.Task}");
         }
-        // Attention of each step (last inner iteration) over the stored hidden states h(1..t).
+        if (network.Recurrent is not FastWeightRnnLayer layer || !layer.Options.UseFastWeights)
+        {
+            throw new CliException($"run '{dir}' is a {config.Model} model, which has no fast weights to inspect (train --model fw-rnn)");
+        }
+        var test = RunDirectory.Splits(config, model).Test;
+        if (index < 0 || index >= test.Count)
+        {
+            throw new CliException($"--image {index}: the run's test split holds images 0 to {test.Count - 1}");
+        }
+        var ids = test.Sequence(index).ToArray();
+        int label = test.TargetsOf(index)[0];
+        int steps = GlimpseSequence.Count;
+        FastWeightRnnTrace trace;
+        int answer;
+        using (Tape.NoGrad())
+        {
+            var inputs = Tensor.Zeros(1, steps, GlimpseSequence.InputSize);
+            GlimpseSequence.Extract(ids, 1, GlimpseTask.Shape, inputs.Span);
+            var u = layer.Project(inputs);
+            trace = FastWeightRnnKernel.Trace(layer.Options, steps, layer.HiddenSize, u.ToArray(), layer.RecurrentWeight.ToArray(), layer.Gain?.ToArray() ?? [], layer.Bias?.ToArray() ?? []);
+            answer = TensorPrimitives.IndexOfMax(network.Forward(ids, 1, ids.Length).Span);
+        }
+        Directory.CreateDirectory(outDir);
+        var attention = AttentionGrid(trace);
+        string glimpses = Path.Combine(outDir, "glimpses.png");
+        DrawGlimpses(ids, attention, label, answer, glimpses);
+        Heatmap(attention, 1, 1, "Attention of glimpse step t on the hidden state stored after glimpse tau", "stored after glimpse tau", "step t", Path.Combine(outDir, "attention.png"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test image {index} (label {label}) -> {answer}; wrote glimpses.png and attention.png to {outDir}"));
+        return ExitCodes.Ok;
+    }
+
+    private static void DrawGlimpses(int[] ids, double[,] attention, int label, int answer, string path)
+    {
+        int side = GlimpseSequence.ImageSide, last = GlimpseSequence.Count - 1;
+        var grey = new double[side, side];
+        for (int r = 0; r < side; r++)
+        {
+            for (int c = 0; c < side; c++)
+            {
+                grey[r, c] = ids[(r * side) + c];
+            }
+        }
+        var plot = new Plot();
+        var hm = plot.Add.Heatmap(grey); // ScottPlot draws row 0 at the top, as the image reads
+        hm.Rectangle = new CoordinateRect(0, side, 0, side);
+        hm.Colormap = new ScottPlot.Colormaps.Grayscale();
+        // The last step's attention over the stored states, scaled so the strongest is drawn fully.
+        double max = 0;
+        for (int tau = 0; tau < last; tau++)
+        {
+            max = double.IsNaN(attention[last, tau]) ? max : Math.Max(max, Math.Abs(attention[last, tau]));
+        }
+        for (int g = 0; g < GlimpseSequence.Count; g++)
+        {
+            var box = GlimpseSequence.Glimpses[g];
+            double weight = g < last && max > 0 && !double.IsNaN(attention[last, g]) ? Math.Abs(attention[last, g]) / max : 0;
+            // Coarse boxes inset by half a pixel so the fine boxes inside them stay visible.
+            double inset = box.Size > GlimpseSequence.Resolution ? 0.25 : 0.6;
+            var rect = plot.Add.Rectangle(box.Left + inset, box.Left + box.Size - inset, side - box.Top - box.Size + inset, side - box.Top - inset);
+            rect.FillStyle.Color = Colors.Transparent;
+            rect.LineStyle.Color = (box.Size > GlimpseSequence.Resolution ? Colors.DeepSkyBlue : Colors.Orange).WithAlpha(0.25 + (0.75 * weight));
+            rect.LineStyle.Width = (float)(1 + (5 * weight));
+            // A glimpse shown twice (the coarse quadrants) is labelled once with both indices ("1,5").
+            int first = Enumerable.Range(0, GlimpseSequence.Count).First(k => GlimpseSequence.Glimpses[k] == box);
+            if (first != g)
+            {
+                continue;
+            }
+            string name = string.Join(',', Enumerable.Range(0, GlimpseSequence.Count).Where(k => GlimpseSequence.Glimpses[k] == box).Select(k => (k + 1).ToString(CultureInfo.InvariantCulture)));
+            var text = plot.Add.Text(name, box.Left + inset + 0.3, side - box.Top - inset - 0.3);
+            text.LabelFontColor = box.Size > GlimpseSequence.Resolution ? Colors.DeepSkyBlue : Colors.Orange;
+            text.LabelFontSize = box.Size > GlimpseSequence.Resolution ? 14 : 11;
+            text.LabelAlignment = Alignment.UpperLeft;
+        }
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"Glimpses in order (blue 14×14 coarse, orange 7×7 fine)\nline strength: step {last + 1}'s attention · label {label}, answer {answer}"));
+        plot.Axes.SetLimits(0, side, 0, side);
+        plot.HideGrid();
+        plot.SavePng(path, 800, 820);
+    }
+
+    // Attention of each step (last inner iteration) over the stored hidden states, NaN where none.
+    private static double[,] AttentionGrid(FastWeightRnnTrace trace)
+    {
+        int t = trace.Steps;
         var att = new double[t, t];
         for (int i = 0; i < t; i++)
         {
@@ -82,7 +172,21 @@ internal static class InspectCommand
                 att[i, tau] = last[tau];
             }
         }
-        Heatmap(att, 1, 1, "Attention eta*lambda^(t-tau)*<h(tau), h_S> of step t on stored h(tau)", "stored hidden state tau (after symbol tau)", "step t (reading symbol t)", Path.Combine(outDir, "attention.png"));
+        return att;
+    }
+
+    private static int WriteImages(FastWeightRnnTrace trace, string seq, string outDir)
+    {
+        int t = trace.Steps, r = trace.Hidden, written = 0;
+        // A(t) after reading symbol t (A(1..T); A(0) is zero).
+        for (int step = 1; step <= t; step++)
+        {
+            var a = ToGrid(trace.FastWeights[step], r, r);
+            Heatmap(a, 0, 0, string.Create(CultureInfo.InvariantCulture, $"A({step}) after reading '{seq[step - 1]}' (symbol {step} of {t})"), "unit j", "unit i", Path.Combine(outDir, string.Create(CultureInfo.InvariantCulture, $"fast-weights-{step:D2}.png")));
+            written++;
+        }
+        // Attention of each step (last inner iteration) over the stored hidden states h(1..t).
+        Heatmap(AttentionGrid(trace), 1, 1, "Attention eta*lambda^(t-tau)*<h(tau), h_S> of step t on stored h(tau)", "stored hidden state tau (after symbol tau)", "step t (reading symbol t)", Path.Combine(outDir, "attention.png"));
         written++;
         Heatmap(ToGrid(trace.HiddenStates, t, r), 0, 1, "Hidden states h(t) after each symbol", "unit", "symbol t", Path.Combine(outDir, "hidden-states.png"));
         written++;

@@ -20,22 +20,67 @@ internal static class PredictCommand
         var run = CommonOptions.Run();
         var sequences = new Argument<string[]>("SEQUENCE")
         {
-            Description = "Sequences such as c9k8j3f1??c (assoc), or quoted token ids such as \"3 9 5 12 0 3\" (mqar)",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "Sequences such as c9k8j3f1??c (assoc), quoted token ids such as \"3 9 5 12 0 3\" (mqar), or PGM files of 28×28 grey levels (glimpses)",
+            Arity = ArgumentArity.ZeroOrMore,
         };
+        var images = new Option<int[]>("--image") { Description = "Image runs: classify the N-th image of the run's test split (repeatable)", AllowMultipleArgumentsPerToken = true };
         var json = CommonOptions.Json();
-        var cmd = new Command("predict", "Answer retrieval queries with a trained run.") { run, sequences, json };
+        var cmd = new Command("predict", "Answer with a trained run: retrieval queries, or the class of images.") { run, sequences, images, json };
         cmd.SetAction(p =>
         {
-            var seqs = p.GetValue(sequences)!;
+            var seqs = p.GetValue(sequences) ?? [];
+            var indices = p.GetValue(images) ?? [];
             string dir = p.GetValue(run)!;
             var config = RunDirectory.ReadConfig(dir);
             var task = TaskCatalog.Create(config);
+            if (indices.Length > 0)
+            {
+                return PredictTestImages(stdout, dir, task, indices, p.GetValue(json));
+            }
+            if (seqs.Length == 0)
+            {
+                throw new CliException("give at least one sequence (or --image N for an image run)");
+            }
             return task.Targets == TargetLayout.OnePerSequence
                 ? PredictAnswers(stdout, dir, task, seqs, p.GetValue(json))
                 : PredictAtPositions(stdout, dir, task, seqs, p.GetValue(json));
         });
         return cmd;
+    }
+
+    // The class of test images of an image run, beside their labels.
+    private static int PredictTestImages(TextWriter stdout, string dir, ISequenceTask task, int[] indices, bool json)
+    {
+        if (task.Image is null)
+        {
+            throw new CliException($"--image is for image runs; run '{dir}' is on --task {task.Name}");
+        }
+        var (config, model) = RunDirectory.LoadModel(dir);
+        var test = RunDirectory.Splits(config, model).Test;
+        var results = new List<(int Image, int Label, int Answer, float[] Probabilities)>();
+        foreach (int n in indices)
+        {
+            if (n < 0 || n >= test.Count)
+            {
+                throw new CliException($"--image {n}: the run's test split holds images 0 to {test.Count - 1}");
+            }
+            var rows = Logits(model, test.Sequence(n).ToArray());
+            var probs = Softmax(rows.AsSpan(rows.Length - model.Classes, model.Classes));
+            results.Add((n, test.TargetsOf(n)[0], TensorPrimitives.IndexOfMax(probs), probs));
+        }
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(results.Select(r => new { image = r.Image, label = r.Label, answer = r.Answer, probabilities = r.Probabilities })));
+            return ExitCodes.Ok;
+        }
+        foreach (var r in results)
+        {
+            var sb = new StringBuilder();
+            sb.Append(CultureInfo.InvariantCulture, $"test image {r.Image} (label {r.Label}) -> {r.Answer} (p={r.Probabilities[r.Answer]:F3})  ");
+            sb.AppendJoin(' ', r.Probabilities.Select((pr, d) => string.Create(CultureInfo.InvariantCulture, $"{d}:{pr:F3}")));
+            stdout.WriteLine(sb.ToString());
+        }
+        return ExitCodes.Ok;
     }
 
     // One answer per sequence, read at its last position.

@@ -127,7 +127,7 @@ public sealed class ConvolutionTests
     [Fact]
     public void RepeatedRunsAreBitIdentical()
     {
-        float[] Once()
+        static float[] Once()
         {
             var rng = new Rng(9);
             var x = Tensor.RandomNormal(rng, 1f, 4, 3, 12, 12);
