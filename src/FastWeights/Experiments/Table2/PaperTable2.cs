@@ -22,7 +22,8 @@ public static class PaperTable2
     /// <summary>The models of the paper's rows (catalog names), in the paper's order.</summary>
     public static IReadOnlyList<string> Models { get; } = ["irnn", "lstm", "convnet", "fw-rnn"];
 
-    // As printed in the paper's Table 2 (MNIST, test error %).
+    // The paper's Table 2 (MNIST, test error %) as recalled: the PDF could not be read where this was written, so these
+    // figures await a check against arXiv 1610.06258 (docs/results/table2.md says so beside them).
     private static readonly Dictionary<(string, int), double> Errors = new()
     {
         [("irnn", 50)] = 12.95,
