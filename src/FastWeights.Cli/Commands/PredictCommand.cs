@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FastWeights.Autodiff;
 using FastWeights.Models;
 using FastWeights.Tasks;
@@ -57,55 +58,45 @@ internal static class PredictCommand
         }
         var (config, model) = RunDirectory.LoadModel(dir);
         var test = RunDirectory.Splits(config, model).Test;
-        var results = new List<(int Image, int Label, int Answer, float[] Probabilities)>();
-        foreach (int n in indices)
-        {
-            if (n < 0 || n >= test.Count)
-            {
-                throw new CliException($"--image {n}: the run's test split holds images 0 to {test.Count - 1}");
-            }
-            var rows = Logits(model, test.Sequence(n).ToArray());
-            var probs = Softmax(rows.AsSpan(rows.Length - model.Classes, model.Classes));
-            results.Add((n, test.TargetsOf(n)[0], TensorPrimitives.IndexOfMax(probs), probs));
-        }
-        if (json)
-        {
-            stdout.WriteLine(JsonSerializer.Serialize(results.Select(r => new { image = r.Image, label = r.Label, answer = r.Answer, probabilities = r.Probabilities })));
-            return ExitCodes.Ok;
-        }
-        foreach (var r in results)
-        {
-            var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $"test image {r.Image} (label {r.Label}) -> {r.Answer} (p={r.Probabilities[r.Answer]:F3})  ");
-            sb.AppendJoin(' ', r.Probabilities.Select((pr, d) => string.Create(CultureInfo.InvariantCulture, $"{d}:{pr:F3}")));
-            stdout.WriteLine(sb.ToString());
-        }
-        return ExitCodes.Ok;
+        var examples = indices.Select(n => n >= 0 && n < test.Count
+            ? new Example(string.Create(CultureInfo.InvariantCulture, $"test image {n} (label {test.TargetsOf(n)[0]})"), test.Sequence(n).ToArray(), n, test.TargetsOf(n)[0])
+            : throw new CliException($"--image {n}: the run's test split holds images 0 to {test.Count - 1}")).ToList();
+        return WriteAnswers(stdout, model, examples, json);
     }
 
     // One answer per sequence, read at its last position.
     private static int PredictAnswers(TextWriter stdout, string dir, ISequenceTask task, string[] sequences, bool json)
     {
-        var encoded = sequences.Select(s => s.Length == 0 ? throw new CliException("empty sequence") : task.Encode(s)).ToList();
+        var examples = sequences.Select(s => new Example(s, s.Length == 0 ? throw new CliException("empty sequence") : task.Encode(s), null, null)).ToList();
         var (_, model) = RunDirectory.LoadModel(dir);
-        var results = new List<(string Sequence, int Answer, float[] Probabilities)>();
-        foreach (var (s, ids) in sequences.Zip(encoded))
+        return WriteAnswers(stdout, model, examples, json);
+    }
+
+    // The answer of a one-answer model and every class's probability, one line (or one JSON object) per example.
+    private static int WriteAnswers(TextWriter stdout, TokenModel model, IReadOnlyList<Example> examples, bool json)
+    {
+        var results = new JsonArray();
+        foreach (var e in examples)
         {
-            var rows = Logits(model, ids);
+            var rows = Logits(model, e.Ids);
             var probs = Softmax(rows.AsSpan(rows.Length - model.Classes, model.Classes));
-            results.Add((s, TensorPrimitives.IndexOfMax(probs), probs));
+            int answer = TensorPrimitives.IndexOfMax(probs);
+            if (!json)
+            {
+                var sb = new StringBuilder();
+                sb.Append(CultureInfo.InvariantCulture, $"{e.Text} -> {answer} (p={probs[answer]:F3})  ");
+                sb.AppendJoin(' ', probs.Select((pr, d) => string.Create(CultureInfo.InvariantCulture, $"{d}:{pr:F3}")));
+                stdout.WriteLine(sb.ToString());
+                continue;
+            }
+            var item = e.Image is { } image ? new JsonObject { ["image"] = image, ["label"] = e.Label } : new JsonObject { ["sequence"] = e.Text };
+            item["answer"] = answer;
+            item["probabilities"] = new JsonArray([.. probs.Select(pr => (JsonNode?)pr)]);
+            results.Add(item);
         }
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(results.Select(r => new { sequence = r.Sequence, answer = r.Answer, probabilities = r.Probabilities })));
-            return ExitCodes.Ok;
-        }
-        foreach (var r in results)
-        {
-            var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $"{r.Sequence} -> {r.Answer} (p={r.Probabilities[r.Answer]:F3})  ");
-            sb.AppendJoin(' ', r.Probabilities.Select((pr, d) => string.Create(CultureInfo.InvariantCulture, $"{d}:{pr:F3}")));
-            stdout.WriteLine(sb.ToString());
+            stdout.WriteLine(results.ToJsonString());
         }
         return ExitCodes.Ok;
     }
@@ -200,6 +191,9 @@ internal static class PredictCommand
         TensorPrimitives.SoftMax(logits, p);
         return p;
     }
+
+    // An example to answer: how it is shown, its ids, and for a test image its index and label.
+    private sealed record Example(string Text, int[] Ids, int? Image, int? Label);
 
     private sealed record Query(int Position, int Key, int Answer, float Probability, int Expected);
 }

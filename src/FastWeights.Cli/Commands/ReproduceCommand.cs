@@ -24,43 +24,20 @@ internal static class ReproduceCommand
     private static Command CreateTable1(TextWriter stdout)
     {
         var d = new TrainingConfig();
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => PaperTable1.DefaultSteps };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
-        var sizes = new Option<string>("--sizes") { Description = "Comma-separated sizes R", DefaultValueFactory = _ => string.Join(',', PaperTable1.Sizes) };
-        var models = new Option<string>("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', PaperTable1.AllModels) };
-        var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => d.Batch };
+        var grid = new GridOptions(PaperTable1.DefaultSteps, PaperTable1.Sizes, "sizes R", PaperTable1.AllModels, "Examples per step");
         var trainSize = new Option<int>("--train-size") { Description = "Training examples per seed (smaller only for quick checks)", DefaultValueFactory = _ => d.TrainSize };
         var valSize = new Option<int>("--validation-size") { Description = "Validation examples per seed", DefaultValueFactory = _ => d.ValidationSize };
         var testSize = new Option<int>("--test-size") { Description = "Test examples per seed", DefaultValueFactory = _ => d.TestSize };
-        var output = new Option<string>("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
-        var table1 = new Command("table1", "Train the Table 1 grid (associative retrieval; IRNN, LSTM, A-LSTM, fast weights and extras × R) and write table1.md, table1.json and the R=50 learning curves.")
-        {
-            steps, seeds, jobs, sizes, models, batch, trainSize, valSize, testSize, output,
-        };
+        var table1 = new Command("table1", "Train the Table 1 grid (associative retrieval; IRNN, LSTM, A-LSTM, fast weights and extras × R) and write table1.md, table1.json and the R=50 learning curves.");
+        grid.AddTo(table1, trainSize, valSize, testSize);
         table1.SetAction(p =>
         {
-            int n = p.GetValue(steps);
-            if (n < 1)
+            var settings = grid.Read(p, m => m.Family == ModelFamily.Recurrent, "Table 1's recurrent models", steps => GridSettings.ForSteps(steps) with
             {
-                throw new CliException("--steps must be at least 1");
-            }
-            var settings = new GridSettings
-            {
-                OutputDirectory = p.GetValue(output)!,
-                Models = ParseModels(p.GetValue(models)!, m => m.Family == ModelFamily.Recurrent, "Table 1's recurrent models"),
-                Sizes = ParseSizes(p.GetValue(sizes)!),
-                Seeds = p.GetValue(seeds),
-                Jobs = p.GetValue(jobs),
-                Base = GridSettings.ForSteps(n) with
-                {
-                    Batch = p.GetValue(batch),
-                    TrainSize = p.GetValue(trainSize),
-                    ValidationSize = p.GetValue(valSize),
-                    TestSize = p.GetValue(testSize),
-                },
-            };
-            settings.Validate();
+                TrainSize = p.GetValue(trainSize),
+                ValidationSize = p.GetValue(valSize),
+                TestSize = p.GetValue(testSize),
+            });
             return Run(PaperTable1.Table, settings, FigureSize, stdout);
         });
         return table1;
@@ -68,20 +45,38 @@ internal static class ReproduceCommand
 
     private static Command CreateTable2(TextWriter stdout)
     {
-        var d = new TrainingConfig();
         var dataDir = new Option<string>("--data-dir") { Description = "Directory of MNIST-format IDX files (the paper's MNIST; 'fastweights data prepare mnist' makes one; Fashion-MNIST works too)", Required = true };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => PaperTable2.DefaultSteps };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
-        var sizes = new Option<string>("--sizes") { Description = "Comma-separated feature counts F", DefaultValueFactory = _ => string.Join(',', PaperTable2.Sizes) };
-        var models = new Option<string>("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', PaperTable2.Models) };
-        var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => d.Batch };
-        var output = new Option<string>("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
-        var table2 = new Command("table2", "Train the Table 2 grid (glimpses of §4.2; IRNN, LSTM, ConvNet, fast weights × F) and write table2.md, table2.json and the F=100 learning curves.")
-        {
-            dataDir, steps, seeds, jobs, sizes, models, batch, output,
-        };
+        var grid = new GridOptions(PaperTable2.DefaultSteps, PaperTable2.Sizes, "feature counts F", PaperTable2.Models, "Images per step");
+        var table2 = new Command("table2", "Train the Table 2 grid (glimpses of §4.2; IRNN, LSTM, ConvNet, fast weights × F) and write table2.md, table2.json and the F=100 learning curves.") { dataDir };
+        grid.AddTo(table2);
         table2.SetAction(p =>
+        {
+            var settings = grid.Read(p, m => m.CreateImageModel is not null, "the models that read images", steps => PaperTable2.Base(p.GetValue(dataDir)!, steps));
+            return Run(PaperTable2.Table, settings, 100, stdout);
+        });
+        return table2;
+    }
+
+    // The options every grid shares (budget, seeds, jobs, sizes, models, batch, output) and the settings they make.
+    private sealed class GridOptions(int defaultSteps, IReadOnlyList<int> sizes, string sizeName, IReadOnlyList<string> models, string batchHelp)
+    {
+        private readonly Option<int> steps = new("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => defaultSteps };
+        private readonly Option<int> seeds = new("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
+        private readonly Option<int> jobs = new("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
+        private readonly Option<string> sizes = new("--sizes") { Description = "Comma-separated " + sizeName, DefaultValueFactory = _ => string.Join(',', sizes) };
+        private readonly Option<string> models = new("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', models) };
+        private readonly Option<int> batch = new("--batch") { Description = batchHelp, DefaultValueFactory = _ => new TrainingConfig().Batch };
+        private readonly Option<string> output = new("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
+
+        public void AddTo(Command command, params Option[] extra)
+        {
+            foreach (var option in new Option[] { steps, seeds, jobs, sizes, models, batch }.Concat(extra).Append(output))
+            {
+                command.Add(option);
+            }
+        }
+
+        public GridSettings Read(ParseResult p, Func<ModelSpec, bool> allowed, string allowedName, Func<int, TrainingConfig> baseFor)
         {
             int n = p.GetValue(steps);
             if (n < 1)
@@ -91,16 +86,15 @@ internal static class ReproduceCommand
             var settings = new GridSettings
             {
                 OutputDirectory = p.GetValue(output)!,
-                Models = ParseModels(p.GetValue(models)!, m => m.CreateImageModel is not null, "the models that read images"),
+                Models = ParseModels(p.GetValue(models)!, allowed, allowedName),
                 Sizes = ParseSizes(p.GetValue(sizes)!),
                 Seeds = p.GetValue(seeds),
                 Jobs = p.GetValue(jobs),
-                Base = PaperTable2.Base(p.GetValue(dataDir)!, n) with { Batch = p.GetValue(batch) },
+                Base = baseFor(n) with { Batch = p.GetValue(batch) },
             };
             settings.Validate();
-            return Run(PaperTable2.Table, settings, 100, stdout);
-        });
-        return table2;
+            return settings;
+        }
     }
 
     private static int Run(PaperTable table, GridSettings settings, int figureSize, TextWriter stdout)
