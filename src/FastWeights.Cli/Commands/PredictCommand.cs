@@ -21,7 +21,7 @@ internal static class PredictCommand
         var run = CommonOptions.Run();
         var sequences = new Argument<string[]>("SEQUENCE")
         {
-            Description = "Sequences such as c9k8j3f1??c (assoc), quoted token ids such as \"3 9 5 12 0 3\" (mqar), or PGM files of 28×28 grey levels (glimpses)",
+            Description = "Sequences such as c9k8j3f1??c (assoc), quoted token ids such as \"3 9 5 12 0 3\" (mqar), or image files of 28×28 pixels, PNG or PGM (glimpses)",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var images = new Option<int[]>("--image") { Description = "Image runs: classify the N-th image of the run's test split (repeatable)", AllowMultipleArgumentsPerToken = true };
@@ -67,7 +67,8 @@ internal static class PredictCommand
     // One answer per sequence, read at its last position.
     private static int PredictAnswers(TextWriter stdout, string dir, ISequenceTask task, string[] sequences, bool json)
     {
-        var examples = sequences.Select(s => new Example(s, s.Length == 0 ? throw new CliException("empty sequence") : task.Encode(s), null, null)).ToList();
+        var examples = sequences.Select(s => new Example(s, s.Length == 0 ? throw new CliException("empty sequence")
+            : task.Image is { } shape && PngImage.Handles(s) ? PngImage.Read(s, shape) : task.Encode(s), null, null)).ToList();
         var (_, model) = RunDirectory.LoadModel(dir);
         return WriteAnswers(stdout, model, examples, json);
     }

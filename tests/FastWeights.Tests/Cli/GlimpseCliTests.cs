@@ -31,6 +31,27 @@ public sealed class GlimpseCliTests : CliTestBase
         Assert.Equal(10, doc.RootElement[0].GetProperty("probabilities").GetArrayLength());
         Assert.InRange(doc.RootElement[0].GetProperty("label").GetInt32(), 0, 9);
 
+        // The same test image as a PNG and as a PGM file gives the same answer as --image.
+        var image = new FastWeights.Tasks.Glimpses.GlimpseTask(data, 0.1).Generate(1, 10, 10, 8).Test.Sequence(7).ToArray();
+        string png = Path.Combine(Root, "seven.png"), pgm = Path.Combine(Root, "seven.pgm");
+        using (var bitmap = new SkiaSharp.SKBitmap(28, 28))
+        {
+            for (int i = 0; i < image.Length; i++)
+            {
+                bitmap.SetPixel(i % 28, i / 28, new SkiaSharp.SKColor((byte)image[i], (byte)image[i], (byte)image[i]));
+            }
+            using var file = File.Create(png);
+            bitmap.Encode(file, SkiaSharp.SKEncodedImageFormat.Png, 100);
+        }
+        FastWeights.Tasks.Glimpses.Pgm.Write(pgm, image, FastWeights.Tasks.Glimpses.GlimpseTask.Shape);
+        var files = Run("predict", "--run", run, png, pgm, "--json");
+        Assert.True(files.Code == 0, files.Err);
+        using var filesDoc = JsonDocument.Parse(files.Out);
+        int expected = doc.RootElement[1].GetProperty("answer").GetInt32();
+        Assert.Equal(expected, filesDoc.RootElement[0].GetProperty("answer").GetInt32());
+        Assert.Equal(expected, filesDoc.RootElement[1].GetProperty("answer").GetInt32());
+        Assert.Equal(doc.RootElement[1].GetProperty("probabilities")[3].GetSingle(), filesDoc.RootElement[0].GetProperty("probabilities")[3].GetSingle());
+
         var outOfRange = Run("predict", "--run", run, "--image", "300");
         Assert.Equal(2, outOfRange.Code);
         Assert.Contains("holds images 0 to 299", outOfRange.Err);
