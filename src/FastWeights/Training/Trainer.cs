@@ -57,7 +57,7 @@ public static class Trainer
         var schedule = Schedule(config);
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        var (step, secondsBefore) = Restore(dir, model, optimizer, resume, config.Steps, observer);
+        var (step, secondsBefore, sums) = Restore(dir, model, optimizer, resume, config.Steps, observer);
 
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
@@ -67,8 +67,10 @@ public static class Trainer
         var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
         var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
-        double lossSum = 0, accSum = 0;
-        int since = 0;
+        // The running sums of the metrics line being built survive a resume (they are saved with the checkpoint), so a
+        // resumed metrics.jsonl equals the uninterrupted one.
+        double lossSum = sums.Loss, accSum = sums.Accuracy;
+        int since = sums.Steps;
         var clock = Stopwatch.StartNew();
         int firstStep = step;
         var loop = new TrainingLoop
@@ -102,7 +104,7 @@ public static class Trainer
                 return false;
             },
             SaveEvery = config.SaveEvery,
-            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds),
+            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since)),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
@@ -150,13 +152,16 @@ public static class Trainer
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 
-    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds)
+    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums)
     {
         var meta = new Dictionary<string, string>
         {
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
             ["format"] = "fastweights-checkpoint-1",
+            ["metrics_loss_sum"] = sums.Loss.ToString("R", CultureInfo.InvariantCulture),
+            ["metrics_accuracy_sum"] = sums.Accuracy.ToString("R", CultureInfo.InvariantCulture),
+            ["metrics_steps"] = sums.Steps.ToString(CultureInfo.InvariantCulture),
         };
         // The resumable checkpoint first: model.safetensors is never newer than it.
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
@@ -170,23 +175,33 @@ public static class Trainer
     /// <summary>
     /// Loads the run's checkpoint into <paramref name="model"/> and <paramref name="optimizer"/> when resuming and drops
     /// metrics lines after it; a fresh start (or a run that died before its first checkpoint) starts its metrics over.
-    /// Returns the step and training seconds to continue from.
+    /// Returns the step and training seconds to continue from, and the running sums of the next metrics line (zero for
+    /// checkpoints written before they were saved).
     /// </summary>
-    internal static (int Step, double Seconds) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer)
+    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer)
     {
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         if (!resume)
         {
             TruncateMetrics(metricsPath, 0);
-            return (0, 0);
+            return (0, 0, default);
         }
         var meta = ModuleCheckpoint.Load(model, Path.Combine(dir, RunDirectory.CheckpointFile), optimizer);
         int step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
         double seconds = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
+        var sums = meta.TryGetValue("metrics_steps", out string? n)
+            ? new RunningMetrics(
+                double.Parse(meta["metrics_loss_sum"], CultureInfo.InvariantCulture),
+                double.Parse(meta["metrics_accuracy_sum"], CultureInfo.InvariantCulture),
+                int.Parse(n, CultureInfo.InvariantCulture))
+            : default;
         TruncateMetrics(metricsPath, step);
         observer?.OnMessage($"resumed from step {step} of {totalSteps}");
-        return (step, seconds);
+        return (step, seconds, sums);
     }
+
+    /// <summary>The sums of training loss and accuracy over the <paramref name="Steps"/> steps since the last metrics line.</summary>
+    internal readonly record struct RunningMetrics(double Loss, double Accuracy, int Steps);
 
     // Drops metrics lines written after the checkpoint a resumed run restarts from.
     internal static void TruncateMetrics(string path, int step)

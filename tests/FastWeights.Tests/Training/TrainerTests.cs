@@ -67,7 +67,17 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(resumed.Test!.Accuracy, Trainer.Resume(straight).Test!.Accuracy);
         var steps = File.ReadAllLines(Path.Combine(interrupted, RunDirectory.MetricsFile)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
         Assert.Equal([10, 20, 30], steps);
+        // Every metrics line, the one built across the interruption included, equals the uninterrupted run's (bar the wall-clock seconds).
+        Assert.Equal(MetricsWithoutSeconds(straight), MetricsWithoutSeconds(interrupted));
     }
+
+    private static string[] MetricsWithoutSeconds(string dir) =>
+        [.. File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile)).Select(l =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject();
+            node.Remove("seconds");
+            return node.ToJsonString();
+        })];
 
     [Fact]
     public void ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint()
