@@ -28,6 +28,10 @@ public static class Trainer
         {
             throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
         }
+        if (Results(dir) is { } found)
+        {
+            throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
+        }
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
         File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
@@ -38,7 +42,27 @@ public static class Trainer
     public static TrainingResult Resume(string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var config = RunDirectory.ReadConfig(dir);
-        return Run(config, dir, resume: File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)), observer, cancel);
+        bool checkpoint = File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile));
+        // Without a checkpoint a run starts over, which is right only for a run that died before its first one.
+        if (!checkpoint && Results(dir) is { } found)
+        {
+            throw new IOException($"'{dir}' has no {RunDirectory.CheckpointFile} to resume from but holds {found}; refusing to start it over (train it again into another --out)");
+        }
+        return Run(config, dir, resume: checkpoint, observer, cancel);
+    }
+
+    // What a directory holds that a fresh start would overwrite: weights, a result, or metrics lines; null when none.
+    private static string? Results(string dir)
+    {
+        foreach (string file in new[] { RunDirectory.ModelFile, RunDirectory.ResultFile })
+        {
+            if (File.Exists(Path.Combine(dir, file)))
+            {
+                return file;
+            }
+        }
+        string metrics = Path.Combine(dir, RunDirectory.MetricsFile);
+        return File.Exists(metrics) && new FileInfo(metrics).Length > 0 ? RunDirectory.MetricsFile + " records" : null;
     }
 
     /// <summary>The seed the data splits of a run are generated from (the first draw of the run's generator).</summary>

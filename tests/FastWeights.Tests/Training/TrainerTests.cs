@@ -71,6 +71,34 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(MetricsWithoutSeconds(straight), MetricsWithoutSeconds(interrupted));
     }
 
+    [Fact]
+    public void ResumeWithoutACheckpointRefusesToOverwriteResults()
+    {
+        string dir = Path.Combine(root, "no-checkpoint");
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Train(Small(10), dir).Outcome);
+        File.Delete(Path.Combine(dir, RunDirectory.CheckpointFile));
+        byte[] weights = File.ReadAllBytes(Path.Combine(dir, RunDirectory.ModelFile));
+        var e = Assert.Throws<IOException>(() => Trainer.Resume(dir));
+        Assert.Contains("no checkpoint.safetensors to resume from", e.Message);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(dir, RunDirectory.ModelFile)));
+        // A run that died before its first checkpoint (a config and nothing else) still starts over.
+        string fresh = Path.Combine(root, "died-early");
+        Directory.CreateDirectory(fresh);
+        File.WriteAllText(Path.Combine(fresh, RunDirectory.ConfigFile), Small(10).ToJson());
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(fresh).Outcome);
+    }
+
+    [Fact]
+    public void TrainRefusesADirectoryWithWeightsThatIsNotARun()
+    {
+        string dir = Path.Combine(root, "foreign");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, RunDirectory.ModelFile), "someone's weights");
+        var e = Assert.Throws<IOException>(() => Trainer.Train(Small(10), dir));
+        Assert.Contains("refusing to overwrite", e.Message);
+        Assert.Equal("someone's weights", File.ReadAllText(Path.Combine(dir, RunDirectory.ModelFile)));
+    }
+
     private static string[] MetricsWithoutSeconds(string dir) =>
         [.. File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile)).Select(l =>
         {
