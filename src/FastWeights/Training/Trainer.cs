@@ -24,6 +24,7 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        using var writer = RunLock.Acquire(dir);
         if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)) || File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
         {
             throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
@@ -32,7 +33,6 @@ public static class Trainer
         {
             throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
         }
-        Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
         File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
         return Run(config, dir, resume: false, observer, cancel);
@@ -42,6 +42,7 @@ public static class Trainer
     public static TrainingResult Resume(string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var config = RunDirectory.ReadConfig(dir);
+        using var writer = RunLock.Acquire(dir);
         bool checkpoint = File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile));
         // Without a checkpoint a run starts over, which is right only for a run that died before its first one.
         if (!checkpoint && Results(dir) is { } found)
