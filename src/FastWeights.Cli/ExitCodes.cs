@@ -12,6 +12,6 @@ internal static class ExitCodes
     /// <summary>Bad input: unknown name, out-of-range value, missing or corrupt file.</summary>
     public const int BadInput = 2;
 
-    /// <summary>Interrupted by Ctrl-C after saving.</summary>
+    /// <summary>Interrupted by Ctrl-C after saving (SIGTERM gives 143 and SIGHUP 129: see <see cref="StopSignals"/>).</summary>
     public const int Interrupted = 130;
 }

@@ -99,38 +99,25 @@ internal static class ReproduceCommand
 
     private static int Run(PaperTable table, GridSettings settings, int figureSize, TextWriter stdout)
     {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var stop = new StopSignals(); // running cells finish their step and save a checkpoint
+        int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
+        stdout.WriteLine(F($"{table.Name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+        stdout.Flush();
+        var clock = Stopwatch.StartNew();
+        var cells = GridExperiment.Run(settings, line =>
         {
-            e.Cancel = true; // running cells finish their step and save a checkpoint
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
-            stdout.WriteLine(F($"{table.Name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+            stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
             stdout.Flush();
-            var clock = Stopwatch.StartNew();
-            var cells = GridExperiment.Run(settings, line =>
-            {
-                stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
-                stdout.Flush();
-            }, cts.Token);
-            string? figure = DrawFigure(table, settings, cells, figureSize);
-            GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
-            stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
-            if (cells.Any(c => c.Status == "interrupted"))
-            {
-                stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
-                return ExitCodes.Interrupted;
-            }
-            return ExitCodes.Ok;
-        }
-        finally
+        }, stop.Token);
+        string? figure = DrawFigure(table, settings, cells, figureSize);
+        GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
+        stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+        if (cells.Any(c => c.Status == "interrupted"))
         {
-            Console.CancelKeyPress -= onCancel;
+            stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
+            return stop.InterruptedExitCode;
         }
+        return ExitCodes.Ok;
     }
 
     // Validation accuracy and loss against steps of every model at one size (or the first size if it is not in the grid).

@@ -24,43 +24,30 @@ internal static class TrainCommand
         cmd.Add(quiet);
         cmd.SetAction(p =>
         {
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            using var stop = new StopSignals();
+            bool q = p.GetValue(quiet);
+            TrainingResult result;
+            if (p.GetValue(resume) is { } resumeDir)
             {
-                e.Cancel = true; // finish the step, save, then exit
-                cts.Cancel();
+                RunDirectory.ReadConfig(resumeDir);
+                result = TrainingConsole.Run(stdout, q, $"resuming {resumeDir}", o => Trainer.Resume(resumeDir, o, stop.Token));
+            }
+            else
+            {
+                var config = settings.Read(p);
+                config.Validate();
+                string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
+                string title = config.IsSequenceRun()
+                    ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
+                    : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}) on {config.Task} for {config.Steps} steps into {dir}");
+                result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, stop.Token));
+            }
+            return result.Outcome switch
+            {
+                TrainingOutcome.Completed => ExitCodes.Ok,
+                TrainingOutcome.Interrupted => stop.InterruptedExitCode,
+                _ => ExitCodes.Failed,
             };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                bool q = p.GetValue(quiet);
-                TrainingResult result;
-                if (p.GetValue(resume) is { } resumeDir)
-                {
-                    RunDirectory.ReadConfig(resumeDir);
-                    result = TrainingConsole.Run(stdout, q, $"resuming {resumeDir}", o => Trainer.Resume(resumeDir, o, cts.Token));
-                }
-                else
-                {
-                    var config = settings.Read(p);
-                    config.Validate();
-                    string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
-                    string title = config.IsSequenceRun()
-                        ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
-                        : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}) on {config.Task} for {config.Steps} steps into {dir}");
-                    result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, cts.Token));
-                }
-                return result.Outcome switch
-                {
-                    TrainingOutcome.Completed => ExitCodes.Ok,
-                    TrainingOutcome.Interrupted => ExitCodes.Interrupted,
-                    _ => ExitCodes.Failed,
-                };
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
         });
         return cmd;
     }

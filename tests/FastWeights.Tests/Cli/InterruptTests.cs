@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace FastWeights.Tests.Cli;
 
-/// <summary>Ctrl-C (SIGINT) on a real <c>fastweights train</c> process: it saves, says how to resume, and exits with 130.</summary>
+/// <summary>Ctrl-C (SIGINT), SIGTERM and SIGHUP on a real <c>fastweights train</c> process: it saves, says how to resume, and exits with 128 + the signal.</summary>
 public sealed class InterruptTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "fw-int-" + Guid.NewGuid().ToString("N"));
@@ -15,8 +15,11 @@ public sealed class InterruptTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task SigintSavesACheckpointThatResumes()
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    [InlineData("HUP", 129)]
+    public async Task AStopSignalSavesACheckpointThatResumes(string signal, int exitCode)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
@@ -55,7 +58,7 @@ public sealed class InterruptTests : IDisposable
         p.BeginOutputReadLine();
         var errTask = p.StandardError.ReadToEndAsync();
         Assert.True(sawEval.Wait(TimeSpan.FromSeconds(60)), "training printed no progress line within 60 s");
-        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             kill.WaitForExit();
         }
@@ -69,11 +72,11 @@ public sealed class InterruptTests : IDisposable
         {
             output = stdout.ToString();
         }
-        Assert.Equal(130, p.ExitCode);
+        Assert.Equal(exitCode, p.ExitCode);
         Assert.Contains("interrupted at step", output);
         Assert.Contains("--resume", output);
         Assert.DoesNotContain("   at ", stderr);
-        Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")), "a checkpoint is saved on SIGINT");
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")), "a checkpoint is saved on the signal");
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 }
