@@ -29,7 +29,7 @@ public static class Trainer
         {
             throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
         }
-        if (Results(dir) is { } found)
+        if (Results(dir, countMetrics: true) is { } found)
         {
             throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
         }
@@ -45,15 +45,16 @@ public static class Trainer
         using var writer = RunLock.Acquire(dir);
         bool checkpoint = File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile));
         // Without a checkpoint a run starts over, which is right only for a run that died before its first one.
-        if (!checkpoint && Results(dir) is { } found)
+        // (Metrics lines alone do not count: a run killed between its first validation and its first checkpoint starts over.)
+        if (!checkpoint && Results(dir, countMetrics: false) is { } found)
         {
             throw new IOException($"'{dir}' has no {RunDirectory.CheckpointFile} to resume from but holds {found}; refusing to start it over (train it again into another --out)");
         }
         return Run(config, dir, resume: checkpoint, observer, cancel);
     }
 
-    // What a directory holds that a fresh start would overwrite: weights, a result, or metrics lines; null when none.
-    private static string? Results(string dir)
+    // What a directory holds that a fresh start would overwrite: weights, a result, or (when counted) metrics lines; null when none.
+    private static string? Results(string dir, bool countMetrics)
     {
         foreach (string file in new[] { RunDirectory.ModelFile, RunDirectory.ResultFile })
         {
@@ -63,7 +64,7 @@ public static class Trainer
             }
         }
         string metrics = Path.Combine(dir, RunDirectory.MetricsFile);
-        return File.Exists(metrics) && new FileInfo(metrics).Length > 0 ? RunDirectory.MetricsFile + " records" : null;
+        return countMetrics && File.Exists(metrics) && new FileInfo(metrics).Length > 0 ? RunDirectory.MetricsFile + " records" : null;
     }
 
     /// <summary>The seed the data splits of a run are generated from (the first draw of the run's generator).</summary>

@@ -36,6 +36,12 @@ public sealed class RunLockTests : CliTestBase
         try
         {
             Assert.True(saved.Wait(TimeSpan.FromSeconds(60)), "the training process printed no step 40 line within 60 s");
+            // The checkpoint of step 40 follows the validation line.
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(run, RunDirectory.CheckpointFile)) && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                Thread.Sleep(20);
+            }
 
             // A second writer, in another process or this one, by train --resume or by train --out: refused, nothing written.
             string pid = owner.Id.ToString(CultureInfo.InvariantCulture);

@@ -81,10 +81,11 @@ public sealed class TrainerTests : IDisposable
         var e = Assert.Throws<IOException>(() => Trainer.Resume(dir));
         Assert.Contains("no checkpoint.safetensors to resume from", e.Message);
         Assert.Equal(weights, File.ReadAllBytes(Path.Combine(dir, RunDirectory.ModelFile)));
-        // A run that died before its first checkpoint (a config and nothing else) still starts over.
+        // A run that died before its first checkpoint (a config and maybe a metrics line) still starts over.
         string fresh = Path.Combine(root, "died-early");
         Directory.CreateDirectory(fresh);
         File.WriteAllText(Path.Combine(fresh, RunDirectory.ConfigFile), Small(10).ToJson());
+        File.WriteAllText(Path.Combine(fresh, RunDirectory.MetricsFile), File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile))[0] + "\n");
         Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(fresh).Outcome);
     }
 
