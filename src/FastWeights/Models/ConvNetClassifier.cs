@@ -10,7 +10,6 @@ namespace FastWeights.Models;
 /// The ConvNet baseline of Ba et al. 2016, Table 2, which sees the whole image at once: two 5 × 5 convolutions (16 and 32
 /// channels, padding 2, <c>conv1.*</c>, <c>conv2.*</c>) each followed by ReLU and 2 × 2 max pooling, a ReLU layer of F
 /// features (<c>features.*</c>, the column of Table 2), and a softmax over the classes (<c>output.*</c>).
-/// Convolution weights are drawn from N(0, 2 / fan-in) (He et al. 2015), biases start at zero.
 /// </summary>
 public sealed class ConvNetClassifier : TokenModel
 {
@@ -18,8 +17,7 @@ public sealed class ConvNetClassifier : TokenModel
     private static readonly int[] Channels = [16, 32];
 
     private readonly ImageShape shape;
-    private readonly Tensor[] weights = new Tensor[Channels.Length];
-    private readonly Tensor[] biases = new Tensor[Channels.Length];
+    private readonly Conv2d[] convolutions = new Conv2d[Channels.Length];
     private readonly Linear features;
     private readonly Linear output;
 
@@ -32,9 +30,7 @@ public sealed class ConvNetClassifier : TokenModel
         int inChannels = 1, height = shape.Height, width = shape.Width;
         for (int l = 0; l < Channels.Length; l++)
         {
-            var conv = RegisterModule($"conv{l + 1}", new ConvolutionParameters());
-            weights[l] = conv.Add("weight", Tensor.RandomNormal(rng, MathF.Sqrt(2f / (inChannels * Kernel * Kernel)), Channels[l], inChannels, Kernel, Kernel));
-            biases[l] = conv.Add("bias", Tensor.Zeros(Channels[l]));
+            convolutions[l] = RegisterModule($"conv{l + 1}", new Conv2d(rng, inChannels, Channels[l], Kernel, 1, Padding));
             inChannels = Channels[l];
             height /= Pool;
             width /= Pool;
@@ -77,17 +73,11 @@ public sealed class ConvNetClassifier : TokenModel
         {
             xs[i] = ids[i] / 255f;
         }
-        for (int l = 0; l < Channels.Length; l++)
+        foreach (var conv in convolutions)
         {
-            x = Ops.MaxPool2d(Ops.Relu(Ops.Conv2d(x, weights[l], biases[l], 1, Padding)), Pool, Pool);
+            x = Ops.MaxPool2d(Ops.Relu(conv.Forward(x)), Pool, Pool);
         }
         var flat = Ops.Reshape(x, batch, FlatSize);
         return output.Forward(Ops.Relu(features.Forward(flat)));
-    }
-
-    // A module holding one convolution's parameters under its own prefix (conv1.weight, conv1.bias).
-    private sealed class ConvolutionParameters : Module
-    {
-        public Tensor Add(string name, Tensor value) => RegisterParameter(name, value);
     }
 }
