@@ -209,19 +209,29 @@ public static class Trainer
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         if (!resume)
         {
-            TruncateMetrics(metricsPath, 0);
+            TruncateMetrics(metricsPath, 0, observer);
             return (0, 0, default);
         }
-        var meta = ModuleCheckpoint.Load(model, Path.Combine(dir, RunDirectory.CheckpointFile), optimizer);
-        int step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
-        double seconds = double.Parse(meta["seconds"], CultureInfo.InvariantCulture);
-        var sums = meta.TryGetValue("metrics_steps", out string? n)
-            ? new RunningMetrics(
-                double.Parse(meta["metrics_loss_sum"], CultureInfo.InvariantCulture),
-                double.Parse(meta["metrics_accuracy_sum"], CultureInfo.InvariantCulture),
-                int.Parse(n, CultureInfo.InvariantCulture))
+        string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
+        var meta = ModuleCheckpoint.Load(model, checkpointPath, optimizer);
+        // The bookkeeping of the checkpoint: missing or malformed values are a format error naming the file.
+        T Read<T>(string key, bool required, T fallback)
+            where T : ISpanParsable<T>, IComparable<T>
+        {
+            if (!meta.TryGetValue(key, out string? text))
+            {
+                return required ? throw new CheckpointFormatException(checkpointPath, $"its metadata lacks '{key}'") : fallback;
+            }
+            return T.TryParse(text, CultureInfo.InvariantCulture, out T? value) && value.CompareTo(default!) >= 0
+                ? value
+                : throw new CheckpointFormatException(checkpointPath, $"its metadata '{key}' is not a number of 0 or more");
+        }
+        int step = Read("step", required: true, 0);
+        double seconds = Read("seconds", required: false, 0.0);
+        var sums = meta.ContainsKey("metrics_steps")
+            ? new RunningMetrics(Read("metrics_loss_sum", true, 0.0), Read("metrics_accuracy_sum", true, 0.0), Read("metrics_steps", true, 0))
             : default;
-        TruncateMetrics(metricsPath, step);
+        TruncateMetrics(metricsPath, step, observer);
         observer?.OnMessage($"resumed from step {step} of {totalSteps}");
         return (step, seconds, sums);
     }
@@ -229,24 +239,42 @@ public static class Trainer
     /// <summary>The sums of training loss and accuracy over the <paramref name="Steps"/> steps since the last metrics line.</summary>
     internal readonly record struct RunningMetrics(double Loss, double Accuracy, int Steps);
 
-    // Drops metrics lines written after the checkpoint a resumed run restarts from.
-    internal static void TruncateMetrics(string path, int step)
+    // Drops metrics lines written after the checkpoint a resumed run restarts from. A torn last line (what a power cut
+    // leaves) is dropped with a warning; any other line that is not a metrics record is a format error naming the file and line.
+    internal static void TruncateMetrics(string path, int step, ITrainingObserver? observer = null)
     {
         if (!File.Exists(path))
         {
             return;
         }
         var sb = new StringBuilder();
-        foreach (var line in File.ReadAllLines(path))
+        var lines = File.ReadAllLines(path);
+        for (int i = 0; i < lines.Length; i++)
         {
-            if (line.Length == 0)
+            if (lines[i].Length == 0)
             {
                 continue;
             }
-            using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.GetProperty("step").GetInt32() <= step)
+            int recordStep;
+            try
             {
-                sb.Append(line).Append('\n');
+                using var doc = JsonDocument.Parse(lines[i]);
+                recordStep = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v)
+                    ? v
+                    : throw new FormatException($"{path}:{i + 1}: a metrics record without an integer 'step'");
+            }
+            catch (JsonException) when (i == lines.Length - 1)
+            {
+                observer?.OnMessage($"dropped the torn last line of {path}");
+                continue;
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"{path}:{i + 1}: not a metrics record ({e.Message.ReplaceLineEndings(" ")})", e);
+            }
+            if (recordStep <= step)
+            {
+                sb.Append(lines[i]).Append('\n');
             }
         }
         AtomicFile.WriteAllText(path, sb.ToString());

@@ -100,6 +100,55 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("someone's weights", File.ReadAllText(Path.Combine(dir, RunDirectory.ModelFile)));
     }
 
+    [Fact]
+    public void ATornLastMetricsLineIsDroppedAndOtherDamageIsNamed()
+    {
+        var config = Small(20) with { SaveEvery = 10 };
+        string dir = Path.Combine(root, "torn");
+        using (var cts = new CancellationTokenSource())
+        {
+            Assert.Equal(TrainingOutcome.Interrupted, Trainer.Train(config, dir, new CancelAtStep(10, cts), cts.Token).Outcome);
+        }
+        string metrics = Path.Combine(dir, RunDirectory.MetricsFile);
+        string good = File.ReadAllText(metrics);
+        // What a power cut leaves: half a record at the end.
+        File.WriteAllText(metrics, good + "{\"step\":20,\"train_lo");
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(dir).Outcome);
+        Assert.Equal([10, 20], File.ReadAllLines(metrics).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()));
+
+        string damaged = Path.Combine(root, "damaged");
+        using (var cts = new CancellationTokenSource())
+        {
+            Trainer.Train(config, damaged, new CancelAtStep(10, cts), cts.Token);
+        }
+        string damagedMetrics = Path.Combine(damaged, RunDirectory.MetricsFile);
+        File.WriteAllText(damagedMetrics, "not json\n" + File.ReadAllText(damagedMetrics));
+        Assert.Contains("metrics.jsonl:1: not a metrics record", Assert.Throws<FormatException>(() => Trainer.Resume(damaged)).Message);
+        File.WriteAllText(damagedMetrics, "{\"loss\": 1}\n{\"step\": 5}\n");
+        Assert.Contains("metrics.jsonl:1: a metrics record without an integer 'step'", Assert.Throws<FormatException>(() => Trainer.Resume(damaged)).Message);
+    }
+
+    [Theory]
+    [InlineData(null, "lacks 'step'")]
+    [InlineData("-3", "'step' is not a number of 0 or more")]
+    [InlineData("ten", "'step' is not a number of 0 or more")]
+    public void CheckpointBookkeepingThatIsMissingOrMalformedIsAFormatError(string? step, string expected)
+    {
+        string dir = Path.Combine(root, "meta-" + (step ?? "none"));
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Train(Small(10), dir).Outcome);
+        var model = RunDirectory.CreateModel(Small(10), new FastWeights.Tensors.Rng(1));
+        var optimizer = FastWeights.Optim.OptimizerCatalog.Find("adam").Create(model.NamedParameters(), 1e-3f);
+        var meta = new Dictionary<string, string> { ["seconds"] = "1", ["format"] = "fastweights-checkpoint-1" };
+        if (step is not null)
+        {
+            meta["step"] = step;
+        }
+        FastWeights.Serialization.ModuleCheckpoint.Save(model, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
+        var e = Assert.Throws<FastWeights.Serialization.CheckpointFormatException>(() => Trainer.Resume(dir));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains(RunDirectory.CheckpointFile, e.Message);
+    }
+
     private static string[] MetricsWithoutSeconds(string dir) =>
         [.. File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile)).Select(l =>
         {
