@@ -80,7 +80,7 @@ internal static class InspectCommand
             throw new CliException($"--image {index}: the run's test split holds images 0 to {test.Count - 1}");
         }
         var ids = test.Sequence(index).ToArray();
-        int label = test.TargetsOf(index)[0];
+        int label = test.TargetsOf(index)[^1];
         int steps = GlimpseSequence.Count;
         FastWeightRnnTrace trace;
         int answer;

@@ -59,7 +59,7 @@ internal static class PredictCommand
         var (config, model) = RunDirectory.LoadModel(dir);
         var test = RunDirectory.Splits(config, model).Test;
         var examples = indices.Select(n => n >= 0 && n < test.Count
-            ? new Example(string.Create(CultureInfo.InvariantCulture, $"test image {n} (label {test.TargetsOf(n)[0]})"), test.Sequence(n).ToArray(), n, test.TargetsOf(n)[0])
+            ? new Example(string.Create(CultureInfo.InvariantCulture, $"test image {n} (label {test.TargetsOf(n)[^1]})"), test.Sequence(n).ToArray(), n, test.TargetsOf(n)[^1])
             : throw new CliException($"--image {n}: the run's test split holds images 0 to {test.Count - 1}")).ToList();
         return WriteAnswers(stdout, model, examples, json);
     }

@@ -133,18 +133,14 @@ public static class GridExperiment
             return FromResult(config, dir, "skipped");
         }
         TrainingResult result;
-        if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)))
+        if (File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
         {
+            // Resume takes the run's lock; a run stopped before its first checkpoint starts over under it.
             log($"resuming {Describe(config)} in {dir}");
             result = Trainer.Resume(dir, null, cancel);
         }
         else
         {
-            // A run stopped before its first checkpoint starts again from scratch.
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
             log($"training {Describe(config)} in {dir}");
             result = Trainer.Train(config, dir, null, cancel);
         }

