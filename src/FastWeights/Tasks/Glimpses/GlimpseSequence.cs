@@ -28,7 +28,7 @@ public static class GlimpseSequence
 
     /// <summary>
     /// Writes the glimpse inputs [batch, Count, InputSize] of images given as grey-level tokens [batch, H·W] (H = W = 28)
-    /// into <paramref name="inputs"/> (which must be zero or hold a previous extraction of this shape).
+    /// into <paramref name="inputs"/> (every value is written).
     /// </summary>
     public static void Extract(ReadOnlySpan<int> ids, int batch, ImageShape shape, Span<float> inputs)
     {

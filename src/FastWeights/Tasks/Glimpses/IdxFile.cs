@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using FastWeights.Training;
 
 namespace FastWeights.Tasks.Glimpses;
 
@@ -79,14 +80,20 @@ public static class IdxFile
         {
             BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4 + (4 * d)), (uint)sizes[d]);
         }
-        string tmp = path + ".tmp";
-        using (var file = File.Create(tmp))
-        using (Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file)
+        byte[] bytes = data.ToArray();
+        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        AtomicFile.Write(path, file =>
         {
-            s.Write(header);
-            s.Write(data);
-        }
-        File.Move(tmp, path, overwrite: true);
+            if (!gzip)
+            {
+                file.Write(header);
+                file.Write(bytes);
+                return;
+            }
+            using var gz = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true);
+            gz.Write(header);
+            gz.Write(bytes);
+        });
     }
 
     // The file's bytes, decompressed when it is gzip (magic 1f 8b); a broken gzip stream is a format error.
