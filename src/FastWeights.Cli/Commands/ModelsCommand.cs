@@ -15,7 +15,8 @@ internal static class ModelsCommand
         cmd.SetAction(_ =>
         {
             // The default settings, with a placeholder data directory for the image task (the listing reads no files).
-            var tasks = TaskCatalog.All.Select(t => t.Create(new TrainingConfig { DataDir = "DIR" })).ToArray();
+            var tasks = TaskCatalog.SequenceTasks.Select(t => t.Create!(new TrainingConfig { DataDir = "DIR" })).ToArray();
+            var environments = TaskCatalog.All.Where(t => t.IsReinforcement).Select(t => t.Name).ToArray();
             foreach (var family in ModelCatalog.All.GroupBy(m => m.Family))
             {
                 stdout.WriteLine(family.Key switch
@@ -29,7 +30,9 @@ internal static class ModelsCommand
                 {
                     string aliases = m.Aliases.Count > 0 ? $" (also: {string.Join(", ", m.Aliases)})" : string.Empty;
                     stdout.WriteLine($"  {m.Name,-16} {m.Description}{aliases}");
-                    stdout.WriteLine($"  {string.Empty,-16} tasks: {string.Join(", ", tasks.Where(m.TrainsOn).Select(t => $"{t.Name} ({m.HeadOn(t)})"))}");
+                    var trainsOn = tasks.Where(m.TrainsOn).Select(t => $"{t.Name} ({m.HeadOn(t)})")
+                        .Concat(m.CanAct ? environments.Select(e => $"{e} (core of an actor-critic agent)") : []);
+                    stdout.WriteLine($"  {string.Empty,-16} tasks: {string.Join(", ", trainsOn)}");
                 }
             }
             stdout.WriteLine();

@@ -27,6 +27,22 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     /// <summary>Whether the model needs learned positions (softmax attention has no other notion of order).</summary>
     public bool NeedsPositions { get; init; }
 
+    /// <summary>Whether the model can be the core of an agent (<see cref="CreateAgent"/>): a recurrent layer that steps one observation at a time.</summary>
+    public bool CanAct => Layer is not null && Layer(new Rng(0), 2, 2, new FastWeightRnnOptions()).SupportsStreaming;
+
+    /// <summary>The actor-critic agent <paramref name="config"/> describes for <paramref name="task"/>, its core this model with R = <c>--hidden</c>.</summary>
+    public ActorCriticNetwork CreateAgent(TrainingConfig config, IReinforcementTask task, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(task);
+        if (!CanAct)
+        {
+            throw new ArgumentException($"--model {Name} cannot be an agent's core on --task {task.Name}: it has no step-by-step form (valid: {string.Join(", ", ModelCatalog.All.Where(m => m.CanAct).Select(m => m.Name))})");
+        }
+        var options = config.FastWeightOptions();
+        return new ActorCriticNetwork(rng, task.ObservationSize, task.Actions, (r, d) => CreateLayer(r, d, config.Hidden, options));
+    }
+
     /// <summary>Builds the recurrent layer of a recurrent model.</summary>
     /// <exception cref="InvalidOperationException">The model is not of the recurrent family.</exception>
     public RecurrentLayer CreateLayer(Rng rng, int inputSize, int hiddenSize, FastWeightRnnOptions options) =>

@@ -10,9 +10,10 @@ public static class TaskCatalog
 {
     private static readonly TaskSpec[] Specs =
     [
-        new("assoc", "associative retrieval (Ba et al. 2016, §4.1)", c => new AssociativeRetrievalTask(c.Pairs)),
-        new("mqar", "multi-query associative recall (Arora et al. 2023)", c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs)),
-        new("glimpses", "28×28 images (MNIST, Fashion-MNIST) seen as 24 glimpses (Ba et al. 2016, §4.2)", c => new Glimpses.GlimpseTask(c.DataDir, c.ValidationFraction)),
+        new("assoc", "associative retrieval (Ba et al. 2016, §4.1)") { Create = c => new AssociativeRetrievalTask(c.Pairs) },
+        new("mqar", "multi-query associative recall (Arora et al. 2023)") { Create = c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs) },
+        new("glimpses", "28×28 images (MNIST, Fashion-MNIST) seen as 24 glimpses (Ba et al. 2016, §4.2)") { Create = c => new Glimpses.GlimpseTask(c.DataDir, c.ValidationFraction) },
+        new("catch", "the partially observable Catch game, learnt by actor-critic (Ba et al. 2016, §5)") { CreateReinforcement = c => new Catch.CatchTask(c.Size, c.BlankAfter, c.PaddleWidth) },
     ];
 
     /// <summary>All tasks, in the order help text lists them.</summary>
@@ -26,10 +27,35 @@ public static class TaskCatalog
         Specs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"unknown task '{name}'; valid tasks: {ValidNames}");
 
-    /// <summary>The task a configuration describes (its settings validated by the task).</summary>
+    /// <summary>The sequence tasks, in the order help text lists them.</summary>
+    public static IEnumerable<TaskSpec> SequenceTasks => Specs.Where(s => !s.IsReinforcement);
+
+    /// <summary>The sequence task a configuration describes (its settings validated by the task).</summary>
+    /// <exception cref="ArgumentException">The task is learnt by reinforcement, so it has no sequences.</exception>
     public static ISequenceTask Create(TrainingConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Find(config.Task).Create(config);
+        var spec = Find(config.Task);
+        return spec.Create is { } create
+            ? create(config)
+            : throw new ArgumentException($"--task {spec.Name} is learnt by reinforcement and has no sequences to score or predict: use 'fastweights test' or 'fastweights play' on its runs");
+    }
+
+    /// <summary>Whether the configuration's task is learnt by reinforcement.</summary>
+    public static bool IsReinforcement(TrainingConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Find(config.Task).IsReinforcement;
+    }
+
+    /// <summary>The reinforcement-learning task a configuration describes (its settings validated by the task).</summary>
+    /// <exception cref="ArgumentException">The task is a sequence task.</exception>
+    public static IReinforcementTask CreateReinforcement(TrainingConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var spec = Find(config.Task);
+        return spec.CreateReinforcement is { } create
+            ? create(config)
+            : throw new ArgumentException($"--task {spec.Name} is a sequence task, not an environment");
     }
 }

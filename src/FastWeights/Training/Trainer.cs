@@ -72,6 +72,10 @@ public static class Trainer
 
     private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
     {
+        if (TaskCatalog.IsReinforcement(config))
+        {
+            return Reinforcement.ActorCriticTrainer.Run(config, dir, resume, observer, cancel);
+        }
         // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
         var rng = new Rng(config.Seed);
         ulong dataSeed = rng.NextUInt64();
@@ -188,6 +192,7 @@ public static class Trainer
             ["metrics_loss_sum"] = sums.Loss.ToString("R", CultureInfo.InvariantCulture),
             ["metrics_accuracy_sum"] = sums.Accuracy.ToString("R", CultureInfo.InvariantCulture),
             ["metrics_steps"] = sums.Steps.ToString(CultureInfo.InvariantCulture),
+            ["metrics_return_sum"] = sums.Return.ToString("R", CultureInfo.InvariantCulture),
         };
         // The resumable checkpoint first: model.safetensors is never newer than it.
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
@@ -226,10 +231,14 @@ public static class Trainer
                 ? value
                 : throw new CheckpointFormatException(checkpointPath, $"its metadata '{key}' is not a number of 0 or more");
         }
+        // A sum that may be negative (returns): absent is 0.
+        double ReadSigned(string key) => !meta.TryGetValue(key, out string? text) ? 0
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value) ? value
+            : throw new CheckpointFormatException(checkpointPath, $"its metadata '{key}' is not a number");
         int step = Read("step", required: true, 0);
         double seconds = Read("seconds", required: false, 0.0);
         var sums = meta.ContainsKey("metrics_steps")
-            ? new RunningMetrics(Read("metrics_loss_sum", true, 0.0), Read("metrics_accuracy_sum", true, 0.0), Read("metrics_steps", true, 0))
+            ? new RunningMetrics(Read("metrics_loss_sum", true, 0.0), Read("metrics_accuracy_sum", true, 0.0), Read("metrics_steps", true, 0)) { Return = ReadSigned("metrics_return_sum") }
             : default;
         TruncateMetrics(metricsPath, step, observer);
         observer?.OnMessage($"resumed from step {step} of {totalSteps}");
@@ -237,7 +246,11 @@ public static class Trainer
     }
 
     /// <summary>The sums of training loss and accuracy over the <paramref name="Steps"/> steps since the last metrics line.</summary>
-    internal readonly record struct RunningMetrics(double Loss, double Accuracy, int Steps);
+    internal readonly record struct RunningMetrics(double Loss, double Accuracy, int Steps)
+    {
+        /// <summary>The sum of the mean episode returns over those steps (reinforcement-learning runs; 0 otherwise).</summary>
+        public double Return { get; init; }
+    }
 
     // Drops metrics lines written after the checkpoint a resumed run restarts from. A torn last line (what a power cut
     // leaves) is dropped with a warning; any other line that is not a metrics record is a format error naming the file and line.

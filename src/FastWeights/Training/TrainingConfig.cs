@@ -82,7 +82,7 @@ public sealed partial record TrainingConfig
     /// Whether this run's model predicts at every position (a per-position sequence model), rather than once per sequence
     /// as the network of Ba et al. §4.1 does on a one-answer task (see <see cref="ModelSpec.PredictsOn"/>).
     /// </summary>
-    public bool IsSequenceRun() => ModelCatalog.Find(Model).PredictsOn(TaskCatalog.Create(this)) == TargetLayout.EveryPosition;
+    public bool IsSequenceRun() => !TaskCatalog.IsReinforcement(this) && ModelCatalog.Find(Model).PredictsOn(TaskCatalog.Create(this)) == TargetLayout.EveryPosition;
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with a one-line message naming the option.</summary>
     public void Validate()
@@ -91,12 +91,22 @@ public sealed partial record TrainingConfig
         OptimizerCatalog.Find(Optimizer);
         var taskSpec = TaskCatalog.Find(Task);
         ValidateRecurrentModel();
-        // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
-        var task = taskSpec.Create(this);
-        Require(model.TrainsOn(task), $"--model {model.Name} reads images only; --task {task.Name} is not an image task");
-        if (model.PredictsOn(task) == TargetLayout.EveryPosition)
+        if (taskSpec.IsReinforcement)
         {
-            ValidateSequenceModel();
+            // The environment checks its own settings (for example --size and --blank-after).
+            var environment = TaskCatalog.CreateReinforcement(this);
+            Require(model.CanAct, $"--model {model.Name} cannot be an agent's core on --task {environment.Name} (it has no step-by-step form); valid: {string.Join(", ", ModelCatalog.All.Where(m => m.CanAct).Select(m => m.Name))}");
+            ValidateActorCritic();
+        }
+        else
+        {
+            // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
+            var task = TaskCatalog.Create(this);
+            Require(model.TrainsOn(task), $"--model {model.Name} reads images only; --task {task.Name} is not an image task");
+            if (model.PredictsOn(task) == TargetLayout.EveryPosition)
+            {
+                ValidateSequenceModel();
+            }
         }
         Require(Steps >= 1, "--steps must be at least 1");
         Require(Batch >= 1, "--batch must be at least 1");

@@ -38,5 +38,5 @@ public abstract class RecurrentLayer : Module
     public virtual void Step(RecurrentLayerState state, ReadOnlySpan<float> projectedInput, Span<float> output) => throw NotStreaming();
 
     private NotSupportedException NotStreaming() =>
-        new($"{GetType().Name} cannot run one token at a time (only the fast-weights RNN family can)");
+        new($"{GetType().Name} cannot run one token at a time (the fast-weights RNN family and the LSTM can)");
 }
