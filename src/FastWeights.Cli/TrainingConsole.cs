@@ -46,7 +46,9 @@ internal static class TrainingConsole
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private static string Describe(MetricsRecord r) => Fmt($"step {r.Step}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy * 100:F1}% | val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy * 100:F2}% | lr {r.LearningRate:G3} | {r.Seconds:F0}s");
+    private static string Describe(MetricsRecord r) => r.ValidationReturn is { } valReturn
+        ? Fmt($"update {r.Step}: train loss {r.TrainLoss:F4} success {r.TrainAccuracy * 100:F1}% return {r.TrainReturn:+0.000;-0.000} | val success {r.ValidationAccuracy * 100:F2}% return {valReturn:+0.000;-0.000} value error {r.ValidationLoss:F4} | lr {r.LearningRate:G3} | {r.Seconds:F0}s")
+        : Fmt($"step {r.Step}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy * 100:F1}% | val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy * 100:F2}% | lr {r.LearningRate:G3} | {r.Seconds:F0}s");
 
     private sealed class ProgressObserver(ProgressTask task, List<string> lines) : ITrainingObserver
     {

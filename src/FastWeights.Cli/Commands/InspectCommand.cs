@@ -93,7 +93,7 @@ internal static class InspectCommand
             answer = TensorPrimitives.IndexOfMax(network.Forward(ids, 1, ids.Length).Span);
         }
         Directory.CreateDirectory(outDir);
-        var attention = AttentionGrid(trace);
+        var attention = trace.LastInnerStepAttention();
         string glimpses = Path.Combine(outDir, "glimpses.png");
         DrawGlimpses(ids, attention, label, answer, glimpses);
         Heatmap(attention, 1, 1, "Attention of glimpse step t on the hidden state stored after glimpse tau", "stored after glimpse tau", "step t", Path.Combine(outDir, "attention.png"));
@@ -151,30 +151,6 @@ internal static class InspectCommand
     }
 
     // Attention of each step (last inner iteration) over the stored hidden states, NaN where none.
-    private static double[,] AttentionGrid(FastWeightRnnTrace trace)
-    {
-        int t = trace.Steps;
-        var att = new double[t, t];
-        for (int i = 0; i < t; i++)
-        {
-            for (int j = 0; j < t; j++)
-            {
-                att[i, j] = double.NaN;
-            }
-            var perInner = trace.Attention[i];
-            if (perInner.Length == 0)
-            {
-                continue;
-            }
-            var last = perInner[^1];
-            for (int tau = 0; tau < last.Length; tau++)
-            {
-                att[i, tau] = last[tau];
-            }
-        }
-        return att;
-    }
-
     private static int WriteImages(FastWeightRnnTrace trace, string seq, string outDir)
     {
         int t = trace.Steps, r = trace.Hidden, written = 0;
@@ -186,7 +162,7 @@ internal static class InspectCommand
             written++;
         }
         // Attention of each step (last inner iteration) over the stored hidden states h(1..t).
-        Heatmap(AttentionGrid(trace), 1, 1, "Attention eta*lambda^(t-tau)*<h(tau), h_S> of step t on stored h(tau)", "stored hidden state tau (after symbol tau)", "step t (reading symbol t)", Path.Combine(outDir, "attention.png"));
+        Heatmap(trace.LastInnerStepAttention(), 1, 1, "Attention eta*lambda^(t-tau)*<h(tau), h_S> of step t on stored h(tau)", "stored hidden state tau (after symbol tau)", "step t (reading symbol t)", Path.Combine(outDir, "attention.png"));
         written++;
         Heatmap(ToGrid(trace.HiddenStates, t, r), 0, 1, "Hidden states h(t) after each symbol", "unit", "symbol t", Path.Combine(outDir, "hidden-states.png"));
         written++;

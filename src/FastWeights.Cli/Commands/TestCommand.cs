@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FastWeights.Tasks;
 using FastWeights.Training;
+using FastWeights.Training.Reinforcement;
 
 namespace FastWeights.Cli.Commands;
 
@@ -18,12 +19,21 @@ internal static class TestCommand
         {
             Description = "Evaluate on this text file instead of a split: one 'sequence<TAB>answer' per line (assoc), or one sequence of space-separated token ids per line (mqar, as 'data export' writes)",
         };
+        var episodes = new Option<int?>("--episodes") { Description = "Reinforcement tasks (catch): greedy episodes to play (default: the run's --test-episodes); the split picks which seeded set" };
         var json = CommonOptions.Json();
-        var cmd = new Command("test", "Evaluate a trained run: accuracy and error rate (MQAR: at the query positions).") { run, split, data, json };
+        var cmd = new Command("test", "Evaluate a trained run: accuracy and error rate (MQAR: at the query positions; catch: the greedy policy's catch rate).") { run, split, data, episodes, json };
         cmd.SetAction(p =>
         {
             string dir = p.GetValue(run)!;
             string? file = p.GetValue(data);
+            if (TaskCatalog.IsReinforcement(RunDirectory.ReadConfig(dir)))
+            {
+                return TestAgent(stdout, dir, p.GetValue(split)!, file, p.GetValue(episodes), p.GetValue(json));
+            }
+            if (p.GetValue(episodes) is not null)
+            {
+                throw new CliException("--episodes is for runs on a reinforcement task (catch)");
+            }
             if (file is not null && !File.Exists(file))
             {
                 throw new CliException($"data file '{file}' does not exist");
@@ -49,6 +59,36 @@ internal static class TestCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    // A run on a reinforcement task: the greedy policy on the run's seeded validation or test episodes.
+    private static int TestAgent(TextWriter stdout, string dir, string split, string? file, int? episodes, bool json)
+    {
+        if (file is not null)
+        {
+            throw new CliException("--data is for sequence tasks; an agent is tested on seeded episodes (--episodes N)");
+        }
+        if (split == "train")
+        {
+            throw new CliException("--split train: an agent trains on fresh episodes every update; test it on --split validation or test");
+        }
+        if (episodes is < 1)
+        {
+            throw new CliException("--episodes must be at least 1");
+        }
+        var (config, agent, task) = RunDirectory.LoadAgent(dir);
+        var seeds = ActorCriticTrainer.EpisodeSeeds(config);
+        int count = episodes ?? (split == "test" ? config.TestEpisodes : config.EvalEpisodes);
+        var score = PolicyEvaluation.Evaluate(agent, task, split == "test" ? seeds.Test : seeds.Validation, count, config.Gamma);
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { split, success_rate = score.SuccessRate, error_rate = 1 - score.SuccessRate, mean_return = score.MeanReturn, value_loss = score.ValueLoss, count = score.Episodes, chance_success_rate = task.ChanceSuccessRate }));
+        }
+        else
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split}: {task.SuccessName} {score.SuccessRate * 100:F2}% (mean return {score.MeanReturn:+0.000;-0.000}) over {score.Episodes} greedy episodes ({config.Model}, R={config.Hidden}, {config.Size}×{config.Size} blank after {config.BlankAfter}); chance is about {task.ChanceSuccessRate * 100:F1}%"));
+        }
+        return ExitCodes.Ok;
     }
 
     /// <summary>The model's sizes in one phrase: R for the network of Ba et al., D and the layers for a per-position model.</summary>

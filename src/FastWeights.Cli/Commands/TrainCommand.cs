@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Tasks;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
@@ -37,7 +38,9 @@ internal static class TrainCommand
                 var config = settings.Read(p);
                 config.Validate();
                 string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
-                string title = config.IsSequenceRun()
+                string title = TaskCatalog.IsReinforcement(config)
+                    ? string.Create(CultureInfo.InvariantCulture, $"training a {config.Model} (R={config.Hidden}) agent on {config.Task} for {config.Steps} updates of {config.Batch} episodes into {dir}")
+                    : config.IsSequenceRun()
                     ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
                     : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}) on {config.Task} for {config.Steps} steps into {dir}");
                 result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, stop.Token));
@@ -54,7 +57,9 @@ internal static class TrainCommand
 
     private static string DefaultRunDirectory(TrainingConfig c)
     {
-        string baseName = Path.Combine("runs", c.IsSequenceRun()
+        string baseName = Path.Combine("runs", TaskCatalog.IsReinforcement(c)
+            ? string.Create(CultureInfo.InvariantCulture, $"{c.Model}-{c.Task}-r{c.Hidden}-s{c.Seed}")
+            : c.IsSequenceRun()
             ? string.Create(CultureInfo.InvariantCulture, $"{c.Model}-{c.Task}-d{c.DModel}-s{c.Seed}")
             : string.Create(CultureInfo.InvariantCulture, $"{c.Model}-r{c.Hidden}-s{c.Seed}"));
         string dir = baseName;

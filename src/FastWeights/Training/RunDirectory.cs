@@ -66,6 +66,10 @@ public static class RunDirectory
     public static (TrainingConfig Config, TokenModel Model) LoadModel(string dir)
     {
         var config = ReadConfig(dir);
+        if (TaskCatalog.IsReinforcement(config))
+        {
+            throw new ArgumentException($"run '{dir}' trains an agent on --task {config.Task}: use 'fastweights test' or 'fastweights play' on it");
+        }
         var model = CreateModel(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
         if (!File.Exists(path))
@@ -74,6 +78,24 @@ public static class RunDirectory
         }
         ModuleCheckpoint.Load(model, path);
         return (config, model);
+    }
+
+    /// <summary>Loads the trained agent of a run on a reinforcement-learning task (its configuration and <c>model.safetensors</c>).</summary>
+    public static (TrainingConfig Config, ActorCriticNetwork Agent, IReinforcementTask Task) LoadAgent(string dir)
+    {
+        var config = ReadConfig(dir);
+        if (!TaskCatalog.IsReinforcement(config))
+        {
+            throw new ArgumentException($"run '{dir}' trains {config.Model} on --task {config.Task}, which is not learnt by reinforcement");
+        }
+        var agent = Reinforcement.ActorCriticTrainer.CreateAgent(config, out var task, out _);
+        string path = Path.Combine(dir, ModelFile);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"run '{dir}' has no {ModelFile} yet");
+        }
+        ModuleCheckpoint.Load(agent, path);
+        return (config, agent, task);
     }
 
     /// <summary>Loads the trained network of a run of a recurrent model on a one-answer task (see <see cref="LoadModel"/>).</summary>

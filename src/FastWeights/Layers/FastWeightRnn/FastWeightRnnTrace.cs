@@ -41,4 +41,31 @@ public sealed class FastWeightRnnTrace
     /// weight of the stored state h(τ) in A(t) h_s at inner step s of step t (empty arrays without fast weights).
     /// </summary>
     public float[][][] Attention { get; }
+
+    /// <summary>
+    /// The attention of every step on the states stored before it, at the last inner step: a T×T grid whose cell
+    /// [t, τ−1] is <c>Attention[t][S−1][τ−1]</c> for τ ≤ t and NaN elsewhere (NaN everywhere without fast weights).
+    /// </summary>
+    public double[,] LastInnerStepAttention()
+    {
+        var att = new double[Steps, Steps];
+        for (int i = 0; i < Steps; i++)
+        {
+            for (int j = 0; j < Steps; j++)
+            {
+                att[i, j] = double.NaN;
+            }
+            var perInner = Attention[i];
+            if (perInner.Length == 0)
+            {
+                continue;
+            }
+            var last = perInner[^1];
+            for (int tau = 0; tau < last.Length; tau++)
+            {
+                att[i, tau] = last[tau];
+            }
+        }
+        return att;
+    }
 }
