@@ -4,6 +4,8 @@ using System.Globalization;
 using FastWeights.Experiments;
 using FastWeights.Models;
 using FastWeights.Training;
+using ScottPlot;
+using GridCell = FastWeights.Experiments.GridCell;
 
 namespace FastWeights.Cli.Commands;
 
@@ -18,7 +20,74 @@ internal static class ReproduceCommand
         var cmd = new Command("reproduce", "Reproduce an experiment of the fast-weights paper.");
         cmd.Add(CreateTable1(stdout));
         cmd.Add(CreateTable2(stdout));
+        cmd.Add(CreateCatch(stdout));
         return cmd;
+    }
+
+    private static Command CreateCatch(TextWriter stdout)
+    {
+        var grid = new GridOptions(CatchExperiment.DefaultSteps, CatchExperiment.Sizes, "screen sides N", CatchExperiment.Models, "Episodes per update", CatchExperiment.DefaultBatch);
+        var hidden = new Option<int>("--hidden", "-R") { Description = "Recurrent units of every core", DefaultValueFactory = _ => CatchExperiment.DefaultHidden };
+        var blankAfter = new Option<int?>("--blank-after") { Description = "Frames seen before the screen goes blank, for every size (default N / 3)" };
+        var command = new Command("catch", "Train the Catch comparison of §5 (fast weights, RNN, IRNN, LSTM cores × screen sizes, actor-critic) and write catch.md, catch.json and the learning curves.");
+        grid.AddTo(command, hidden, blankAfter);
+        command.SetAction(p =>
+        {
+            var settings = grid.Read(p, m => m.CanAct, "the models that can be an agent's core",
+                steps => CatchExperiment.Base(steps) with { Hidden = p.GetValue(hidden) }, CatchExperiment.Board(p.GetValue(blankAfter)));
+            using var stop = new StopSignals();
+            var clock = Stopwatch.StartNew();
+            var cells = RunGrid("catch", settings, stdout, stop, clock);
+            string? figure = DrawCatchFigure(settings, cells);
+            CatchReport.Write(settings, cells, clock.Elapsed.TotalSeconds, figure);
+            stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, CatchReport.MarkdownFile)}, {CatchReport.JsonFile}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+            return Finished(cells, stop, stdout);
+        });
+        return command;
+    }
+
+    // Validation catch rate against episodes trained: a panel per screen size, a line per core (the mean over its seeds).
+    private static string? DrawCatchFigure(GridSettings settings, IReadOnlyList<GridCell> cells)
+    {
+        var multi = new ScottPlot.Multiplot();
+        multi.AddPlots(settings.Sizes.Count);
+        bool any = false;
+        for (int i = 0; i < settings.Sizes.Count; i++)
+        {
+            int n = settings.Sizes[i];
+            var plot = multi.GetPlot(i);
+            foreach (string m in settings.Models)
+            {
+                var curves = cells.Where(c => c.Model == m && c.Size == n).Select(c => PlotCommand.TryRead(c.Directory)).OfType<PlotCommand.Curve>().ToList();
+                if (curves.Count == 0)
+                {
+                    continue;
+                }
+                int points = curves.Min(c => c.Records.Count);
+                double[] episodes = [.. curves[0].Records.Take(points).Select(r => (double)r.Step * settings.Base.Batch)];
+                double[] rate = [.. Enumerable.Range(0, points).Select(k => curves.Average(c => c.Records[k].ValidationAccuracy) * 100)];
+                var line = plot.Add.Scatter(episodes, rate);
+                line.LegendText = curves.Count > 1 ? F($"{m} (mean of {curves.Count} seeds)") : m;
+                line.MarkerSize = 0;
+                line.LineWidth = 2;
+                any = true;
+            }
+            var probe = settings.CellConfig(settings.Models[0], n, 1);
+            plot.Title(F($"Catch {n}x{n}, blank after {probe.BlankAfter} frames"));
+            plot.XLabel("training episodes");
+            plot.YLabel("validation catch rate (%), greedy");
+            plot.Axes.SetLimitsY(0, 100);
+            plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        }
+        if (!any)
+        {
+            return null;
+        }
+        const string name = "catch-curves.png";
+        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        Directory.CreateDirectory(settings.OutputDirectory);
+        multi.SavePng(Path.Combine(settings.OutputDirectory, name), 700 * settings.Sizes.Count, 500);
+        return name;
     }
 
     private static Command CreateTable1(TextWriter stdout)
@@ -58,14 +127,14 @@ internal static class ReproduceCommand
     }
 
     // The options every grid shares (budget, seeds, jobs, sizes, models, batch, output) and the settings they make.
-    private sealed class GridOptions(int defaultSteps, IReadOnlyList<int> sizes, string sizeName, IReadOnlyList<string> models, string batchHelp)
+    private sealed class GridOptions(int defaultSteps, IReadOnlyList<int> sizes, string sizeName, IReadOnlyList<string> models, string batchHelp, int? defaultBatch = null)
     {
         private readonly Option<int> steps = new("--steps") { Description = "Optimiser steps per cell (the same for every cell)", DefaultValueFactory = _ => defaultSteps };
         private readonly Option<int> seeds = new("--seeds") { Description = "Seeds 1..K per cell", DefaultValueFactory = _ => 1 };
         private readonly Option<int> jobs = new("--jobs", "-j") { Description = "Cells trained at the same time (each product then uses cores/J threads)", DefaultValueFactory = _ => 1 };
         private readonly Option<string> sizes = new("--sizes") { Description = "Comma-separated " + sizeName, DefaultValueFactory = _ => string.Join(',', sizes) };
         private readonly Option<string> models = new("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', models) };
-        private readonly Option<int> batch = new("--batch") { Description = batchHelp, DefaultValueFactory = _ => new TrainingConfig().Batch };
+        private readonly Option<int> batch = new("--batch") { Description = batchHelp, DefaultValueFactory = _ => defaultBatch ?? new TrainingConfig().Batch };
         private readonly Option<string> output = new("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
 
         public void AddTo(Command command, params Option[] extra)
@@ -76,7 +145,7 @@ internal static class ReproduceCommand
             }
         }
 
-        public GridSettings Read(ParseResult p, Func<ModelSpec, bool> allowed, string allowedName, Func<int, TrainingConfig> baseFor)
+        public GridSettings Read(ParseResult p, Func<ModelSpec, bool> allowed, string allowedName, Func<int, TrainingConfig> baseFor, GridSizeAxis? axis = null)
         {
             int n = p.GetValue(steps);
             if (n < 1)
@@ -91,6 +160,7 @@ internal static class ReproduceCommand
                 Seeds = p.GetValue(seeds),
                 Jobs = p.GetValue(jobs),
                 Base = baseFor(n) with { Batch = p.GetValue(batch) },
+                SizeAxis = axis ?? GridSizeAxis.Hidden,
             };
             settings.Validate();
             return settings;
@@ -100,18 +170,30 @@ internal static class ReproduceCommand
     private static int Run(PaperTable table, GridSettings settings, int figureSize, TextWriter stdout)
     {
         using var stop = new StopSignals(); // running cells finish their step and save a checkpoint
-        int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
-        stdout.WriteLine(F($"{table.Name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
-        stdout.Flush();
         var clock = Stopwatch.StartNew();
-        var cells = GridExperiment.Run(settings, line =>
+        var cells = RunGrid(table.Name, settings, stdout, stop, clock);
+        string? figure = DrawFigure(table, settings, cells, figureSize);
+        GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
+        stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+        return Finished(cells, stop, stdout);
+    }
+
+    // Trains (skips, resumes) every cell of the grid, logging a timed line per cell start and end.
+    private static IReadOnlyList<GridCell> RunGrid(string name, GridSettings settings, TextWriter stdout, StopSignals stop, Stopwatch clock)
+    {
+        int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
+        stdout.WriteLine(F($"{name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+        stdout.Flush();
+        return GridExperiment.Run(settings, line =>
         {
             stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
             stdout.Flush();
         }, stop.Token);
-        string? figure = DrawFigure(table, settings, cells, figureSize);
-        GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
-        stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
+    }
+
+    // The exit code of a grid: interrupted when a cell did not finish.
+    private static int Finished(IReadOnlyList<GridCell> cells, StopSignals stop, TextWriter stdout)
+    {
         if (cells.Any(c => c.Status == "interrupted"))
         {
             stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
@@ -125,7 +207,7 @@ internal static class ReproduceCommand
     {
         int r = settings.Sizes.Contains(figureSize) ? figureSize : settings.Sizes[0];
         var curves = new List<PlotCommand.Curve>();
-        foreach (var c in cells.Where(c => c.Hidden == r && File.Exists(Path.Combine(c.Directory, RunDirectory.MetricsFile))))
+        foreach (var c in cells.Where(c => c.Size == r && File.Exists(Path.Combine(c.Directory, RunDirectory.MetricsFile))))
         {
             var curve = PlotCommand.TryRead(c.Directory);
             if (curve is not null)

@@ -49,10 +49,10 @@ public static class GridExperiment
                 for (int i = Interlocked.Increment(ref next); i < plan.Count && !stop.IsCancellationRequested; i = Interlocked.Increment(ref next))
                 {
                     var (config, dir) = plan[i];
-                    var cell = RunCell(config, dir, Log, stop.Token);
+                    var cell = RunCell(settings, config, dir, Log, stop.Token);
                     results[i] = cell;
                     int k = Interlocked.Increment(ref done);
-                    Log(Invariant($"[{k}/{plan.Count}] {Describe(config)}: {Summary(cell)}"));
+                    Log(Invariant($"[{k}/{plan.Count}] {Describe(settings, config)}: {Summary(cell)}"));
                 }
             }
             catch (Exception e)
@@ -91,7 +91,7 @@ public static class GridExperiment
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
         // Cells never started (after an interruption) are reported as interrupted.
-        return [.. results.Select((c, i) => c ?? new GridCell(plan[i].Config.Model, plan[i].Config.Hidden, plan[i].Config.Seed, plan[i].Directory, null, 0, "interrupted"))];
+        return [.. results.Select((c, i) => c ?? new GridCell(plan[i].Config.Model, settings.SizeAxis.Of(plan[i].Config), plan[i].Config.Seed, plan[i].Directory, null, 0, "interrupted"))];
     }
 
     /// <summary>The cells of the grid with their configurations and run directories, in training order.</summary>
@@ -125,41 +125,41 @@ public static class GridExperiment
         }
     }
 
-    private static GridCell RunCell(TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
+    private static GridCell RunCell(GridSettings settings, TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
     {
         string resultPath = Path.Combine(dir, RunDirectory.ResultFile);
         if (File.Exists(resultPath))
         {
-            return FromResult(config, dir, "skipped");
+            return FromResult(settings, config, dir, "skipped");
         }
         TrainingResult result;
         if (File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
         {
             // Resume takes the run's lock; a run stopped before its first checkpoint starts over under it.
-            log($"resuming {Describe(config)} in {dir}");
+            log($"resuming {Describe(settings, config)} in {dir}");
             result = Trainer.Resume(dir, null, cancel);
         }
         else
         {
-            log($"training {Describe(config)} in {dir}");
+            log($"training {Describe(settings, config)} in {dir}");
             result = Trainer.Train(config, dir, null, cancel);
         }
         return result.Outcome switch
         {
-            TrainingOutcome.Completed => FromResult(config, dir, "completed"),
-            TrainingOutcome.Diverged => new GridCell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "diverged"),
-            _ => new GridCell(config.Model, config.Hidden, config.Seed, dir, null, Seconds(dir), "interrupted"),
+            TrainingOutcome.Completed => FromResult(settings, config, dir, "completed"),
+            TrainingOutcome.Diverged => new GridCell(config.Model, settings.SizeAxis.Of(config), config.Seed, dir, null, Seconds(dir), "diverged"),
+            _ => new GridCell(config.Model, settings.SizeAxis.Of(config), config.Seed, dir, null, Seconds(dir), "interrupted"),
         };
     }
 
-    private static GridCell FromResult(TrainingConfig config, string dir, string status)
+    private static GridCell FromResult(GridSettings settings, TrainingConfig config, string dir, string status)
     {
         string path = Path.Combine(dir, RunDirectory.ResultFile);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             double error = doc.RootElement.GetProperty("test_error_rate").GetDouble();
-            return new GridCell(config.Model, config.Hidden, config.Seed, dir, error * 100, Seconds(dir), status);
+            return new GridCell(config.Model, settings.SizeAxis.Of(config), config.Seed, dir, error * 100, Seconds(dir), status);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -197,7 +197,7 @@ public static class GridExperiment
         {
             foreach (int r in settings.Sizes)
             {
-                var errors = cells.Where(c => c.Model == m && c.Hidden == r && c.TestErrorPercent is not null).Select(c => c.TestErrorPercent!.Value).ToArray();
+                var errors = cells.Where(c => c.Model == m && c.Size == r && c.TestErrorPercent is not null).Select(c => c.TestErrorPercent!.Value).ToArray();
                 double? mean = errors.Length > 0 ? errors.Average() : null;
                 double? std = errors.Length switch
                 {
@@ -212,7 +212,7 @@ public static class GridExperiment
         return rows;
     }
 
-    private static string Describe(TrainingConfig c) => Invariant($"{c.Model} R={c.Hidden} seed {c.Seed}");
+    private static string Describe(GridSettings settings, TrainingConfig c) => Invariant($"{c.Model} {settings.SizeAxis.Label}={settings.SizeAxis.Of(c)} seed {c.Seed}");
 
     private static string Summary(GridCell c) => c.Status switch
     {

@@ -60,7 +60,7 @@ public static class GridReport
             sb.Append("| ").Append(table.Label(m)).Append(" |");
             foreach (int r in settings.Sizes)
             {
-                var row = rows.First(x => x.Model == m && x.Hidden == r);
+                var row = rows.First(x => x.Model == m && x.Size == r);
                 sb.Append(' ').Append(row.PaperErrorPercent is { } p ? F($"{p:F2}") : "–").Append(" | ");
                 sb.Append(Ours(row)).Append(" |");
             }
@@ -87,7 +87,7 @@ public static class GridReport
         sb.AppendLine("|---|---:|---:|---:|---:|---|");
         foreach (var cell in cells)
         {
-            sb.AppendLine(F($"| {cell.Model} | {cell.Hidden} | {cell.Seed} | {(cell.TestErrorPercent is { } e ? e.ToString("F2", CultureInfo.InvariantCulture) : "–")} | {cell.Seconds:F0} | {cell.Status} |"));
+            sb.AppendLine(F($"| {cell.Model} | {cell.Size} | {cell.Seed} | {(cell.TestErrorPercent is { } e ? e.ToString("F2", CultureInfo.InvariantCulture) : "–")} | {cell.Seconds:F0} | {cell.Status} |"));
         }
         return sb.ToString();
     }
@@ -121,7 +121,7 @@ public static class GridReport
             rows = rows.Select(r => new
             {
                 model = r.Model,
-                hidden = r.Hidden,
+                hidden = r.Size,
                 paper_error_percent = r.PaperErrorPercent,
                 mean_error_percent = r.MeanErrorPercent,
                 std_error_percent = r.StdErrorPercent,
@@ -133,7 +133,7 @@ public static class GridReport
             cells = cells.Select(x => new
             {
                 model = x.Model,
-                hidden = x.Hidden,
+                hidden = x.Size,
                 seed = x.Seed,
                 run = Path.GetRelativePath(settings.OutputDirectory, x.Directory),
                 test_error_percent = x.TestErrorPercent,

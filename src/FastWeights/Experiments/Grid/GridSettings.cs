@@ -34,12 +34,15 @@ public sealed record GridSettings
         SaveEvery = Math.Max(1, steps / 10),
     };
 
-    /// <summary>The configuration of one cell.</summary>
-    public TrainingConfig CellConfig(string model, int hidden, ulong seed) => Base with { Model = model, Hidden = hidden, Seed = seed };
+    /// <summary>Which setting the grid's sizes are (R by default).</summary>
+    public GridSizeAxis SizeAxis { get; init; } = GridSizeAxis.Hidden;
 
-    /// <summary>The run directory of one cell: <c>runs/&lt;model&gt;-r&lt;R&gt;-s&lt;seed&gt;</c>.</summary>
-    public string CellDirectory(string model, int hidden, ulong seed) =>
-        Path.Combine(OutputDirectory, "runs", FormattableString.Invariant($"{model}-r{hidden}-s{seed}"));
+    /// <summary>The configuration of one cell.</summary>
+    public TrainingConfig CellConfig(string model, int size, ulong seed) => SizeAxis.With(Base with { Model = model, Seed = seed }, size);
+
+    /// <summary>The run directory of one cell: <c>runs/&lt;model&gt;-&lt;prefix&gt;&lt;size&gt;-s&lt;seed&gt;</c> (for example <c>runs/fw-rnn-r50-s1</c>).</summary>
+    public string CellDirectory(string model, int size, ulong seed) =>
+        Path.Combine(OutputDirectory, "runs", FormattableString.Invariant($"{model}-{SizeAxis.Prefix}{size}-s{seed}"));
 
     /// <summary>Checks the grid; throws <see cref="ArgumentException"/> with a one-line message.</summary>
     public void Validate()
