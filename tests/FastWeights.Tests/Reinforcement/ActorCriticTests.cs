@@ -134,7 +134,7 @@ public sealed class ActorCriticTests : IDisposable
     [InlineData("lstm")]
     public void ActingStepByStepGivesTheWholeEpisodeForwardPass(string model)
     {
-        const int B = 3, T = 6, D = 10, R = 8;
+        const int B = 3, T = 6, R = 8;
         var agent = ModelCatalog.Find(model).CreateAgent(new TrainingConfig { Model = model, Hidden = R }, new FastWeights.Tasks.Catch.CatchTask(4, 2, 1), new Rng(3));
         Assert.Equal(16, agent.ObservationSize);
         var rng = new Rng(11);
@@ -165,7 +165,6 @@ public sealed class ActorCriticTests : IDisposable
                 Assert.Equal(values.Span[(b * T) + t], v[b], 1e-5f);
             }
         }
-        _ = D;
     }
 
     [Theory]
@@ -262,8 +261,17 @@ public sealed class ActorCriticTests : IDisposable
         // 12×12, blank after 4 of 11 frames; chance is 3/12 = 25%. About two seconds of training.
         var config = new TrainingConfig
         {
-            Task = "catch", Model = "fw-rnn", Size = 12, BlankAfter = 4, Hidden = 32, Steps = 400, Batch = 32,
-            EvalEvery = 200, SaveEvery = 400, EvalEpisodes = 500, TestEpisodes = 2000,
+            Task = "catch",
+            Model = "fw-rnn",
+            Size = 12,
+            BlankAfter = 4,
+            Hidden = 32,
+            Steps = 400,
+            Batch = 32,
+            EvalEvery = 200,
+            SaveEvery = 400,
+            EvalEpisodes = 500,
+            TestEpisodes = 2000,
         };
         var result = Trainer.Train(config, Path.Combine(root, "learn"));
         Assert.Equal(TrainingOutcome.Completed, result.Outcome);
