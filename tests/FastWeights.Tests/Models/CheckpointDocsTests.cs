@@ -23,5 +23,13 @@ public class CheckpointDocsTests
                 Assert.True(doc.Contains($"`{p.Key}`", StringComparison.Ordinal), $"docs/checkpoints.md does not mention {p.Key} of {m.Name}");
             }
         }
+        foreach (var m in ModelCatalog.All.Where(m => m.CanAct))
+        {
+            var agent = m.CreateAgent(new TrainingConfig { Model = m.Name, Hidden = 8 }, new FastWeights.Tasks.Catch.CatchTask(6, 2, 3), new Rng(1));
+            foreach (var p in agent.NamedParameters().Where(p => !p.Key.StartsWith("recurrent.", StringComparison.Ordinal)))
+            {
+                Assert.True(doc.Contains($"`{p.Key}`", StringComparison.Ordinal), $"docs/checkpoints.md does not mention {p.Key} of a {m.Name} agent");
+            }
+        }
     }
 }
