@@ -13,7 +13,7 @@ public static class Program
     /// <summary>Runs the tool with the given arguments and writers (used by tests); returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = BuildRoot(stdout);
+        var root = BuildRoot(stdout, stderr);
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
@@ -39,7 +39,7 @@ public static class Program
         or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or CheckpointMismatchException
         or IOException or UnauthorizedAccessException;
 
-    private static Command BuildRoot(TextWriter stdout)
+    private static Command BuildRoot(TextWriter stdout, TextWriter stderr)
     {
         // A named root (not RootCommand, which takes the assembly's name) so help reads "fastweights train …".
         var root = new Command("fastweights", "FastWeights: train, evaluate, inspect and run fast-weight sequence models (Ba et al. 2016 fast-weights RNN and its baselines).")
@@ -47,7 +47,7 @@ public static class Program
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
         };
-        root.Add(TrainCommand.Create(stdout));
+        root.Add(TrainCommand.Create(stdout, stderr));
         root.Add(TestCommand.Create(stdout));
         root.Add(PredictCommand.Create(stdout));
         root.Add(PlotCommand.Create(stdout));

@@ -10,7 +10,7 @@ namespace FastWeights.Cli;
 /// </summary>
 internal static class TrainingConsole
 {
-    public static TrainingResult Run(TextWriter stdout, bool quiet, string title, Func<ITrainingObserver, TrainingResult> body)
+    public static TrainingResult Run(TextWriter stdout, TextWriter stderr, bool quiet, string title, Func<ITrainingObserver, TrainingResult> body)
     {
         bool interactive = !quiet && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         TrainingResult result;
@@ -40,7 +40,8 @@ internal static class TrainingConsole
             }
             result = body(new LineObserver(stdout, quiet));
         }
-        stdout.WriteLine(result.Message);
+        // A run that diverged failed: its reason is an error, on stderr.
+        (result.Outcome == TrainingOutcome.Diverged ? stderr : stdout).WriteLine(result.Outcome == TrainingOutcome.Diverged ? "fastweights: error: " + result.Message : result.Message);
         return result;
     }
 

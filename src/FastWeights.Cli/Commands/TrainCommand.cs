@@ -8,7 +8,7 @@ namespace FastWeights.Cli.Commands;
 /// <summary><c>fastweights train</c>: trains a model; with no options, fw-rnn at R=50 on the default task into runs/.</summary>
 internal static class TrainCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var settings = new TrainingOptions();
         var output = new Option<string?>("--out", "-o") { Description = "Run directory (default: runs/<model>-r<R>-s<seed>, numbered if taken)" };
@@ -31,7 +31,7 @@ internal static class TrainCommand
             if (p.GetValue(resume) is { } resumeDir)
             {
                 RunDirectory.ReadConfig(resumeDir);
-                result = TrainingConsole.Run(stdout, q, $"resuming {resumeDir}", o => Trainer.Resume(resumeDir, o, stop.Token));
+                result = TrainingConsole.Run(stdout, stderr, q, $"resuming {resumeDir}", o => Trainer.Resume(resumeDir, o, stop.Token));
             }
             else
             {
@@ -43,7 +43,7 @@ internal static class TrainCommand
                     : config.IsSequenceRun()
                     ? string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (D={config.DModel}, {config.Layers} layers, {config.Heads} heads) on {config.Task} for {config.Steps} steps into {dir}")
                     : string.Create(CultureInfo.InvariantCulture, $"training {config.Model} (R={config.Hidden}) on {config.Task} for {config.Steps} steps into {dir}");
-                result = TrainingConsole.Run(stdout, q, title, o => Trainer.Train(config, dir, o, stop.Token));
+                result = TrainingConsole.Run(stdout, stderr, q, title, o => Trainer.Train(config, dir, o, stop.Token));
             }
             return result.Outcome switch
             {

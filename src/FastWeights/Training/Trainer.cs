@@ -87,7 +87,8 @@ public static class Trainer
         var schedule = Schedule(config);
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        var (step, secondsBefore, sums) = Restore(dir, model, optimizer, resume, config.Steps, observer);
+        var divergence = new DivergenceRule();
+        var (step, secondsBefore, sums) = Restore(dir, model, optimizer, resume, config.Steps, observer, divergence);
 
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
@@ -133,15 +134,15 @@ public static class Trainer
                 since = 0;
                 return false;
             },
+            Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since)),
+            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since), divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                string diverged = $"training stopped at step {at + 1}: the loss became {last.Loss}; the last good checkpoint is kept (try a lower --lr)";
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, diverged);
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, DivergedMessage(dir, at, last.Loss, divergence, "step"));
             case TrainingLoopEnd.Interrupted:
                 string interrupted = $"interrupted at step {at}; checkpoint saved, continue with: fastweights train --resume {dir}";
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, interrupted);
@@ -182,7 +183,35 @@ public static class Trainer
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 
-    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums)
+    /// <summary>
+    /// Why a run stopped as diverged, and what is kept: a non-finite loss at the step after <paramref name="at"/>, or a
+    /// finite one that broke <see cref="DivergenceRule"/> at step <paramref name="at"/>; the last checkpoint, or none yet.
+    /// </summary>
+    internal static string DivergedMessage(string dir, int at, float loss, DivergenceRule rule, string unit)
+    {
+        string checkpoint = Path.Combine(dir, RunDirectory.CheckpointFile);
+        string kept = File.Exists(checkpoint)
+            ? $"the last checkpoint ({unit} {CheckpointStep(checkpoint)}) is kept"
+            : "no checkpoint was written before it, so nothing is kept";
+        string why = float.IsFinite(loss)
+            ? string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at}: the loss ({loss:G4}) stayed above {rule.Threshold:G4} ({DivergenceRule.Margin} + {DivergenceRule.Factor} × its best smoothed value, {rule.Best:G4}) for {DivergenceRule.Patience} {unit}s")
+            : string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at + 1}: the loss became {loss}");
+        return $"{why}; {kept} (try a lower --lr)";
+    }
+
+    private static string CheckpointStep(string path)
+    {
+        try
+        {
+            return SafeTensorsFile.ReadHeader(path).Metadata.TryGetValue("step", out string? step) ? step : "?";
+        }
+        catch (Exception e) when (e is IOException or CheckpointFormatException)
+        {
+            return "?";
+        }
+    }
+
+    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums, DivergenceRule divergence)
     {
         var meta = new Dictionary<string, string>
         {
@@ -194,6 +223,7 @@ public static class Trainer
             ["metrics_steps"] = sums.Steps.ToString(CultureInfo.InvariantCulture),
             ["metrics_return_sum"] = sums.Return.ToString("R", CultureInfo.InvariantCulture),
         };
+        divergence.Save(meta);
         // The resumable checkpoint first: model.safetensors is never newer than it.
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.ModelFile), meta);
@@ -209,7 +239,7 @@ public static class Trainer
     /// Returns the step and training seconds to continue from, and the running sums of the next metrics line (zero for
     /// checkpoints written before they were saved).
     /// </summary>
-    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer)
+    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer, DivergenceRule divergence)
     {
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         if (!resume)
@@ -240,6 +270,10 @@ public static class Trainer
         var sums = meta.ContainsKey("metrics_steps")
             ? new RunningMetrics(Read("metrics_loss_sum", true, 0.0), Read("metrics_accuracy_sum", true, 0.0), Read("metrics_steps", true, 0)) { Return = ReadSigned("metrics_return_sum") }
             : default;
+        if (!divergence.TryRestore(meta))
+        {
+            throw new CheckpointFormatException(checkpointPath, "its divergence-rule metadata is malformed");
+        }
         TruncateMetrics(metricsPath, step, observer);
         observer?.OnMessage($"resumed from step {step} of {totalSteps}");
         return (step, seconds, sums);

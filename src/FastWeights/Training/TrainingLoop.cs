@@ -5,7 +5,8 @@ namespace FastWeights.Training;
 /// <summary>
 /// The one training loop, which every command that trains runs (<c>train</c>, <c>reproduce</c> through it, both
 /// <c>capacity</c> protocols): from a first step to <see cref="Steps"/>, set the learning rate from the schedule, take
-/// one step (the caller's batch and loss, through an <see cref="OptimizationStep"/>), stop if its loss is not finite,
+/// one step (the caller's batch and loss, through an <see cref="OptimizationStep"/>), stop if its loss is not finite
+/// or has risen far above its best for long (<see cref="Divergence"/>),
 /// report it, validate every <see cref="EvalEvery"/> steps (a validation may end the run early), checkpoint every
 /// <see cref="SaveEvery"/> steps, and on cancellation finish the step, checkpoint and stop.
 /// </summary>
@@ -38,6 +39,9 @@ public sealed class TrainingLoop
     /// <summary>Steps between checkpoints (which are also written after the last step and on cancellation).</summary>
     public int SaveEvery { get; init; } = int.MaxValue;
 
+    /// <summary>The rule that ends a run whose finite loss has risen far above its best (none when null); see <see cref="DivergenceRule"/>.</summary>
+    public DivergenceRule? Divergence { get; init; }
+
     /// <summary>Writes a checkpoint after the given number of steps; none when null.</summary>
     public Action<int>? Save { get; init; }
 
@@ -56,6 +60,11 @@ public sealed class TrainingLoop
             }
             step++;
             Completed?.Invoke(step, last);
+            if (Divergence?.Observe(last.Loss) == true)
+            {
+                // The step was taken, but nothing after the last checkpoint is saved.
+                return (TrainingLoopEnd.Diverged, step, last);
+            }
 
             bool stopEarly = false;
             if (Validate is not null && (step % EvalEvery == 0 || (ValidateAtEnd && step == Steps)))

@@ -116,6 +116,17 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
     }
 
     [Fact]
+    public void ADivergedRunExitsOneWithItsReasonOnStderr()
+    {
+        string dir = Path.Combine(Root, "diverged");
+        var r = Run("train", "--lr", "1e4", "--warmup", "0", "--steps", "400", "--hidden", "16", "--pairs", "2", "--train-size", "2000", "--validation-size", "200", "--test-size", "200", "--eval-every", "1000", "--out", dir, "--quiet");
+        Assert.Equal(1, r.Code);
+        Assert.StartsWith("fastweights: error: training stopped at step", r.Err);
+        Assert.Contains("no checkpoint was written before it", r.Err);
+        Assert.DoesNotContain("training stopped", r.Out);
+    }
+
+    [Fact]
     public void InspectRefusesModelsWithoutFastWeights()
     {
         string run = Path.Combine(Root, "lstm");

@@ -172,6 +172,59 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void AFiniteLossFarAboveItsBestForLongStopsTrainingAndSaysWhatIsKept()
+    {
+        // --lr 1e4: the loss stays finite (about 10¹²) at chance accuracy; the run must stop, not finish with exit 0.
+        var config = Small(400) with { LearningRate = 1e4f, WarmupSteps = 0, SaveEvery = 1000, EvalEvery = 1000 };
+        string dir = Path.Combine(root, "rise");
+        var result = Trainer.Train(config, dir);
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.True(result.Step < 400, $"stopped at {result.Step}");
+        Assert.Contains("stayed above", result.Message);
+        Assert.Contains("no checkpoint was written before it", result.Message);
+        Assert.False(File.Exists(Path.Combine(dir, RunDirectory.ModelFile)));
+
+        // With checkpoints before the divergence, the message names the kept one.
+        string saved = Path.Combine(root, "rise-saved");
+        var again = Trainer.Train(config with { SaveEvery = 20 }, saved);
+        Assert.Equal(TrainingOutcome.Diverged, again.Outcome);
+        string step = SafeTensorsFile.Load(Path.Combine(saved, RunDirectory.CheckpointFile)).Metadata["step"];
+        Assert.Contains($"the last checkpoint (step {step}) is kept", again.Message);
+    }
+
+    [Fact]
+    public void TheDivergenceRuleIgnoresSpikesAndLearningAndCatchesASustainedRise()
+    {
+        var rule = new DivergenceRule();
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.False(rule.Observe(2.3 * Math.Exp(-i / 100.0))); // learning
+        }
+        for (int i = 0; i < DivergenceRule.Patience - 1; i++)
+        {
+            Assert.False(rule.Observe(1e6)); // a spike shorter than the patience
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.False(rule.Observe(0.01));
+        }
+        int steps = 0;
+        while (!rule.Observe(1e6))
+        {
+            steps++;
+        }
+        Assert.InRange(steps, DivergenceRule.Patience - 1, DivergenceRule.Patience + 5);
+        // Its state survives a checkpoint.
+        var meta = new Dictionary<string, string>();
+        rule.Save(meta);
+        var restored = new DivergenceRule();
+        Assert.True(restored.TryRestore(meta));
+        Assert.Equal((rule.Smoothed, rule.Best, rule.StepsAbove), (restored.Smoothed, restored.Best, restored.StepsAbove));
+        meta["divergence_best"] = "x";
+        Assert.False(new DivergenceRule().TryRestore(meta));
+    }
+
+    [Fact]
     public void ARunDirectoryIsNeverOverwritten()
     {
         string dir = Path.Combine(root, "once");

@@ -45,7 +45,8 @@ public static class ActorCriticTrainer
         var (validationSeed, testSeed) = EpisodeSeeds(config);
         var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(agent.NamedParameters(), config.LearningRate);
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        var (step, secondsBefore, sums) = Trainer.Restore(dir, agent, optimizer, resume, config.Steps, observer);
+        var divergence = new DivergenceRule();
+        var (step, secondsBefore, sums) = Trainer.Restore(dir, agent, optimizer, resume, config.Steps, observer, divergence);
 
         var update = new Update(agent, task, optimizer, config);
         double lossSum = sums.Loss, successSum = sums.Accuracy, returnSum = sums.Return;
@@ -83,14 +84,15 @@ public static class ActorCriticTrainer
                 since = 0;
                 return false;
             },
+            Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Trainer.Save(dir, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new Trainer.RunningMetrics(lossSum, successSum, since) { Return = returnSum }),
+            Save = s => Trainer.Save(dir, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new Trainer.RunningMetrics(lossSum, successSum, since) { Return = returnSum }, divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, $"training stopped at update {at + 1}: the loss became {last.Loss}; the last good checkpoint is kept (try a lower --lr)");
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, Trainer.DivergedMessage(dir, at, last.Loss, divergence, "update"));
             case TrainingLoopEnd.Interrupted:
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, $"interrupted at update {at}; checkpoint saved, continue with: fastweights train --resume {dir}");
         }
