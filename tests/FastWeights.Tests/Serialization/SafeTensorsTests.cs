@@ -193,6 +193,39 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"a\\udc00\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"a\":{\"dtype\":\"F\\udc0032\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"__metadata__\":{\"k\":\"v\\udc00\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"__metadata__\":{\"k\\ud800\":\"v\"}}", 0)]
+    [InlineData("{\"a\":{\"d\\ud800type\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    public void LoneSurrogateEscapesAreFormatErrorsEverywhere(string json, int dataBytes)
+    {
+        // Valid JSON syntax, but the escape decodes to half a UTF-16 pair, which no string can hold (serde_json rejects it too).
+        WriteRaw(FilePath(), json, new byte[dataBytes]);
+        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Load(FilePath()));
+        Assert.Equal(FilePath(), e.FilePath);
+        Assert.Contains("surrogate", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.ReadHeader(FilePath()));
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.LoadInto(FilePath(), [Pair("a", Tensor.Zeros(1))]));
+        Assert.Throws<CheckpointFormatException>(() => ModuleCheckpoint.Load(new TinyModel(new Rng(1)), FilePath()));
+    }
+
+    [Theory]
+    [InlineData("[65536,65536,0]")]
+    [InlineData("[0,65536,65536]")]
+    [InlineData("[3,2147483647,0]")]
+    public void AnEmptyTensorWhoseOtherAxesMultiplyPastInt32IsAFormatError(string shape)
+    {
+        WriteRaw(FilePath(), $"{{\"a\":{{\"dtype\":\"F32\",\"shape\":{shape},\"data_offsets\":[0,0]}}}}", []);
+        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Load(FilePath()));
+        Assert.Contains("tensor 'a'", e.Message);
+        Assert.Contains(FilePath(), e.Message);
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.ReadHeader(FilePath()));
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.LoadInto(FilePath(), [Pair("a", Tensor.Zeros(0))]));
+    }
+
     [Fact]
     public void HugeHeaderLengthIsAFormatError()
     {
