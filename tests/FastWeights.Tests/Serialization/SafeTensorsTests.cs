@@ -423,6 +423,30 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Contains("unexpected tensor 'adam.m.layer.w'", e.Message);
     }
 
+    [Theory]
+    [InlineData(1.5f)]
+    [InlineData(float.NaN)]
+    [InlineData(-1f)]
+    [InlineData(1e30f)]
+    public void AnOptimizerStepThatIsNotAStepCountIsAFormatErrorAndModifiesNothing(float step)
+    {
+        // A well-formed file whose optimizer step count no optimizer accepts (what a flipped data byte leaves).
+        var saved = new TinyModel(new Rng(3));
+        var adam = new Adam(saved.NamedParameters(), learningRate: 0.01f);
+        var tensors = saved.NamedParameters().Concat(adam.StateTensors().Select(t => t.Key == "adam.step" ? Pair(t.Key, Tensor.Scalar(step)) : t));
+        SafeTensorsFile.Save(FilePath(), tensors);
+
+        var model = new TinyModel(new Rng(99));
+        var optimizer = new Adam(model.NamedParameters(), learningRate: 0.01f);
+        float[][] before = [.. model.Parameters().Select(p => p.ToArray())];
+        var e = Assert.Throws<CheckpointFormatException>(() => ModuleCheckpoint.Load(model, FilePath(), optimizer));
+        Assert.Contains("'adam.step' holds", e.Message);
+        Assert.Equal(FilePath(), e.FilePath);
+        Assert.Equal(before, model.Parameters().Select(p => p.ToArray()));
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.All(optimizer.StateTensors().Where(t => t.Key != "adam.step"), t => Assert.All(t.Value.ToArray(), v => Assert.Equal(0f, v)));
+    }
+
     private byte[] SampleFile()
     {
         var rng = new Rng(5);
