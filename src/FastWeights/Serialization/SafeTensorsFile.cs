@@ -66,7 +66,7 @@ public static class SafeTensorsFile
         var (header, entries) = Prepare(tensors, metadata);
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? ".";
-        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string tempPath = Path.Combine(directory, TemporaryFileName(Path.GetFileName(fullPath)));
         try
         {
             using (var fs = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -82,6 +82,32 @@ public static class SafeTensorsFile
             TryDelete(tempPath);
             throw;
         }
+    }
+
+    // ".model.safetensors.<32 lowercase hex digits>.tmp": hidden, beside the target, unique to the save.
+    private static string TemporaryFileName(string fileName) => $".{fileName}.{Guid.NewGuid():N}.tmp";
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/> is the name of a temporary file <see cref="Save"/> writes for
+    /// <paramref name="fileName"/> (<c>.{fileName}.{32 lowercase hex digits}.tmp</c>), as a save killed before its rename leaves it.
+    /// </summary>
+    internal static bool IsTemporaryFileOf(string candidate, string fileName)
+    {
+        string prefix = "." + fileName + ".";
+        const string suffix = ".tmp";
+        if (candidate.Length != prefix.Length + 32 + suffix.Length
+            || !candidate.StartsWith(prefix, StringComparison.Ordinal) || !candidate.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        foreach (char c in candidate.AsSpan(prefix.Length, 32))
+        {
+            if (!char.IsAsciiHexDigitLower(c))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void TryDelete(string file)
