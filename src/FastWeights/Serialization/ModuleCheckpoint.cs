@@ -30,16 +30,35 @@ public static class ModuleCheckpoint
     /// <param name="optimizer">Optional optimizer whose state is restored (the file must then hold it).</param>
     /// <param name="strict">Whether the file must hold exactly the expected tensors (see <see cref="SafeTensorsFile.LoadInto"/>).</param>
     /// <returns>The file's metadata.</returns>
-    /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported.</exception>
+    /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported, or the optimizer refuses its state (a step count that is not a whole number in range).</exception>
     /// <exception cref="CheckpointMismatchException">The file does not fit the model or optimizer; the message names each mismatching tensor.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or the optimizer's state names clash with the module's parameters.</exception>
     public static IReadOnlyDictionary<string, string> Load(Module module, string path, Optimizer? optimizer = null, bool strict = true)
     {
         var targets = Entries(module, optimizer);
-        var metadata = SafeTensorsFile.LoadInto(path, targets, strict);
-        if (optimizer is not null)
+        if (optimizer is null)
         {
-            // The optimizer's own buffers were filled in place; this restores the step count.
-            optimizer.LoadState(targets.Skip(module.NamedParameters().Count));
+            return SafeTensorsFile.LoadInto(path, targets, strict);
+        }
+
+        // The optimizer checks its state's values (the step count) only once they are read: read everything into copies
+        // first, so a state it refuses leaves the module and the optimizer as they were.
+        var staged = targets.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Value.Clone())).ToList();
+        var metadata = SafeTensorsFile.LoadInto(path, staged, strict);
+        int parameters = module.NamedParameters().Count;
+        try
+        {
+            optimizer.LoadState(staged.Skip(parameters));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointFormatException(path, $"its optimizer state does not load: {e.Message}", e);
+        }
+        for (int i = 0; i < parameters; i++)
+        {
+            staged[i].Value.Span.CopyTo(targets[i].Value.Span);
         }
         return metadata;
     }

@@ -16,7 +16,11 @@ namespace FastWeights.Serialization;
 /// <para>
 /// The writer follows the reference implementation byte for byte: compact JSON, <c>__metadata__</c> first,
 /// tensors sorted by name (UTF-8 byte order), space padding. It writes float32 only. The reader validates the
-/// whole header before touching data and reports any defect as a <see cref="CheckpointFormatException"/>.
+/// whole header before touching data and reports any defect of a file's content as a
+/// <see cref="CheckpointFormatException"/> naming the file; besides it, the readers throw only
+/// <see cref="CheckpointMismatchException"/> (<see cref="LoadInto"/>, a well-formed file that does not fit the targets),
+/// <see cref="IOException"/> and <see cref="UnauthorizedAccessException"/> (the file cannot be opened or read) and
+/// <see cref="ArgumentException"/> (invalid arguments).
 /// </para>
 /// </summary>
 public static class SafeTensorsFile
@@ -62,7 +66,7 @@ public static class SafeTensorsFile
         var (header, entries) = Prepare(tensors, metadata);
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? ".";
-        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string tempPath = Path.Combine(directory, TemporaryFileName(Path.GetFileName(fullPath)));
         try
         {
             using (var fs = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -78,6 +82,32 @@ public static class SafeTensorsFile
             TryDelete(tempPath);
             throw;
         }
+    }
+
+    // ".model.safetensors.<32 lowercase hex digits>.tmp": hidden, beside the target, unique to the save.
+    private static string TemporaryFileName(string fileName) => $".{fileName}.{Guid.NewGuid():N}.tmp";
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/> is the name of a temporary file <see cref="Save"/> writes for
+    /// <paramref name="fileName"/> (<c>.{fileName}.{32 lowercase hex digits}.tmp</c>), as a save killed before its rename leaves it.
+    /// </summary>
+    internal static bool IsTemporaryFileOf(string candidate, string fileName)
+    {
+        string prefix = "." + fileName + ".";
+        const string suffix = ".tmp";
+        if (candidate.Length != prefix.Length + 32 + suffix.Length
+            || !candidate.StartsWith(prefix, StringComparison.Ordinal) || !candidate.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        foreach (char c in candidate.AsSpan(prefix.Length, 32))
+        {
+            if (!char.IsAsciiHexDigitLower(c))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void TryDelete(string file)
@@ -259,10 +289,20 @@ public static class SafeTensorsFile
 
     /// <summary>Reads and validates the header of <paramref name="path"/> without reading tensor data.</summary>
     /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     public static SafeTensorsHeader ReadHeader(string path)
     {
         using var fs = OpenRead(path);
-        return ReadHeader(fs, path);
+        try
+        {
+            return ReadHeader(fs, path);
+        }
+        catch (Exception e) when (IsUnforeseen(e))
+        {
+            throw Unforeseen(path, e);
+        }
     }
 
     /// <summary>
@@ -270,19 +310,29 @@ public static class SafeTensorsFile
     /// as usual; integer and BOOL tensors are accepted when every value is exactly representable).
     /// </summary>
     /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     public static SafeTensorsContent Load(string path)
     {
         using var fs = OpenRead(path);
-        var header = ReadHeader(fs, path);
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var info in header.Tensors)
+        try
         {
-            var tensor = Tensor.Zeros([.. info.Shape]);
-            tensor.Name = info.Name;
-            ReadData(fs, path, header, info, tensor.Span);
-            tensors.Add(info.Name, tensor);
+            var header = ReadHeader(fs, path);
+            var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var info in header.Tensors)
+            {
+                var tensor = Tensor.Zeros([.. info.Shape]);
+                tensor.Name = info.Name;
+                ReadData(fs, path, header, info, tensor.Span);
+                tensors.Add(info.Name, tensor);
+            }
+            return new SafeTensorsContent(header, tensors);
         }
-        return new SafeTensorsContent(header, tensors);
+        catch (Exception e) when (IsUnforeseen(e))
+        {
+            throw Unforeseen(path, e);
+        }
     }
 
     /// <summary>
@@ -298,15 +348,13 @@ public static class SafeTensorsFile
     /// <returns>The file's metadata.</returns>
     /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported.</exception>
     /// <exception cref="CheckpointMismatchException">The file does not fit the targets; the message names each mismatching tensor.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or <paramref name="targets"/> holds a null tensor or a name twice.</exception>
     public static IReadOnlyDictionary<string, string> LoadInto(string path, IReadOnlyList<KeyValuePair<string, Tensor>> targets, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        using var fs = OpenRead(path);
-        var header = ReadHeader(fs, path);
-        var inFile = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
-        var problems = new List<string>();
-        var matches = new List<(SafeTensorsTensorInfo Info, Tensor Target)>();
         foreach (var (name, target) in targets)
         {
             ArgumentNullException.ThrowIfNull(target, name);
@@ -314,6 +362,26 @@ public static class SafeTensorsFile
             {
                 throw new ArgumentException($"Target name '{name}' appears twice.", nameof(targets));
             }
+        }
+        using var fs = OpenRead(path);
+        try
+        {
+            return CheckAndCopy(fs, path, targets, wanted, strict);
+        }
+        catch (Exception e) when (IsUnforeseen(e))
+        {
+            throw Unforeseen(path, e);
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string> CheckAndCopy(FileStream fs, string path, IReadOnlyList<KeyValuePair<string, Tensor>> targets, HashSet<string> wanted, bool strict)
+    {
+        var header = ReadHeader(fs, path);
+        var inFile = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var problems = new List<string>();
+        var matches = new List<(SafeTensorsTensorInfo Info, Tensor Target)>();
+        foreach (var (name, target) in targets)
+        {
             if (!inFile.TryGetValue(name, out var info))
             {
                 if (strict)
@@ -355,6 +423,14 @@ public static class SafeTensorsFile
         }
         return header.Metadata;
     }
+
+    // Whatever else goes wrong while reading an opened file is a defect of its content this reader did not foresee (a
+    // library's exception from deep inside the parser, say): it still gets the checkpoint-format error naming the file.
+    private static bool IsUnforeseen(Exception e) => e is not (CheckpointFormatException or CheckpointMismatchException
+        or IOException or UnauthorizedAccessException or OutOfMemoryException);
+
+    private static CheckpointFormatException Unforeseen(string path, Exception e)
+        => new(path, $"it could not be read ({e.GetType().Name}: {e.Message})", e);
 
     private static FileStream OpenRead(string path)
     {
@@ -450,6 +526,14 @@ public static class SafeTensorsFile
         using (document)
         {
             var root = document.RootElement;
+            try
+            {
+                DecodeEveryString(root);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CheckpointFormatException(path, $"the header is not valid JSON: a string escape is not valid UTF-16 (a lone surrogate such as \\udc00): {e.Message}", e);
+            }
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new CheckpointFormatException(path, $"the header is a JSON {root.ValueKind}, not an object.");
@@ -473,6 +557,32 @@ public static class SafeTensorsFile
                 }
             }
             return (tensors, metadata);
+        }
+    }
+
+    // System.Text.Json checks the syntax of escapes while parsing but decodes a string only when it is read, and then
+    // throws InvalidOperationException for a lone UTF-16 surrogate such as \udc00 (which serde_json rejects as invalid
+    // JSON); even looking a key up decodes the keys beside it. Reading every key and string once finds them all.
+    private static void DecodeEveryString(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    DecodeEveryString(property.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    DecodeEveryString(item);
+                }
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
         }
     }
 
@@ -520,7 +630,7 @@ public static class SafeTensorsFile
             throw new CheckpointFormatException(path, $"{what} has no array 'shape'.");
         }
         var shape = new int[shapeElement.GetArrayLength()];
-        long elements = 1;
+        long elements = 1, nonZeroProduct = 1;
         int axis = 0;
         foreach (var dim in shapeElement.EnumerateArray())
         {
@@ -533,13 +643,20 @@ public static class SafeTensorsFile
                 throw new CheckpointFormatException(path, $"{what} has an axis of size {size}, more than this reader supports ({int.MaxValue}).");
             }
 
-            // Saturating product: elements <= 2^31 and size < 2^31, so the product cannot overflow a long.
+            // Saturating products: each factor is <= 2^31 and size < 2^31, so they cannot overflow a long.
             elements = Math.Min(elements * size, (long)int.MaxValue + 1);
+            nonZeroProduct = Math.Min(nonZeroProduct * Math.Max(size, 1), (long)int.MaxValue + 1);
             shape[axis++] = (int)size;
         }
         if (elements > int.MaxValue)
         {
             throw new CheckpointFormatException(path, $"{what} has more than {int.MaxValue} elements, which this reader does not support.");
+        }
+
+        // An empty tensor too: a Tensor's shape (and any product of its axes, say rows × columns) must fit an int.
+        if (nonZeroProduct > int.MaxValue)
+        {
+            throw new CheckpointFormatException(path, $"{what} has shape {ShapeUtil.Format(shape)}, whose non-zero axes multiply to more than {int.MaxValue} elements, which this reader does not support.");
         }
         if (!value.TryGetProperty("data_offsets", out var offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array || offsetsElement.GetArrayLength() != 2)
         {

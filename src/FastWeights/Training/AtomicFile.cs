@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace FastWeights.Training;
 
 /// <summary>Writes a file atomically: a temporary file in the same directory, flushed, then renamed over the target.</summary>
@@ -15,7 +17,7 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp");
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -32,5 +34,23 @@ public static class AtomicFile
                 File.Delete(tmp);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/> is the name of a temporary file <see cref="Write"/> writes for
+    /// <paramref name="fileName"/> (<c>.{fileName}.{process id}.tmp</c>), as a write killed before its rename leaves it.
+    /// </summary>
+    internal static bool IsTemporaryFileOf(string candidate, string fileName)
+    {
+        string prefix = "." + fileName + ".";
+        const string suffix = ".tmp";
+        if (candidate.Length <= prefix.Length + suffix.Length
+            || !candidate.StartsWith(prefix, StringComparison.Ordinal) || !candidate.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var id = candidate.AsSpan(prefix.Length, candidate.Length - prefix.Length - suffix.Length);
+        return int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
+            && id.ToString() == pid.ToString(CultureInfo.InvariantCulture);
     }
 }

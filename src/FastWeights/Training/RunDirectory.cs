@@ -26,6 +26,46 @@ public static class RunDirectory
     /// <summary>The final result file name (written when a run completes).</summary>
     public const string ResultFile = "result.json";
 
+    // The run's files by the writer that saves them (and so names their temporaries).
+    private static readonly string[] SafeTensorsFiles = [ModelFile, CheckpointFile];
+
+    private static readonly string[] AtomicFiles = [ConfigFile, MetricsFile, ResultFile, RunLock.OwnerFileName];
+
+    /// <summary>
+    /// Deletes the temporary files that a killed process's atomic writes of this run's own files left in
+    /// <paramref name="dir"/>: <c>.model.safetensors.{32 hex digits}.tmp</c> and <c>.checkpoint.safetensors.{…}.tmp</c>
+    /// (<see cref="SafeTensorsFile.Save"/>), <c>.config.json.{process id}.tmp</c> and likewise for <c>metrics.jsonl</c>,
+    /// <c>result.json</c> and <c>.lock.owner</c> (<c>..lock.owner.{process id}.tmp</c>; <see cref="AtomicFile"/>). Nothing
+    /// else is touched, however it is named.
+    /// Call it only while holding the run's <see cref="RunLock"/>, so that no other writer is mid-save. A file that cannot
+    /// be deleted is left (it is harmless). Returns the names of the files deleted.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemporaryFiles(string dir)
+    {
+        var removed = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(dir, ".*.tmp", SearchOption.TopDirectoryOnly))
+        {
+            string name = Path.GetFileName(file);
+            bool ours = SafeTensorsFiles.Any(f => SafeTensorsFile.IsTemporaryFileOf(name, f))
+                || AtomicFiles.Any(f => AtomicFile.IsTemporaryFileOf(name, f));
+            if (!ours)
+            {
+                continue;
+            }
+            try
+            {
+                File.Delete(file);
+                removed.Add(name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next open: a stale temporary is harmless.
+            }
+        }
+        removed.Sort(StringComparer.Ordinal);
+        return removed;
+    }
+
     /// <summary>Reads the configuration of a run; throws <see cref="FileNotFoundException"/> or <see cref="FormatException"/> with a clear message.</summary>
     public static TrainingConfig ReadConfig(string dir)
     {

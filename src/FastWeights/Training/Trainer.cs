@@ -33,6 +33,7 @@ public static class Trainer
         {
             throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
         }
+        RemoveStaleTemporaryFiles(dir, observer);
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
         File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
         return Run(config, dir, resume: false, observer, cancel);
@@ -50,7 +51,19 @@ public static class Trainer
         {
             throw new IOException($"'{dir}' has no {RunDirectory.CheckpointFile} to resume from but holds {found}; refusing to start it over (train it again into another --out)");
         }
+        RemoveStaleTemporaryFiles(dir, observer);
         return Run(config, dir, resume: checkpoint, observer, cancel);
+    }
+
+    // Under the run lock no other process is mid-save, so temporaries of the run's files are what killed saves left behind.
+    private static void RemoveStaleTemporaryFiles(string dir, ITrainingObserver? observer)
+    {
+        var removed = RunDirectory.RemoveStaleTemporaryFiles(dir);
+        if (removed.Count > 0)
+        {
+            string files = removed.Count == 1 ? "file" : "files";
+            observer?.OnMessage($"removed {removed.Count} temporary {files} left in {dir} by an interrupted save: {string.Join(", ", removed)}");
+        }
     }
 
     // What a directory holds that a fresh start would overwrite: weights, a result, or (when counted) metrics lines; null when none.

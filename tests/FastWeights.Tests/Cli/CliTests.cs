@@ -127,6 +127,33 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
     }
 
     [Fact]
+    public void ALoneSurrogateEscapeInARunsCheckpointsIsAOneLineFormatError()
+    {
+        string run = Path.Combine(Root, "run");
+        Assert.Equal(0, Run([.. TinyTrain, "--out", run]).Code);
+        foreach (string file in new[] { "model.safetensors", "checkpoint.safetensors" })
+        {
+            // Rename a metadata key to "form\udc00at": the header stays valid JSON syntax, the file stays consistent.
+            string path = Path.Combine(run, file);
+            byte[] bytes = File.ReadAllBytes(path);
+            int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            string header = System.Text.Encoding.UTF8.GetString(bytes, 8, length).Replace("\"format\"", "\"form\\udc00at\"", StringComparison.Ordinal);
+            byte[] newHeader = System.Text.Encoding.UTF8.GetBytes(header);
+            byte[] damaged = [.. new byte[8], .. newHeader, .. bytes.AsSpan(8 + length)];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(damaged, (ulong)newHeader.Length);
+            File.WriteAllBytes(path, damaged);
+        }
+        foreach (var args in new[] { new[] { "test", "--run", run }, ["predict", "--run", run, "a1b2??a"], ["train", "--resume", run] })
+        {
+            var r = Run(args);
+            Assert.Equal(2, r.Code);
+            Assert.Contains("Invalid safetensors file", r.Err);
+            Assert.Contains(args[0] == "train" ? "checkpoint.safetensors" : "model.safetensors", r.Err);
+            Assert.Single(r.Err.TrimEnd('\n').Split('\n'));
+        }
+    }
+
+    [Fact]
     public void InspectRefusesModelsWithoutFastWeights()
     {
         string run = Path.Combine(Root, "lstm");

@@ -193,6 +193,39 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"a\\udc00\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"a\":{\"dtype\":\"F\\udc0032\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"__metadata__\":{\"k\":\"v\\udc00\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    [InlineData("{\"__metadata__\":{\"k\\ud800\":\"v\"}}", 0)]
+    [InlineData("{\"a\":{\"d\\ud800type\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4)]
+    public void LoneSurrogateEscapesAreFormatErrorsEverywhere(string json, int dataBytes)
+    {
+        // Valid JSON syntax, but the escape decodes to half a UTF-16 pair, which no string can hold (serde_json rejects it too).
+        WriteRaw(FilePath(), json, new byte[dataBytes]);
+        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Load(FilePath()));
+        Assert.Equal(FilePath(), e.FilePath);
+        Assert.Contains("surrogate", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.ReadHeader(FilePath()));
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.LoadInto(FilePath(), [Pair("a", Tensor.Zeros(1))]));
+        Assert.Throws<CheckpointFormatException>(() => ModuleCheckpoint.Load(new TinyModel(new Rng(1)), FilePath()));
+    }
+
+    [Theory]
+    [InlineData("[65536,65536,0]")]
+    [InlineData("[0,65536,65536]")]
+    [InlineData("[3,2147483647,0]")]
+    public void AnEmptyTensorWhoseOtherAxesMultiplyPastInt32IsAFormatError(string shape)
+    {
+        WriteRaw(FilePath(), $"{{\"a\":{{\"dtype\":\"F32\",\"shape\":{shape},\"data_offsets\":[0,0]}}}}", []);
+        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Load(FilePath()));
+        Assert.Contains("tensor 'a'", e.Message);
+        Assert.Contains(FilePath(), e.Message);
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.ReadHeader(FilePath()));
+        Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.LoadInto(FilePath(), [Pair("a", Tensor.Zeros(0))]));
+    }
+
     [Fact]
     public void HugeHeaderLengthIsAFormatError()
     {
@@ -388,6 +421,30 @@ public sealed class SafeTensorsTests : IDisposable
         // Without the optimizer, strict loading reports the optimizer tensors as unexpected.
         e = Assert.Throws<CheckpointMismatchException>(() => ModuleCheckpoint.Load(new TinyModel(new Rng(3)), FilePath()));
         Assert.Contains("unexpected tensor 'adam.m.layer.w'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(1.5f)]
+    [InlineData(float.NaN)]
+    [InlineData(-1f)]
+    [InlineData(1e30f)]
+    public void AnOptimizerStepThatIsNotAStepCountIsAFormatErrorAndModifiesNothing(float step)
+    {
+        // A well-formed file whose optimizer step count no optimizer accepts (what a flipped data byte leaves).
+        var saved = new TinyModel(new Rng(3));
+        var adam = new Adam(saved.NamedParameters(), learningRate: 0.01f);
+        var tensors = saved.NamedParameters().Concat(adam.StateTensors().Select(t => t.Key == "adam.step" ? Pair(t.Key, Tensor.Scalar(step)) : t));
+        SafeTensorsFile.Save(FilePath(), tensors);
+
+        var model = new TinyModel(new Rng(99));
+        var optimizer = new Adam(model.NamedParameters(), learningRate: 0.01f);
+        float[][] before = [.. model.Parameters().Select(p => p.ToArray())];
+        var e = Assert.Throws<CheckpointFormatException>(() => ModuleCheckpoint.Load(model, FilePath(), optimizer));
+        Assert.Contains("'adam.step' holds", e.Message);
+        Assert.Equal(FilePath(), e.FilePath);
+        Assert.Equal(before, model.Parameters().Select(p => p.ToArray()));
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.All(optimizer.StateTensors().Where(t => t.Key != "adam.step"), t => Assert.All(t.Value.ToArray(), v => Assert.Equal(0f, v)));
     }
 
     private byte[] SampleFile()

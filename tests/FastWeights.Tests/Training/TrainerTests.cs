@@ -72,6 +72,72 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRemovesTheTemporariesOfKilledSavesAndNothingElse()
+    {
+        string dir = Path.Combine(root, "stale");
+        using (var cts = new CancellationTokenSource())
+        {
+            Assert.Equal(TrainingOutcome.Interrupted, Trainer.Train(Small(20), dir, new CancelAtStep(10, cts), cts.Token).Outcome);
+        }
+        // What kills during saves leave: a truncated 64 KiB weights file and the temporaries of the other atomic writes.
+        string[] stale =
+        [
+            ".model.safetensors.0123456789abcdef0123456789abcdef.tmp", ".checkpoint.safetensors.fedcba98765432100123456789abcdef.tmp",
+            ".config.json.4242.tmp", ".metrics.jsonl.17.tmp", ".result.json.99999.tmp", "..lock.owner.31337.tmp",
+        ];
+        // Names close to those but not what our writers make, and other files: all kept.
+        string[] kept =
+        [
+            ".model.safetensors.0123456789ABCDEF0123456789ABCDEF.tmp", ".model.safetensors.0123456789abcdef0123456789abcde.tmp",
+            ".model.safetensors.4242.tmp", ".config.json.0123456789abcdef0123456789abcdef.tmp", ".config.json.12a.tmp", ".config.json.-5.tmp",
+            ".config.json.042.tmp", ".lock.owner.31337.tmp", ".notes.txt.4242.tmp", "config.json.4242.tmp", ".config.json.4242.tmp.bak", "notes.txt",
+        ];
+        foreach (string name in stale.Concat(kept))
+        {
+            File.WriteAllBytes(Path.Combine(dir, name), new byte[name.StartsWith(".model", StringComparison.Ordinal) ? 65536 : 10]);
+        }
+        Directory.CreateDirectory(Path.Combine(dir, ".metrics.jsonl.18.tmp"));
+
+        var observer = new MessageRecorder();
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(dir, observer).Outcome);
+        Assert.All(stale, name => Assert.False(File.Exists(Path.Combine(dir, name)), name));
+        Assert.All(kept, name => Assert.True(File.Exists(Path.Combine(dir, name)), name));
+        Assert.True(Directory.Exists(Path.Combine(dir, ".metrics.jsonl.18.tmp")));
+        string message = Assert.Single(observer.Messages, m => m.StartsWith("removed", StringComparison.Ordinal));
+        Assert.StartsWith($"removed 6 temporary files left in {dir} by an interrupted save: ", message);
+        Assert.All(stale, name => Assert.Contains(name, message));
+
+        // Nothing left to remove: no message.
+        observer = new MessageRecorder();
+        Trainer.Resume(dir, observer);
+        Assert.DoesNotContain(observer.Messages, m => m.StartsWith("removed", StringComparison.Ordinal));
+
+        // A first train killed while writing its configuration leaves only a temporary: a new train there removes it.
+        string fresh = Path.Combine(root, "stale-fresh");
+        Directory.CreateDirectory(fresh);
+        File.WriteAllText(Path.Combine(fresh, ".config.json.4242.tmp"), "{\"mod");
+        observer = new MessageRecorder();
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Train(Small(5), fresh, observer).Outcome);
+        Assert.Contains($"removed 1 temporary file left in {fresh} by an interrupted save: .config.json.4242.tmp", observer.Messages);
+        Assert.Empty(Directory.GetFiles(fresh, ".*.tmp"));
+    }
+
+    private sealed class MessageRecorder : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+
+        public void OnStep(int step, int totalSteps, double loss, double accuracy, double stepsPerSecond)
+        {
+        }
+
+        public void OnEvaluation(MetricsRecord record)
+        {
+        }
+
+        public void OnMessage(string message) => Messages.Add(message);
+    }
+
+    [Fact]
     public void ResumeWithoutACheckpointRefusesToOverwriteResults()
     {
         string dir = Path.Combine(root, "no-checkpoint");
