@@ -32,7 +32,7 @@ internal static class CatchPicture
         int frame = n * cell, gap = 6, labelHeight = 30, header = 22, margin = 10;
         bool attention = episodes.Any(e => e.Attention is not null);
         int attentionCell = Math.Max(3, 120 / steps);
-        int attentionWidth = attention ? Math.Max(steps * attentionCell, 170) + 20 : 0;
+        int attentionWidth = attention ? Math.Max(steps * attentionCell, 210) + 20 : 0;
         int rowHeight = header + Math.Max(frame + labelHeight, attention ? (steps * attentionCell) + 26 : 0);
         int width = (2 * margin) + (steps * (frame + gap)) + attentionWidth;
         int height = (2 * margin) + 40 + (episodes.Count * rowHeight);
@@ -115,11 +115,11 @@ internal static class CatchPicture
         canvas.DrawText("on the state stored at step τ (columns)", x0, y0 + (steps * cell) + 22, font, ink);
     }
 
-    /// <summary>The episodes as text: a line per step with the ball's column (O seen, o hidden) above the paddle (=).</summary>
+    /// <summary>The episodes as text: a line per step with the ball's column (O seen, o hidden, @ over the paddle) and the paddle (=).</summary>
     public static string Ascii(CatchTask task, IReadOnlyList<Episode> episodes)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"Catch {task.Size}x{task.Size}, blank after {task.BlankAfter} frames. Each step: the ball's column (O seen, o hidden from the agent) and the paddle (=); then the action and its probability.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Catch {task.Size}x{task.Size}, blank after {task.BlankAfter} frames. Each step: the ball's column (O seen, o hidden from the agent, @ over the paddle) and the paddle (=); then the action and its probability.\n");
         for (int e = 0; e < episodes.Count; e++)
         {
             var ep = episodes[e];
@@ -132,7 +132,8 @@ internal static class CatchPicture
                 {
                     line[ep.PaddleLefts[t] + c] = '=';
                 }
-                line[ep.BallColumn] = task.BlankAfter <= t ? 'o' : 'O';
+                // The ball's column: O seen, o hidden from the agent, @ when it lies over the paddle.
+                line[ep.BallColumn] = line[ep.BallColumn] == '=' ? '@' : task.BlankAfter <= t ? 'o' : 'O';
                 int a = ep.Actions[t];
                 string action = a switch { CatchGame.Left => "left ", CatchGame.Stay => "stay ", _ => "right" };
                 sb.Append(CultureInfo.InvariantCulture, $"{t,3} |{new string(line)}| {action} {ep.Probabilities[(t * CatchGame.Actions) + a]:0.00}\n");
