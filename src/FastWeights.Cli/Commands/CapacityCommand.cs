@@ -5,6 +5,7 @@ using System.Text.Json;
 using FastWeights.Experiments;
 using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Tasks;
+using FastWeights.Training;
 using ScottPlot;
 
 namespace FastWeights.Cli.Commands;
@@ -94,7 +95,7 @@ internal static class CapacityCommand
                 return Sweep(stdout, dir, ruleList, keyList, (rule, k) =>
                 {
                     var pt = (paper with { Rule = rule }).Run(k);
-                    return new Row(rule, k, pt.Loss, pt.Accuracy, pt.Steps, pt.Seconds, pt.ShortLoss, pt.ShortAccuracy);
+                    return new Row(rule, k, pt.Loss, pt.Accuracy, pt.Steps, pt.Seconds, pt.ShortLoss, pt.ShortAccuracy, pt.Diverged);
                 }, Describe(paper), Settings(paper), "query 0.5 · squared error", FeatureMaps.OutputDim(paper.FeatureMap, paper.Hidden));
             }
             Directory.CreateDirectory(dir);
@@ -113,14 +114,14 @@ internal static class CapacityCommand
             return Sweep(stdout, dir, ruleList, keyList, (rule, k) =>
             {
                 var pt = (baseExperiment with { Rule = rule }).Run(k);
-                return new Row(rule, k, pt.Loss, pt.Accuracy, baseExperiment.Steps, pt.Seconds, null, null);
+                return new Row(rule, k, pt.Loss, pt.Accuracy, pt.Steps, pt.Seconds, null, null, pt.Diverged);
             }, Describe(baseExperiment), Settings(baseExperiment), "query cross-entropy", baseExperiment.KeyDim);
         });
         return cmd;
     }
 
-    // One trained point of a sweep.
-    private sealed record Row(FastWeightRule Rule, int Keys, double Loss, double Accuracy, int Steps, double Seconds, double? ShortLoss, double? ShortAccuracy);
+    // One trained point of a sweep; a diverged point has no loss or accuracy (they are NaN) and is recorded as diverged.
+    private sealed record Row(FastWeightRule Rule, int Keys, double Loss, double Accuracy, int Steps, double Seconds, double? ShortLoss, double? ShortAccuracy, bool Diverged);
 
     private static int Sweep(TextWriter stdout, string dir, FastWeightRule[] rules, int[] keys, Func<FastWeightRule, int, Row> run,
         Func<double, string> header, object settings, string lossName, int keyDim)
@@ -133,7 +134,9 @@ internal static class CapacityCommand
             {
                 var row = run(rule, k);
                 results.Add(row);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: loss {row.Loss:F4}, accuracy {row.Accuracy * 100:F1}% ({row.Steps} steps, {row.Seconds:F0} s)"));
+                stdout.WriteLine(row.Diverged
+                    ? string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: diverged after {row.Steps} steps ({row.Seconds:F0} s); recorded as diverged, going on")
+                    : string.Create(CultureInfo.InvariantCulture, $"{RuleName(rule),-11} S={k,4}: loss {row.Loss:F4}, accuracy {row.Accuracy * 100:F1}% ({row.Steps} steps, {row.Seconds:F0} s)"));
                 stdout.Flush();
                 // Rewrite the outputs after every point, so a long sweep leaves usable partial results.
                 Write(dir, rules, keys, results, header(clock.Elapsed.TotalSeconds), settings, clock.Elapsed.TotalSeconds, lossName, keyDim);
@@ -244,12 +247,38 @@ internal static class CapacityCommand
                     md.Append(" – |");
                     continue;
                 }
+                if (found.Diverged)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $" diverged ({found.Steps}) |");
+                    continue;
+                }
                 var (loss, accuracy) = pick(found);
                 md.Append(CultureInfo.InvariantCulture, $" {loss:F3} ({accuracy * 100:F1}%; {found.Steps}) |");
             }
             md.Append('\n');
         }
     }
+
+    // A point of capacity.json; a diverged one says so and has null losses (JSON has no NaN). Points that did not
+    // diverge keep the fields they always had, in the same order.
+    private static System.Text.Json.Nodes.JsonObject Point(Row x)
+    {
+        var point = new System.Text.Json.Nodes.JsonObject { ["rule"] = RuleName(x.Rule), ["keys"] = x.Keys };
+        if (x.Diverged)
+        {
+            point["diverged"] = true;
+        }
+        point["loss"] = Finite(x.Loss);
+        point["accuracy"] = Finite(x.Accuracy);
+        point["short_loss"] = x.ShortLoss is { } sl ? Finite(sl) : null;
+        point["short_accuracy"] = x.ShortAccuracy is { } sa ? Finite(sa) : null;
+        point["steps"] = x.Steps;
+        point["seconds"] = x.Seconds;
+        return point;
+    }
+
+    // JSON has no NaN: a value that is not finite is written as null.
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private static void Write(string dir, FastWeightRule[] rules, int[] keys, List<Row> results, string header, object settings, double seconds, string lossName, int keyDim)
     {
@@ -261,20 +290,24 @@ internal static class CapacityCommand
             Table(md, "\nThe same models evaluated on sequences of S writes, the length at which the released code evaluates:", rules, keys, results,
                 r => (r.ShortLoss ?? double.NaN, r.ShortAccuracy ?? double.NaN));
         }
-        File.WriteAllText(Path.Combine(dir, "capacity.md"), md.ToString());
+        if (results.Any(r => r.Diverged))
+        {
+            md.Append("\nA point marked diverged stopped training (its loss became non-finite or stayed far above its best) after the steps given; it has no loss.\n");
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, "capacity.md"), md.ToString());
         var json = new
         {
             settings,
             loss = lossName,
             seconds,
-            points = results.Select(x => new { rule = RuleName(x.Rule), keys = x.Keys, loss = x.Loss, accuracy = x.Accuracy, short_loss = x.ShortLoss, short_accuracy = x.ShortAccuracy, steps = x.Steps, seconds = x.Seconds }),
+            points = results.Select(Point),
         };
-        File.WriteAllText(Path.Combine(dir, "capacity.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, "capacity.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         var plot = new Plot();
         foreach (var r in rules)
         {
-            var pts = results.Where(x => x.Rule == r).OrderBy(x => x.Keys).ToArray();
+            var pts = results.Where(x => x.Rule == r && !x.Diverged).OrderBy(x => x.Keys).ToArray();
             var s = plot.Add.Scatter(pts.Select(x => (double)x.Keys).ToArray(), pts.Select(x => x.Loss).ToArray());
             s.LegendText = RuleName(r);
         }

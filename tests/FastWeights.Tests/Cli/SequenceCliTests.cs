@@ -56,6 +56,27 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
         Assert.Contains("linear, delta", bad.Err);
     }
 
+    [Theory]
+    [InlineData("sequence")]
+    [InlineData("schlag")]
+    public void ADivergingCapacityPointIsRecordedAsDivergedAndTheSweepGoesOn(string protocol)
+    {
+        string dir = Path.Combine(Root, "cap-" + protocol);
+        var r = Run("capacity", "--protocol", protocol, "--rule", "linear,delta", "--dk", "8", "--keys", "3,5", "--steps", "20", "--batch", "2", "--lr", "1e30", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(4, r.Out.Split('\n').Count(l => l.Contains("diverged after")));
+        var md = File.ReadAllText(Path.Combine(dir, "capacity.md"));
+        Assert.DoesNotContain("NaN", md);
+        Assert.Contains("| 5 | diverged (", md);
+        var points = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "capacity.json"))).RootElement.GetProperty("points");
+        Assert.Equal(4, points.GetArrayLength()); // every rule and size, after the first diverged point
+        Assert.All(points.EnumerateArray(), p =>
+        {
+            Assert.True(p.GetProperty("diverged").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, p.GetProperty("loss").ValueKind);
+        });
+    }
+
     [Fact]
     public void CapacityTakesTheFeatureMapAndNormalisation()
     {

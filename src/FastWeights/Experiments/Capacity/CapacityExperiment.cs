@@ -71,6 +71,7 @@ public sealed record CapacityExperiment
             Optimizer = optimizer,
             Schedule = schedule,
             Steps = Steps,
+            Divergence = new DivergenceRule(),
             Step = _ =>
             {
                 task.SampleBatch(dataRng, Batch, k, v, y);
@@ -79,7 +80,11 @@ public sealed record CapacityExperiment
                 return new TrainingStepResult(loss.Item(), 0, optimization.Update(loss));
             },
         };
-        loop.Run(0, cancel);
+        var (end, trained, _) = loop.Run(0, cancel);
+        if (end == TrainingLoopEnd.Diverged)
+        {
+            return new CapacityPoint(keys, double.NaN, double.NaN, clock.Elapsed.TotalSeconds) { Diverged = true, Steps = trained };
+        }
         double lossSum = 0;
         long correct = 0, scored = 0;
         using (Tape.NoGrad())
@@ -96,6 +101,7 @@ public sealed record CapacityExperiment
                 scored += counted;
             }
         }
-        return new CapacityPoint(keys, lossSum / scored, (double)correct / scored, clock.Elapsed.TotalSeconds);
+        double evalLoss = lossSum / scored;
+        return new CapacityPoint(keys, evalLoss, (double)correct / scored, clock.Elapsed.TotalSeconds) { Diverged = !double.IsFinite(evalLoss), Steps = trained };
     }
 }

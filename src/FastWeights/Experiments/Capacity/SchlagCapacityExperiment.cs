@@ -82,6 +82,7 @@ public sealed record SchlagCapacityExperiment
             Optimizer = optimizer,
             Schedule = new ConstantSchedule(LearningRate),
             Steps = MaxSteps,
+            Divergence = new DivergenceRule(),
             Step = _ =>
             {
                 for (int b = 0; b < Batch; b++)
@@ -113,10 +114,14 @@ public sealed record SchlagCapacityExperiment
                 return loss <= StopLoss;
             },
         };
-        var (_, step, _) = loop.Run(0, cancel);
+        var (end, step, _) = loop.Run(0, cancel);
+        if (end == TrainingLoopEnd.Diverged)
+        {
+            return new SchlagCapacityPoint(keys, double.NaN, double.NaN, double.NaN, double.NaN, step, clock.Elapsed.TotalSeconds) { Diverged = true };
+        }
         var (finalLoss, accuracy) = Evaluate(model, task, finalRng, FinalSequences, length);
         var (shortLoss, shortAccuracy) = Evaluate(model, task, finalRng, FinalSequences, keys);
-        return new SchlagCapacityPoint(keys, finalLoss, accuracy, shortLoss, shortAccuracy, step, clock.Elapsed.TotalSeconds);
+        return new SchlagCapacityPoint(keys, finalLoss, accuracy, shortLoss, shortAccuracy, step, clock.Elapsed.TotalSeconds) { Diverged = !double.IsFinite(finalLoss) || !double.IsFinite(shortLoss) };
     }
 
     // Loss and accuracy over every written key of `sequences` fresh sequences of `length` writes, all queries of a sequence at once.

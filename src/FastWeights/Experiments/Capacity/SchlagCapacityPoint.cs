@@ -8,4 +8,8 @@ namespace FastWeights.Experiments;
 /// <param name="ShortAccuracy">The accuracy on those sequences.</param>
 /// <param name="Steps">Training steps taken before early stopping (or the step limit).</param>
 /// <param name="Seconds">Wall time of training and evaluating this point.</param>
-public sealed record SchlagCapacityPoint(int Keys, double Loss, double Accuracy, double ShortLoss, double ShortAccuracy, int Steps, double Seconds);
+public sealed record SchlagCapacityPoint(int Keys, double Loss, double Accuracy, double ShortLoss, double ShortAccuracy, int Steps, double Seconds)
+{
+    /// <summary>Whether training diverged or the final evaluation loss is not finite: then the losses and accuracies mean nothing.</summary>
+    public bool Diverged { get; init; }
+}
