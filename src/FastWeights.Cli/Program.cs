@@ -21,7 +21,7 @@ public static class Program
             // An unknown word says more than the "required command" error it also causes.
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             string message = error.Message.ReplaceLineEndings("\n").Replace("?\n", "? ", StringComparison.Ordinal).Replace("\n", ", ", StringComparison.Ordinal);
-            stderr.WriteLine($"fastweights: error: {message} (see '{cmd} --help')");
+            stderr.WriteLine($"fastweights: error: {PrintableText.OneLine(message)} (see '{cmd} --help')");
             return ExitCodes.BadInput;
         }
         try
@@ -30,7 +30,8 @@ public static class Program
         }
         catch (Exception e) when (IsUserError(e))
         {
-            stderr.WriteLine($"fastweights: error: {e.Message}");
+            // Messages may quote file contents and arguments: one line, control characters escaped.
+            stderr.WriteLine($"fastweights: error: {PrintableText.OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
     }

@@ -41,7 +41,8 @@ internal static class TrainingConsole
             result = body(new LineObserver(stdout, quiet));
         }
         // A run that diverged failed: its reason is an error, on stderr.
-        (result.Outcome == TrainingOutcome.Diverged ? stderr : stdout).WriteLine(result.Outcome == TrainingOutcome.Diverged ? "fastweights: error: " + result.Message : result.Message);
+        string message = FastWeights.Serialization.PrintableText.OneLine(result.Message);
+        (result.Outcome == TrainingOutcome.Diverged ? stderr : stdout).WriteLine(result.Outcome == TrainingOutcome.Diverged ? "fastweights: error: " + message : message);
         return result;
     }
 
@@ -69,7 +70,7 @@ internal static class TrainingConsole
             lines.Add(Describe(record));
         }
 
-        public void OnMessage(string message) => lines.Add(message);
+        public void OnMessage(string message) => lines.Add(FastWeights.Serialization.PrintableText.OneLine(message));
     }
 
     private sealed class LineObserver(TextWriter writer, bool quiet) : ITrainingObserver
@@ -91,7 +92,7 @@ internal static class TrainingConsole
         {
             if (!quiet)
             {
-                writer.WriteLine(message);
+                writer.WriteLine(FastWeights.Serialization.PrintableText.OneLine(message));
             }
         }
     }

@@ -438,22 +438,7 @@ public static class SafeTensorsFile
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
     }
 
-    private static string Printable(string name)
-    {
-        var sb = new StringBuilder(name.Length);
-        foreach (char c in name)
-        {
-            if (char.IsControl(c))
-            {
-                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
-    }
+    private static string Printable(string name) => PrintableText.Escape(name);
 
     private static SafeTensorsHeader ReadHeader(FileStream fs, string path)
     {

@@ -154,6 +154,32 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
     }
 
     [Fact]
+    public void ControlCharactersFromFilesAndArgumentsNeverReachTheTerminal()
+    {
+        string run = Path.Combine(Root, "run");
+        Assert.Equal(0, Run([.. TinyTrain, "--out", run]).Code);
+        string data = Path.Combine(Root, "escape.txt");
+        File.WriteAllText(data, "a1b2\u001b[31m??a\t1\n");
+        string[][] cases =
+        [
+            ["test", "--run", run, "--data", data],
+            ["predict", "--run", run, "a1\u001b[2Jb2??a"],
+            ["train", "--model", "fw\u001b]0;owned\u0007rnn", "--out", Path.Combine(Root, "x")],
+            ["test", "--run", Path.Combine(Root, "no\u202Esuch")],
+            ["train", "--steps", "\u009b5"],
+        ];
+        foreach (var args in cases)
+        {
+            var r = Run(args);
+            Assert.Equal(2, r.Code);
+            string line = r.Err.TrimEnd('\n');
+            Assert.Single(line.Split('\n'));
+            Assert.DoesNotContain(line, c => FastWeights.Serialization.PrintableText.NeedsEscape(c));
+            Assert.Contains("\\u", line); // shown escaped, not dropped
+        }
+    }
+
+    [Fact]
     public void InspectRefusesModelsWithoutFastWeights()
     {
         string run = Path.Combine(Root, "lstm");
