@@ -17,7 +17,7 @@ public static class Program
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            string cmd = parse.CommandResult.Command == root ? "fastweights" : "fastweights " + parse.CommandResult.Command.Name;
+            string cmd = CommandPath(parse.CommandResult);
             // An unknown word says more than the "required command" error it also causes.
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             string message = error.Message.ReplaceLineEndings("\n").Replace("?\n", "? ", StringComparison.Ordinal).Replace("\n", ", ", StringComparison.Ordinal);
@@ -28,12 +28,29 @@ public static class Program
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
+        catch (Exception e) when (ExitCodes.IsMachineIoFailure(e))
+        {
+            stderr.WriteLine($"fastweights: I/O failure: {PrintableText.OneLine(e.Message)} (files written before are intact; free space or fix the disk and run the command again)");
+            return ExitCodes.IoFailure;
+        }
         catch (Exception e) when (IsUserError(e))
         {
             // Messages may quote file contents and arguments: one line, control characters escaped.
             stderr.WriteLine($"fastweights: error: {PrintableText.OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
+    }
+
+    // The full name of the command a parse stopped in, for example "fastweights data export".
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(r.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static bool IsUserError(Exception e) => e is CliException or ArgumentException or FormatException

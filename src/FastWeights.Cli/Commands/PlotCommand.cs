@@ -11,7 +11,7 @@ internal static class PlotCommand
     public static Command Create(TextWriter stdout)
     {
         var runs = new Argument<string[]>("RUN") { Description = "Run directories", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out", "-o") { Description = "PNG file to write", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "PNG file to write", Required = true }.NonEmptyPath();
         var width = new Option<int>("--width") { Description = "Image width in pixels", DefaultValueFactory = _ => 1200 };
         var height = new Option<int>("--height") { Description = "Image height in pixels", DefaultValueFactory = _ => 500 };
         var cmd = new Command("plot", "Plot validation accuracy and loss against steps, one line per run labelled with its model.") { runs, output, width, height };

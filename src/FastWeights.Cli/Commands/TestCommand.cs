@@ -34,6 +34,10 @@ internal static class TestCommand
             {
                 throw new CliException("--episodes is for runs on a reinforcement task (catch)");
             }
+            if (file is not null && Directory.Exists(file))
+            {
+                throw new CliException($"data file '{file}' is a directory, not a file");
+            }
             if (file is not null && !File.Exists(file))
             {
                 throw new CliException($"data file '{file}' does not exist");

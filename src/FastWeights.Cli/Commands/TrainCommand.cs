@@ -11,8 +11,8 @@ internal static class TrainCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var settings = new TrainingOptions();
-        var output = new Option<string?>("--out", "-o") { Description = "Run directory (default: runs/<model>-r<R>-s<seed>, numbered if taken)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this directory (other options are taken from its config.json)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Run directory (default: runs/<model>-r<R>-s<seed>, numbered if taken)" }.NonEmptyPath();
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this directory (other options are taken from its config.json)" }.NonEmptyPath();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final result" };
 
         var cmd = new Command("train", "Train a model; writes config.json, metrics.jsonl and model.safetensors into the run directory.");

@@ -69,6 +69,10 @@ public static class RunDirectory
     /// <summary>Reads the configuration of a run; throws <see cref="FileNotFoundException"/> or <see cref="FormatException"/> with a clear message.</summary>
     public static TrainingConfig ReadConfig(string dir)
     {
+        if (File.Exists(dir))
+        {
+            throw new ArgumentException($"'{dir}' is a file, not a run directory");
+        }
         if (!Directory.Exists(dir))
         {
             throw new DirectoryNotFoundException($"run directory '{dir}' does not exist");
@@ -112,12 +116,22 @@ public static class RunDirectory
         }
         var model = CreateModel(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
+        RequireWeightsFile(dir, path);
+        ModuleCheckpoint.Load(model, path);
+        return (config, model);
+    }
+
+    // The weights file of a run must be a file: a directory of that name is not "no weights yet".
+    private static void RequireWeightsFile(string dir, string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"run '{dir}': {ModelFile} is a directory, not a weights file");
+        }
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"run '{dir}' has no {ModelFile} yet");
         }
-        ModuleCheckpoint.Load(model, path);
-        return (config, model);
     }
 
     /// <summary>Loads the trained agent of a run on a reinforcement-learning task (its configuration and <c>model.safetensors</c>).</summary>
@@ -130,10 +144,7 @@ public static class RunDirectory
         }
         var agent = Reinforcement.ActorCriticTrainer.CreateAgent(config, out var task, out _);
         string path = Path.Combine(dir, ModelFile);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"run '{dir}' has no {ModelFile} yet");
-        }
+        RequireWeightsFile(dir, path);
         ModuleCheckpoint.Load(agent, path);
         return (config, agent, task);
     }

@@ -180,6 +180,53 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
     }
 
     [Fact]
+    public void MisleadingMessagesNowSayWhatIsWrong()
+    {
+        string run = Path.Combine(Root, "run");
+        Assert.Equal(0, Run([.. TinyTrain, "--out", run]).Code);
+        string file = Path.Combine(Root, "plain.txt");
+        File.WriteAllText(file, "x");
+        string weightsDir = Path.Combine(Root, "weights-dir");
+        Directory.CreateDirectory(Path.Combine(weightsDir, "model.safetensors"));
+        File.Copy(Path.Combine(run, "config.json"), Path.Combine(weightsDir, "config.json"));
+        (string[] Args, string Message)[] cases =
+        [
+            (["train", "--out", "", "--steps", "1"], "--out must name a path, not an empty string"),
+            (["train", "--resume", " "], "--resume must name a path"),
+            (["test", "--run", ""], "--run must name a path"),
+            (["test", "--run", run, "--data", Root], "is a directory, not a file"),
+            (["test", "--run", file], "is a file, not a run directory"),
+            (["test", "--run", weightsDir], "model.safetensors is a directory, not a weights file"),
+            (["data", "export", "--run", run, "--bogus"], "(see 'fastweights data export --help')"),
+            (["reproduce", "catch", "--zz"], "(see 'fastweights reproduce catch --help')"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var r = Run(args);
+            Assert.True(r.Code == 2, $"{string.Join(' ', args)}: exit {r.Code}");
+            Assert.Contains(message, r.Err);
+            Assert.DoesNotContain("(Parameter", r.Err);
+            Assert.Single(r.Err.TrimEnd('\n').Split('\n'));
+        }
+    }
+
+    [Fact]
+    public void AFullDiskIsAnIoFailureNotBadInput()
+    {
+        // /dev/full fails every write with ENOSPC, as a full disk does.
+        var e = Assert.ThrowsAny<IOException>(() =>
+        {
+            using var fs = new FileStream("/dev/full", FileMode.Open, FileAccess.Write);
+            fs.Write(new byte[1 << 16]);
+            fs.Flush(flushToDisk: true);
+        });
+        Assert.True(FastWeights.Cli.ExitCodes.IsMachineIoFailure(e), $"HResult {e.HResult}: {e.Message}");
+        Assert.False(FastWeights.Cli.ExitCodes.IsMachineIoFailure(new IOException("'runs/x' already holds a run")));
+        Assert.False(FastWeights.Cli.ExitCodes.IsMachineIoFailure(new FileNotFoundException("missing")));
+        Assert.Equal(74, FastWeights.Cli.ExitCodes.IoFailure);
+    }
+
+    [Fact]
     public void InspectRefusesModelsWithoutFastWeights()
     {
         string run = Path.Combine(Root, "lstm");
