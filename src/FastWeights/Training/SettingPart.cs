@@ -9,6 +9,9 @@ public enum SettingPart
     /// <summary>The optimizer and its learning-rate schedule.</summary>
     Optimizer,
 
+    /// <summary>Actor-critic training, read by reinforcement-learning tasks only (returns, entropy bonus, evaluation episodes).</summary>
+    Reinforcement,
+
     /// <summary>A task (the attribute's <see cref="SettingAttribute.Scope"/> names it).</summary>
     Task,
 
