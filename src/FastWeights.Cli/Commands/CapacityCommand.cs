@@ -126,6 +126,8 @@ internal static class CapacityCommand
     private static int Sweep(TextWriter stdout, string dir, FastWeightRule[] rules, int[] keys, Func<FastWeightRule, int, Row> run,
         Func<double, string> header, object settings, string lossName, int keyDim)
     {
+        // One capacity sweep per output directory: a second would interleave its points with this one's.
+        using var writer = RunLock.Acquire(dir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = new List<Row>();
         foreach (var rule in rules)

@@ -36,6 +36,8 @@ internal static class ReproduceCommand
             var settings = grid.Read(p, m => m.CanAct, "the models that can be an agent's core",
                 steps => CatchExperiment.Base(steps) with { Hidden = p.GetValue(hidden) }, CatchExperiment.Board(p.GetValue(blankAfter)));
             using var stop = new StopSignals();
+            // One grid process per output directory (each cell's run directory has its own lock too).
+            using var writer = RunLock.Acquire(settings.OutputDirectory);
             var clock = Stopwatch.StartNew();
             var cells = RunGrid("catch", settings, stdout, stop, clock);
             string? figure = DrawCatchFigure(settings, cells);
@@ -170,6 +172,8 @@ internal static class ReproduceCommand
     private static int Run(PaperTable table, GridSettings settings, int figureSize, TextWriter stdout)
     {
         using var stop = new StopSignals(); // running cells finish their step and save a checkpoint
+        // One grid process per output directory (each cell's run directory has its own lock too).
+        using var writer = RunLock.Acquire(settings.OutputDirectory);
         var clock = Stopwatch.StartNew();
         var cells = RunGrid(table.Name, settings, stdout, stop, clock);
         string? figure = DrawFigure(table, settings, cells, figureSize);

@@ -78,6 +78,23 @@ public sealed class SequenceCliTests() : CliTestBase("fw-seqcli-")
     }
 
     [Fact]
+    public void ASecondCapacityOrReproduceProcessOnTheSameOutputIsRefused()
+    {
+        string dir = Path.Combine(Root, "held");
+        using (FastWeights.Training.RunLock.Acquire(dir))
+        {
+            var capacity = Run("capacity", "--keys", "3", "--dk", "8", "--steps", "2", "--batch", "2", "--out", dir);
+            Assert.Equal(2, capacity.Code);
+            Assert.Contains("is in use by another fastweights process", capacity.Err);
+            var grid = Run("reproduce", "catch", "--steps", "2", "--sizes", "6", "--models", "fw-rnn", "--batch", "2", "--out", dir);
+            Assert.Equal(2, grid.Code);
+            Assert.Contains("is in use by another fastweights process", grid.Err);
+            Assert.False(Directory.Exists(Path.Combine(dir, "runs")));
+        }
+        Assert.Equal(0, Run("capacity", "--keys", "3", "--dk", "8", "--steps", "2", "--batch", "2", "--out", dir).Code);
+    }
+
+    [Fact]
     public void CapacityTakesTheFeatureMapAndNormalisation()
     {
         string dir = Path.Combine(Root, "cap-l2");
