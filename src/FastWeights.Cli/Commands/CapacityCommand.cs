@@ -320,6 +320,6 @@ internal static class CapacityCommand
         plot.XLabel("number of keys S");
         plot.YLabel(lossName);
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(Path.Combine(dir, "capacity.png"), 800, 500);
+        AtomicFile.WriteVia(Path.Combine(dir, "capacity.png"), tmp => plot.SavePng(tmp, 800, 500));
     }
 }

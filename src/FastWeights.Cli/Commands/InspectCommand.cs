@@ -147,7 +147,7 @@ internal static class InspectCommand
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"Glimpses in order (blue 14×14 coarse, orange 7×7 fine)\nline strength: step {last + 1}'s attention · label {label}, answer {answer}"));
         plot.Axes.SetLimits(0, side, 0, side);
         plot.HideGrid();
-        plot.SavePng(path, 800, 820);
+        AtomicFile.WriteVia(path, tmp => plot.SavePng(tmp, 800, 820));
     }
 
     // Attention of each step (last inner iteration) over the stored hidden states, NaN where none.
@@ -202,6 +202,6 @@ internal static class InspectCommand
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.SavePng(path, 700, 600);
+        AtomicFile.WriteVia(path, tmp => plot.SavePng(tmp, 700, 600));
     }
 }

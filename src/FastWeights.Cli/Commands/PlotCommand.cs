@@ -110,6 +110,6 @@ internal static class PlotCommand
         acc.ShowLegend(Alignment.LowerRight);
         loss.ShowLegend(Alignment.UpperRight);
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path, width, height);
+        AtomicFile.WriteVia(path, tmp => multi.SavePng(tmp, width, height));
     }
 }

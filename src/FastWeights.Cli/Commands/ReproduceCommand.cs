@@ -88,7 +88,7 @@ internal static class ReproduceCommand
         const string name = "catch-curves.png";
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
         Directory.CreateDirectory(settings.OutputDirectory);
-        multi.SavePng(Path.Combine(settings.OutputDirectory, name), 700 * settings.Sizes.Count, 500);
+        AtomicFile.WriteVia(Path.Combine(settings.OutputDirectory, name), tmp => multi.SavePng(tmp, 700 * settings.Sizes.Count, 500));
         return name;
     }
 

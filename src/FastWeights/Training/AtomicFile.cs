@@ -12,6 +12,44 @@ public static class AtomicFile
         w.Write(text);
     });
 
+    /// <summary>Atomically replaces <paramref name="path"/> with the UTF-8 text <paramref name="write"/> writes (a full disk leaves the old file or none, never a partial one).</summary>
+    public static void WriteText(string path, Action<TextWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            write(w);
+        });
+    }
+
+    /// <summary>
+    /// Atomically replaces <paramref name="path"/> with the file <paramref name="writeTo"/> writes at the temporary path it
+    /// is given (for writers that take a path, such as ScottPlot's SavePng).
+    /// </summary>
+    public static void WriteVia(string path, Action<string> writeTo)
+    {
+        ArgumentNullException.ThrowIfNull(writeTo);
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileNameWithoutExtension(full) + "." + Environment.ProcessId + ".tmp" + Path.GetExtension(full));
+        try
+        {
+            writeTo(tmp);
+            using (var fs = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite))
+            {
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp))
+            {
+                File.Delete(tmp);
+            }
+        }
+    }
+
     /// <summary>Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given.</summary>
     public static void Write(string path, Action<Stream> write)
     {

@@ -224,8 +224,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     /// <summary>Writes a split to a text file (UTF-8, '\n' line ends).</summary>
     public static void WriteTextFile(TokenDataset data, string path)
     {
-        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        WriteText(data, w);
+        Training.AtomicFile.WriteText(path, w => WriteText(data, w));
     }
 
     /// <summary>Reads a split from a text file.</summary>

@@ -151,14 +151,16 @@ public sealed class GlimpseTask : ISequenceTask
     public void WriteTextFile(TokenDataset data, string path)
     {
         ArgumentNullException.ThrowIfNull(data);
-        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        for (int i = 0; i < data.Count; i++)
+        Training.AtomicFile.WriteText(path, w =>
         {
-            w.Write(data.TargetsOf(i)[0].ToString(CultureInfo.InvariantCulture));
-            w.Write('\t');
-            w.Write(string.Join(',', data.Sequence(i).ToArray()));
-            w.Write('\n');
-        }
+            for (int i = 0; i < data.Count; i++)
+            {
+                w.Write(data.TargetsOf(i)[0].ToString(CultureInfo.InvariantCulture));
+                w.Write('\t');
+                w.Write(string.Join(',', data.Sequence(i).ToArray()));
+                w.Write('\n');
+            }
+        });
     }
 
     /// <summary>Reads a split written by <see cref="WriteTextFile"/>.</summary>

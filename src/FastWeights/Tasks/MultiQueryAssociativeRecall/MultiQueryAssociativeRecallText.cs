@@ -146,8 +146,7 @@ public static class MultiQueryAssociativeRecallText
     /// <summary>Writes a dataset to a text file (UTF-8).</summary>
     public static void WriteFile(TokenDataset data, string path)
     {
-        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        Write(data, w);
+        Training.AtomicFile.WriteText(path, w => Write(data, w));
     }
 
     /// <summary>Reads a text file written by <see cref="WriteFile"/>.</summary>
