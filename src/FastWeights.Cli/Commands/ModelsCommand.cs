@@ -15,7 +15,7 @@ internal static class ModelsCommand
         cmd.SetAction(_ =>
         {
             // The default settings, with a placeholder data directory for the image task (the listing reads no files).
-            var tasks = TaskCatalog.SequenceTasks.Select(t => t.Create!(new TrainingConfig { DataDir = "DIR" })).ToArray();
+            var tasks = TaskCatalog.SequenceTasks.Select(t => t.Create!(new TrainingConfig { DataDir = "DIR", DataFile = "FILE" })).ToArray();
             var environments = TaskCatalog.All.Where(t => t.IsReinforcement).Select(t => t.Name).ToArray();
             foreach (var family in ModelCatalog.All.GroupBy(m => m.Family))
             {

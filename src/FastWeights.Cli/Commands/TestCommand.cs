@@ -54,11 +54,17 @@ internal static class TestCommand
             var r = Evaluator.Evaluate(model, set);
             if (p.GetValue(json))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new { split = name, accuracy = r.Accuracy, error_rate = r.ErrorRate, loss = r.Loss, count = r.Count }));
+                var doc = new System.Text.Json.Nodes.JsonObject { ["split"] = name, ["accuracy"] = r.Accuracy, ["error_rate"] = r.ErrorRate, ["loss"] = r.Loss, ["count"] = r.Count };
+                foreach (var (key, value) in task.Measures(r))
+                {
+                    doc[key] = value;
+                }
+                stdout.WriteLine(doc.ToJsonString());
             }
             else
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4} on {r.Count} {task.ScoredName} ({Describe(config)})"));
+                string measures = string.Concat(task.Measures(r).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4}{measures} on {r.Count} {task.ScoredName} ({Describe(config)})"));
             }
             return ExitCodes.Ok;
         });

@@ -189,10 +189,15 @@ public static class Trainer
         result["test_error_rate"] = test.ErrorRate;
         result["test_loss"] = test.Loss;
         result["test_count"] = test.Count;
+        foreach (var (key, value) in task.Measures(test))
+        {
+            result["test_" + key] = value;
+        }
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
         string scored = model.Predicts == TargetLayout.OnePerSequence ? task.ScoredName : "scored positions";
-        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored})");
+        string measures = string.Concat(task.Measures(test).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored}){measures}");
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 

@@ -1,0 +1,13 @@
+namespace FastWeights.Training;
+
+/// <summary>The settings of the language-modelling task (<see cref="Tasks.LanguageModelling.LanguageModelTask"/>), part of a run's configuration; the task checks them.</summary>
+public sealed partial record TrainingConfig
+{
+    /// <summary>The text file a language model is trained on.</summary>
+    [Setting("--data", SettingPart.Task, "Text file to model (any bytes; 'fastweights data prepare bible' writes one); split 90/5/5 in file order", Scope = "lm")]
+    public string? DataFile { get; init; }
+
+    /// <summary>Tokens per training window (the context T).</summary>
+    [Setting("--context", SettingPart.Task, "Tokens per window T (training windows at random offsets; evaluation over non-overlapping windows)", Scope = "lm")]
+    public int Context { get; init; } = 256;
+}
