@@ -71,6 +71,7 @@ public static class Program
         root.Add(PlotCommand.Create(stdout));
         root.Add(InspectCommand.Create(stdout));
         root.Add(PlayCommand.Create(stdout));
+        root.Add(GenerateCommand.Create(stdout));
         root.Add(DataCommand.Create(stdout));
         root.Add(ModelsCommand.Create(stdout));
         root.Add(ReproduceCommand.Create(stdout));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FastWeights.Tasks;
 using FastWeights.Tasks.Glimpses;
+using FastWeights.Tasks.LanguageModelling;
 using FastWeights.Training;
 
 namespace FastWeights.Cli.Commands;
@@ -48,7 +49,16 @@ internal static class DataCommand
             stdout.WriteLine($"wrote {train} training and {test} test images to {dir} (use --task glimpses --data-dir {dir})");
             return ExitCodes.Ok;
         });
-        return new Command("prepare", "Turn an image source into MNIST-format IDX files.") { mnist };
+        var textOut = new Option<string>("--out", "-o") { Description = "Text file to write (one verse per line, references stripped), for --task lm --data", Required = true }.NonEmptyPath();
+        var bible = new Command("bible", "Write the King James Bible (Debian's bible-kjv package, 'bible -f Gen1:1-Rev22:21') as a plain text file: the 31,102 verses, one per line, without their references.") { textOut };
+        bible.SetAction(p =>
+        {
+            string path = p.GetValue(textOut)!;
+            var (verses, bytes) = BibleText.Write(path);
+            stdout.WriteLine($"wrote {verses} verses ({bytes} bytes) to {path} (use --task lm --data {path})");
+            return ExitCodes.Ok;
+        });
+        return new Command("prepare", "Turn a data source into the files a task reads: MNIST-format IDX images, or a text corpus.") { mnist, bible };
     }
 
     /// <summary>Writes train.txt, validation.txt and test.txt into <paramref name="dir"/> and says how many items each holds.</summary>
