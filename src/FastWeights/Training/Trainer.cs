@@ -155,7 +155,7 @@ public static class Trainer
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, DivergedMessage(dir, at, last.Loss, divergence, "step"));
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, DivergedMessage(dir, at, last, divergence, "step"));
             case TrainingLoopEnd.Interrupted:
                 string interrupted = $"interrupted at step {at}; checkpoint saved, continue with: fastweights train --resume {dir}";
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, interrupted);
@@ -197,17 +197,21 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Why a run stopped as diverged, and what is kept: a non-finite loss at the step after <paramref name="at"/>, or a
-    /// finite one that broke <see cref="DivergenceRule"/> at step <paramref name="at"/>; the last checkpoint, or none yet.
+    /// Why a run stopped as diverged, and what is kept: a step after <paramref name="at"/> whose loss or gradient was not
+    /// finite (nothing updated), or a finite loss that broke <see cref="DivergenceRule"/> at step <paramref name="at"/>;
+    /// the last checkpoint, or none yet.
     /// </summary>
-    internal static string DivergedMessage(string dir, int at, float loss, DivergenceRule rule, string unit)
+    internal static string DivergedMessage(string dir, int at, TrainingStepResult last, DivergenceRule rule, string unit)
     {
         string checkpoint = Path.Combine(dir, RunDirectory.CheckpointFile);
         string kept = File.Exists(checkpoint)
             ? $"the last checkpoint ({unit} {CheckpointStep(checkpoint)}) is kept"
             : "no checkpoint was written before it, so nothing is kept";
-        string why = float.IsFinite(loss)
+        float loss = last.Loss;
+        string why = last.Updated
             ? string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at}: the loss ({loss:G4}) stayed above {rule.Threshold:G4} ({DivergenceRule.Margin} + {DivergenceRule.Factor} × its best smoothed value, {rule.Best:G4}) for {DivergenceRule.Patience} {unit}s")
+            : float.IsFinite(loss)
+            ? string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at + 1}: the gradient became NaN or infinite (the loss was {loss:G4})")
             : string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at + 1}: the loss became {loss}");
         return $"{why}; {kept} (try a lower --lr)";
     }

@@ -92,7 +92,7 @@ public static class ActorCriticTrainer
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, Trainer.DivergedMessage(dir, at, last.Loss, divergence, "update"));
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, Trainer.DivergedMessage(dir, at, last, divergence, "update"));
             case TrainingLoopEnd.Interrupted:
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, $"interrupted at update {at}; checkpoint saved, continue with: fastweights train --resume {dir}");
         }
