@@ -11,7 +11,7 @@ internal static class DataCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var run = new Option<string?>("--run", "-r") { Description = "Export the exact splits of this run (otherwise use the task options below, as given to 'train')" };
+        var run = new Option<string?>("--run", "-r") { Description = "Export the exact splits of this run (its config.json says everything: no task option may be given with it); otherwise use the task options below, as given to 'train'" };
         // The task, its settings, the seed and the split sizes, declared once in TrainingConfig as for 'train'.
         var settings = new TrainingOptions(s => s.Part == SettingPart.Task || s.Flag is "--task" or "--seed" or "--train-size" or "--validation-size" or "--test-size");
         var output = new Option<string>("--out", "-o") { Description = "Directory for train.txt, validation.txt and test.txt", Required = true }.NonEmptyPath();
@@ -23,7 +23,12 @@ internal static class DataCommand
         export.Add(output);
         export.SetAction(p =>
         {
-            var config = p.GetValue(run) is { } r ? RunDirectory.ReadConfig(r) : settings.Read(p);
+            // A run's splits follow from its own config.json alone: task options beside --run would be ignored, so they are refused.
+            if (p.GetValue(run) is { } r && settings.Given(p) is { Count: > 0 } given)
+            {
+                throw new CliException($"--run exports the splits of {r} as its config.json describes them; {string.Join(", ", given)} cannot be given with it (leave out --run to export a task of your own settings)");
+            }
+            var config = p.GetValue(run) is { } runDir ? RunDirectory.ReadConfig(runDir) : settings.Read(p);
             config.Validate();
             string dir = p.GetValue(output)!;
             var task = TaskCatalog.Create(config);

@@ -35,7 +35,7 @@ internal static class InspectCommand
             {
                 throw new CliException("empty sequence");
             }
-            var ids = AssociativeRetrievalVocabulary.Encode(seq);
+            var ids = AssociativeRetrievalTask.Parse(seq);
             string dir = p.GetValue(run)!;
             var (config, network) = RunDirectory.LoadNetwork(dir);
             if (network.Recurrent is not FastWeightRnnLayer layer || !layer.Options.UseFastWeights)

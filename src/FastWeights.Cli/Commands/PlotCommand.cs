@@ -40,6 +40,9 @@ internal static class PlotCommand
         return Read(dir);
     }
 
+    // The fields every metrics line is written with (MetricsRecord's constructor).
+    private static readonly string[] RequiredFields = ["step", "train_loss", "train_accuracy", "validation_loss", "validation_accuracy", "learning_rate", "seconds"];
+
     internal static Curve Read(string dir)
     {
         var config = RunDirectory.ReadConfig(dir);
@@ -60,11 +63,24 @@ internal static class PlotCommand
             }
             try
             {
-                records.Add(JsonSerializer.Deserialize<MetricsRecord>(line, opts) ?? throw new FormatException("null record"));
+                // The serializer would give a missing field 0: a record that lacks one is damage, not a point at 0.
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    throw new CliException($"{path}:{lineNo}: not a metrics record (a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object)");
+                }
+                foreach (string field in RequiredFields)
+                {
+                    if (!doc.RootElement.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.Number)
+                    {
+                        throw new CliException($"{path}:{lineNo}: a metrics record without a number '{field}'");
+                    }
+                }
+                records.Add(doc.RootElement.Deserialize<MetricsRecord>(opts)!);
             }
             catch (JsonException e)
             {
-                throw new CliException($"{path}:{lineNo}: not a metrics record ({e.Message})");
+                throw new CliException($"{path}:{lineNo}: not a metrics record ({e.Message.ReplaceLineEndings(" ")})");
             }
         }
         if (records.Count == 0)

@@ -12,7 +12,7 @@ internal static class TrainCommand
     {
         var settings = new TrainingOptions();
         var output = new Option<string?>("--out", "-o") { Description = "Run directory (default: runs/<model>-r<R>-s<seed>, numbered if taken)" }.NonEmptyPath();
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this directory (other options are taken from its config.json)" }.NonEmptyPath();
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this directory with the settings of its config.json; no training option (and no --out) may be given with it: a run keeps its settings, so train a new run to change them" }.NonEmptyPath();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final result" };
 
         var cmd = new Command("train", "Train a model; writes config.json, metrics.jsonl and model.safetensors into the run directory.");
@@ -30,6 +30,17 @@ internal static class TrainCommand
             TrainingResult result;
             if (p.GetValue(resume) is { } resumeDir)
             {
+                // Refused rather than ignored or applied: a resumed run is bit-identical to the uninterrupted one only
+                // with the settings it started with.
+                var given = settings.Given(p);
+                if (p.GetResult(output) is { Implicit: false })
+                {
+                    given = [.. given, output.Name];
+                }
+                if (given.Count > 0)
+                {
+                    throw new CliException($"--resume continues {resumeDir} with the settings of its config.json and takes no other training option; given: {string.Join(", ", given)} (train a new run to change them)");
+                }
                 RunDirectory.ReadConfig(resumeDir);
                 result = TrainingConsole.Run(stdout, stderr, q, $"resuming {resumeDir}", o => Trainer.Resume(resumeDir, o, stop.Token));
             }

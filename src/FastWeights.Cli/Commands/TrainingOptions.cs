@@ -37,6 +37,10 @@ internal sealed class TrainingOptions
     /// <summary>The options, by part and in the order each part declares them.</summary>
     public IEnumerable<Option> All => settings.Select(s => s.Option);
 
+    /// <summary>The flags of the options given on the command line (not left at their defaults), in the order of <see cref="All"/>.</summary>
+    public IReadOnlyList<string> Given(ParseResult parse) =>
+        [.. settings.Where(s => parse.GetResult(s.Option) is { Implicit: false }).Select(s => s.Option.Name)];
+
     /// <summary>The configuration the parsed options describe (model names resolved, task names lower case); not yet validated.</summary>
     public TrainingConfig Read(ParseResult parse)
     {

@@ -30,7 +30,7 @@ public static class ModuleCheckpoint
     /// <param name="optimizer">Optional optimizer whose state is restored (the file must then hold it).</param>
     /// <param name="strict">Whether the file must hold exactly the expected tensors (see <see cref="SafeTensorsFile.LoadInto"/>).</param>
     /// <returns>The file's metadata.</returns>
-    /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported, or the optimizer refuses its state (a step count that is not a whole number in range).</exception>
+    /// <exception cref="CheckpointFormatException">The file is truncated, corrupt or unsupported, a weight is NaN or infinite, or the optimizer refuses its state (a step count that is not a whole number in range).</exception>
     /// <exception cref="CheckpointMismatchException">The file does not fit the model or optimizer; the message names each mismatching tensor.</exception>
     /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
@@ -38,23 +38,35 @@ public static class ModuleCheckpoint
     public static IReadOnlyDictionary<string, string> Load(Module module, string path, Optimizer? optimizer = null, bool strict = true)
     {
         var targets = Entries(module, optimizer);
-        if (optimizer is null)
-        {
-            return SafeTensorsFile.LoadInto(path, targets, strict);
-        }
 
-        // The optimizer checks its state's values (the step count) only once they are read: read everything into copies
-        // first, so a state it refuses leaves the module and the optimizer as they were.
+        // Everything is read into copies first, so that weights that are not finite, or a state the optimizer refuses
+        // (it checks its values, the step count, only once they are read), leave the module and the optimizer as they were.
         var staged = targets.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Value.Clone())).ToList();
         var metadata = SafeTensorsFile.LoadInto(path, staged, strict);
         int parameters = module.NamedParameters().Count;
-        try
+        // Training never saves a non-finite weight (a step whose loss or gradient is not finite updates nothing), so one
+        // is damage or a diverged run's remains: a model with it answers NaN. The optimizer state is not checked.
+        for (int i = 0; i < parameters; i++)
         {
-            optimizer.LoadState(staged.Skip(parameters));
+            var values = staged[i].Value.Span;
+            for (int j = 0; j < values.Length; j++)
+            {
+                if (!float.IsFinite(values[j]))
+                {
+                    throw new CheckpointFormatException(path, $"tensor '{staged[i].Key}' holds {values[j].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {j} of {values.Length}: weights must be finite numbers");
+                }
+            }
         }
-        catch (ArgumentException e)
+        if (optimizer is not null)
         {
-            throw new CheckpointFormatException(path, $"its optimizer state does not load: {e.Message}", e);
+            try
+            {
+                optimizer.LoadState(staged.Skip(parameters));
+            }
+            catch (ArgumentException e)
+            {
+                throw new CheckpointFormatException(path, $"its optimizer state does not load: {e.Message}", e);
+            }
         }
         for (int i = 0; i < parameters; i++)
         {

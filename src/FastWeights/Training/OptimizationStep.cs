@@ -43,7 +43,10 @@ public sealed class OptimizationStep
     /// <summary>Starts a step: tensors created until the returned scope is disposed live only for this step.</summary>
     public Scope Begin() => new(this, pooled ? Arena.Activate() : default);
 
-    /// <summary>Backward pass, clipping and update from <paramref name="loss"/>; false (nothing updated) when the loss is not finite.</summary>
+    /// <summary>
+    /// Backward pass, clipping and update from <paramref name="loss"/>; false (nothing updated) when the loss is not
+    /// finite, or when clipping finds a gradient that is not (which would make every weight NaN).
+    /// </summary>
     public bool Update(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -53,9 +56,9 @@ public sealed class OptimizationStep
             return false;
         }
         Tape.Backward(loss);
-        if (clipNorm is { } c)
+        if (clipNorm is { } c && !float.IsFinite(GradientClipping.ClipGlobalNorm(parameters, c)))
         {
-            GradientClipping.ClipGlobalNorm(parameters, c);
+            return false;
         }
         optimizer.Step();
         return true;

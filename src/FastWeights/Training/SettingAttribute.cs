@@ -26,4 +26,11 @@ public sealed class SettingAttribute(string flag, SettingPart part, string descr
 
     /// <summary>Which task or model family reads it (for example <c>mqar</c>, <c>Recurrent models</c>), shown before the help text.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>
+    /// The <c>config.json</c> format (see <see cref="TrainingConfig.ConfigFormat"/>) from which on this setting's key is
+    /// required: a file of an older format may lack it, and then the setting takes its default, which is what runs did
+    /// before the setting existed. A new setting gets the next format number, and <see cref="TrainingConfig.ConfigFormat"/> is raised to it.
+    /// </summary>
+    public int Since { get; init; } = 1;
 }

@@ -101,7 +101,7 @@ public static class Trainer
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var divergence = new DivergenceRule();
-        var (step, secondsBefore, sums) = Restore(dir, model, optimizer, resume, config.Steps, observer, divergence);
+        var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence);
 
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
@@ -149,13 +149,13 @@ public static class Trainer
             },
             Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Save(dir, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since), divergence),
+            Save = s => Save(dir, config, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since), divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, DivergedMessage(dir, at, last.Loss, divergence, "step"));
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, DivergedMessage(dir, at, last, divergence, "step"));
             case TrainingLoopEnd.Interrupted:
                 string interrupted = $"interrupted at step {at}; checkpoint saved, continue with: fastweights train --resume {dir}";
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, interrupted);
@@ -202,17 +202,21 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Why a run stopped as diverged, and what is kept: a non-finite loss at the step after <paramref name="at"/>, or a
-    /// finite one that broke <see cref="DivergenceRule"/> at step <paramref name="at"/>; the last checkpoint, or none yet.
+    /// Why a run stopped as diverged, and what is kept: a step after <paramref name="at"/> whose loss or gradient was not
+    /// finite (nothing updated), or a finite loss that broke <see cref="DivergenceRule"/> at step <paramref name="at"/>;
+    /// the last checkpoint, or none yet.
     /// </summary>
-    internal static string DivergedMessage(string dir, int at, float loss, DivergenceRule rule, string unit)
+    internal static string DivergedMessage(string dir, int at, TrainingStepResult last, DivergenceRule rule, string unit)
     {
         string checkpoint = Path.Combine(dir, RunDirectory.CheckpointFile);
         string kept = File.Exists(checkpoint)
             ? $"the last checkpoint ({unit} {CheckpointStep(checkpoint)}) is kept"
             : "no checkpoint was written before it, so nothing is kept";
-        string why = float.IsFinite(loss)
+        float loss = last.Loss;
+        string why = last.Updated
             ? string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at}: the loss ({loss:G4}) stayed above {rule.Threshold:G4} ({DivergenceRule.Margin} + {DivergenceRule.Factor} × its best smoothed value, {rule.Best:G4}) for {DivergenceRule.Patience} {unit}s")
+            : float.IsFinite(loss)
+            ? string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at + 1}: the gradient became NaN or infinite (the loss was {loss:G4})")
             : string.Create(CultureInfo.InvariantCulture, $"training stopped at {unit} {at + 1}: the loss became {loss}");
         return $"{why}; {kept} (try a lower --lr)";
     }
@@ -229,7 +233,7 @@ public static class Trainer
         }
     }
 
-    internal static void Save(string dir, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums, DivergenceRule divergence)
+    internal static void Save(string dir, TrainingConfig config, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums, DivergenceRule divergence)
     {
         var meta = new Dictionary<string, string>
         {
@@ -240,6 +244,8 @@ public static class Trainer
             ["metrics_accuracy_sum"] = sums.Accuracy.ToString("R", CultureInfo.InvariantCulture),
             ["metrics_steps"] = sums.Steps.ToString(CultureInfo.InvariantCulture),
             ["metrics_return_sum"] = sums.Return.ToString("R", CultureInfo.InvariantCulture),
+            // The settings the weights were trained with, so a resume can tell that config.json was edited since.
+            [ConfigMetadataKey] = config.SettingsJson().ToJsonString(),
         };
         divergence.Save(meta);
         // The resumable checkpoint first: model.safetensors is never newer than it.
@@ -257,8 +263,9 @@ public static class Trainer
     /// Returns the step and training seconds to continue from, and the running sums of the next metrics line (zero for
     /// checkpoints written before they were saved).
     /// </summary>
-    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, Module model, Optimizer optimizer, bool resume, int totalSteps, ITrainingObserver? observer, DivergenceRule divergence)
+    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, TrainingConfig config, Module model, Optimizer optimizer, bool resume, ITrainingObserver? observer, DivergenceRule divergence)
     {
+        int totalSteps = config.Steps;
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         if (!resume)
         {
@@ -266,6 +273,8 @@ public static class Trainer
             return (0, 0, default);
         }
         string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
+        // Before the weights: an edited config.json may not even fit them, and its edit is the clearer message.
+        CheckSettingsUnchanged(dir, config, checkpointPath);
         var meta = ModuleCheckpoint.Load(model, checkpointPath, optimizer);
         // The bookkeeping of the checkpoint: missing or malformed values are a format error naming the file.
         T Read<T>(string key, bool required, T fallback)
@@ -295,6 +304,44 @@ public static class Trainer
         TruncateMetrics(metricsPath, step, observer);
         observer?.OnMessage($"resumed from step {step} of {totalSteps}");
         return (step, seconds, sums);
+    }
+
+    /// <summary>The checkpoint metadata key holding the run's settings as compact JSON (<see cref="TrainingConfig.SettingsJson"/>).</summary>
+    internal const string ConfigMetadataKey = "config";
+
+    // A resumed run must continue the run its checkpoint holds: any setting edited in config.json since (another seed
+    // trains on other data, another --steps follows another schedule) is refused. Checkpoints written before the settings
+    // were recorded resume as before; settings added after a checkpoint was written are not in it and are not compared.
+    private static void CheckSettingsUnchanged(string dir, TrainingConfig config, string checkpointPath)
+    {
+        if (!SafeTensorsFile.ReadHeader(checkpointPath).Metadata.TryGetValue(ConfigMetadataKey, out string? text))
+        {
+            return;
+        }
+        JsonObject saved;
+        try
+        {
+            saved = JsonNode.Parse(text) as JsonObject ?? throw new CheckpointFormatException(checkpointPath, $"its metadata '{ConfigMetadataKey}' is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(checkpointPath, $"its metadata '{ConfigMetadataKey}' is not JSON ({e.Message})", e);
+        }
+        var now = config.SettingsJson();
+        var changed = new List<string>();
+        foreach (var (key, value) in saved)
+        {
+            if (now.TryGetPropertyValue(key, out var current) && Text(current) != Text(value))
+            {
+                changed.Add($"{key} is {Text(current)} in it but was {Text(value)}");
+            }
+        }
+        if (changed.Count > 0)
+        {
+            throw new FormatException($"{Path.Combine(dir, RunDirectory.ConfigFile)} was edited since {RunDirectory.CheckpointFile} was written: {string.Join("; ", changed)}; put the old value back to resume (a run keeps its settings: train a new run to change them)");
+        }
+
+        static string Text(JsonNode? node) => node?.ToJsonString() ?? "null";
     }
 
     /// <summary>The sums of training loss and accuracy over the <paramref name="Steps"/> steps since the last metrics line.</summary>

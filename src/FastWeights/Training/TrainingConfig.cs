@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using FastWeights.Models;
@@ -59,7 +60,7 @@ public sealed partial record TrainingConfig
     // The optimizer: Adam with linear warm-up, cosine decay and global-norm clipping.
 
     /// <summary>The optimizer (see <see cref="OptimizerCatalog"/>).</summary>
-    [Setting("--optimizer", SettingPart.Optimizer, "Optimizer (see 'fastweights models')")]
+    [Setting("--optimizer", SettingPart.Optimizer, "Optimizer (see 'fastweights models')", Since = 2)]
     public string Optimizer { get; init; } = "adam";
 
     /// <summary>Peak learning rate.</summary>
@@ -155,19 +156,89 @@ public sealed partial record TrainingConfig
         }
     }
 
-    /// <summary>Serialises to indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>
+    /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
+    /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
+    /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings).
+    /// </summary>
+    public const int ConfigFormat = 2;
 
-    /// <summary>Parses config.json; throws <see cref="FormatException"/> with the path on bad content.</summary>
+    private const string FormatKey = "format";
+
+    /// <summary>Serialises to indented JSON: the <c>"format"</c> key (<see cref="ConfigFormat"/>), then every setting.</summary>
+    public string ToJson()
+    {
+        var json = new JsonObject { [FormatKey] = ConfigFormat };
+        foreach (var (key, value) in SettingsJson())
+        {
+            json[key] = value?.DeepClone();
+        }
+        return json.ToJsonString(JsonOptions);
+    }
+
+    /// <summary>Every setting under its <c>config.json</c> key, without the format: what a checkpoint records of the run that wrote it.</summary>
+    public JsonObject SettingsJson() => JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
+
+    // The config.json key of each setting, with the format from which on it is required, in the order of 'train --help'.
+    private static readonly List<(string Key, int Since)> SettingKeys = [.. typeof(TrainingConfig).GetProperties()
+        .Select(p => (Property: p, Setting: p.GetCustomAttribute<SettingAttribute>()))
+        .Where(p => p.Setting is not null)
+        .OrderBy(p => p.Setting!.Part)
+        .ThenBy(p => p.Property.MetadataToken)
+        .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Property.Name), p.Setting!.Since))];
+
+    /// <summary>
+    /// Parses config.json strictly: one JSON object whose keys are the settings' (each once, none unknown), all present
+    /// for its format (see <see cref="ConfigFormat"/>); throws <see cref="FormatException"/> naming <paramref name="source"/> and the key.
+    /// </summary>
     public static TrainingConfig FromJson(string json, string source)
     {
         try
         {
-            return JsonSerializer.Deserialize<TrainingConfig>(json, JsonOptions) ?? throw new FormatException($"{source}: empty configuration");
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"{source}: a configuration is a JSON object, not {root.ValueKind.ToString().ToLowerInvariant()}");
+            }
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            int format = 1;
+            foreach (var property in root.EnumerateObject())
+            {
+                // The serializer would keep the last of two equal keys: which one the user meant is unknowable.
+                if (!seen.Add(property.Name))
+                {
+                    throw new FormatException($"{source}: key '{property.Name}' appears more than once");
+                }
+                if (property.Name == FormatKey)
+                {
+                    format = property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out int f) && f is >= 1 and <= ConfigFormat
+                        ? f
+                        : throw new FormatException($"{source}: 'format' is {property.Value.GetRawText()}; this fastweights reads formats 1 to {ConfigFormat} (a newer one needs a newer fastweights)");
+                }
+                else if (!SettingKeys.Exists(k => k.Key == property.Name))
+                {
+                    throw new FormatException($"{source}: unknown key '{property.Name}' (not a setting of 'fastweights train')");
+                }
+            }
+            // Every setting that existed when the file was written is in it: a missing one would silently take today's default.
+            var missing = SettingKeys.Where(k => k.Since <= format && !seen.Contains(k.Key)).Select(k => k.Key).ToList();
+            if (missing.Count > 0)
+            {
+                string more = missing.Count > 1 ? $", and {missing.Count - 1} more" : "";
+                throw new FormatException($"{source}: key '{missing[0]}' is missing{more} (a config.json of format {format} holds every setting)");
+            }
+            var settings = new JsonObject();
+            foreach (var property in root.EnumerateObject().Where(p => p.Name != FormatKey))
+            {
+                settings[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            }
+            return settings.Deserialize<TrainingConfig>(JsonOptions) ?? throw new FormatException($"{source}: empty configuration");
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{source}: invalid configuration ({e.Message})", e);
+            throw new FormatException($"{source}: invalid configuration ({e.Message.ReplaceLineEndings(" ")})", e);
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed class SequenceTestPredictTests() : CliTestBase("fw-seqtp-")
         Assert.Equal(2, missing.Code);
         Assert.Contains("does not exist", missing.Err);
         string bad = Path.Combine(Root, "bad.txt");
-        File.WriteAllText(bad, "3 9 3\n3 9 5 3\n");
+        File.WriteAllText(bad, "3 9 5 12 0 0 3 0 5 0 0 0\n3 9 5 3\n");
         var uneven = Run("test", "--run", run, "--data", bad);
         Assert.Equal(2, uneven.Code);
         Assert.Contains("bad.txt:2:", uneven.Err);

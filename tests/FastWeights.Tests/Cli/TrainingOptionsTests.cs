@@ -42,9 +42,9 @@ public sealed class TrainingOptionsTests
         var config = new TrainingConfig { Model = "deltanet", Task = "mqar", KvPairs = 3, Hidden = 7 };
         using var doc = System.Text.Json.JsonDocument.Parse(config.ToJson());
         var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(["model", "task", "steps"], keys.Take(3));
+        Assert.Equal(["format", "model", "task", "steps"], keys.Take(4));
         Assert.True(keys.IndexOf("clip_norm") < keys.IndexOf("pairs") && keys.IndexOf("kv_pairs") < keys.IndexOf("hidden") && keys.IndexOf("hidden") < keys.IndexOf("d_model"));
-        Assert.Equal(Declared.Length, keys.Count);
+        Assert.Equal(Declared.Length + 1, keys.Count);
         Assert.Equal(config, TrainingConfig.FromJson(config.ToJson(), "config.json"));
     }
 }

@@ -92,7 +92,7 @@ public sealed partial class CheckpointFuzzTests : IDisposable
         var optimizer = OptimizerCatalog.Find("adam").Create(model.NamedParameters(), config.LearningRate);
         string run = Path.Combine(directory, "run");
         Directory.CreateDirectory(run);
-        Trainer.Save(run, model, optimizer, step: 7, seconds: 1.5, new Trainer.RunningMetrics(0.25, 0.5, 3), new DivergenceRule());
+        Trainer.Save(run, config, model, optimizer, step: 7, seconds: 1.5, new Trainer.RunningMetrics(0.25, 0.5, 3), new DivergenceRule());
         byte[][] originals = [File.ReadAllBytes(Path.Combine(run, RunDirectory.CheckpointFile)), File.ReadAllBytes(Path.Combine(run, RunDirectory.ModelFile))];
 
         string path = Path.Combine(directory, "mutated.safetensors");

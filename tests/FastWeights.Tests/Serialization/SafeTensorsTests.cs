@@ -447,6 +447,25 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.All(optimizer.StateTensors().Where(t => t.Key != "adam.step"), t => Assert.All(t.Value.ToArray(), v => Assert.Equal(0f, v)));
     }
 
+    [Theory]
+    [InlineData(float.NaN, false)]
+    [InlineData(float.NegativeInfinity, false)]
+    [InlineData(float.PositiveInfinity, true)]
+    public void AWeightThatIsNotFiniteIsAFormatErrorNamingTheTensorAndModifiesNothing(float value, bool withOptimizer)
+    {
+        var saved = new TinyModel(new Rng(3));
+        saved.NamedParameters().First(p => p.Key == "layer.w").Value.Span[5] = value;
+        var adam = new Adam(saved.NamedParameters(), learningRate: 0.01f);
+        ModuleCheckpoint.Save(saved, FilePath(), optimizer: withOptimizer ? adam : null);
+
+        var model = new TinyModel(new Rng(99));
+        var optimizer = withOptimizer ? new Adam(model.NamedParameters(), learningRate: 0.01f) : null;
+        float[][] before = [.. model.Parameters().Select(p => p.ToArray())];
+        var e = Assert.Throws<CheckpointFormatException>(() => ModuleCheckpoint.Load(model, FilePath(), optimizer));
+        Assert.Contains($"tensor 'layer.w' holds {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at element 5 of 12", e.Message);
+        Assert.Equal(before, model.Parameters().Select(p => p.ToArray()));
+    }
+
     private byte[] SampleFile()
     {
         var rng = new Rng(5);

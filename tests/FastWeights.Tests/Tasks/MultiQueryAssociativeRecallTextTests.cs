@@ -43,7 +43,7 @@ public sealed class MultiQueryAssociativeRecallTextTests
         Assert.Contains("'-1'", Assert.Throws<FormatException>(() => MultiQueryAssociativeRecallText.Parse("-1 3", 16)).Message);
         Assert.Contains("empty", Assert.Throws<FormatException>(() => MultiQueryAssociativeRecallText.Parse(" , ", 16)).Message);
         Assert.Contains("in:2:", Assert.Throws<FormatException>(() => MultiQueryAssociativeRecallText.Read(new StringReader("3 9 3\n3 9\n"), 16, "in")).Message);
-        Assert.Contains("no queries", Assert.Throws<FormatException>(() => MultiQueryAssociativeRecallText.Read(new StringReader("3 9 5\n"), 16)).Message);
+        Assert.Contains("input:1: no query", Assert.Throws<FormatException>(() => MultiQueryAssociativeRecallText.Read(new StringReader("3 9 5\n"), 16)).Message);
     }
 
     [Fact]

@@ -45,8 +45,96 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     /// <inheritdoc/>
     public string AccuracyName => "accuracy";
 
-    /// <inheritdoc/>
-    public int[] Encode(string text) => AssociativeRetrievalVocabulary.Encode(text);
+    /// <summary>
+    /// The ids of a well-formed sequence of any K (see <see cref="Parse"/>): a recurrent model reads other lengths than it
+    /// was trained on, which is worth trying.
+    /// </summary>
+    public int[] Encode(string text) => Parse(text);
+
+    /// <summary>What every sequence of the task looks like, for error messages.</summary>
+    public const string Form = "K letter-digit pairs with K different letters, then ?? and one of those letters, for example c9k8j3f1??c";
+
+    /// <summary>
+    /// The ids of <paramref name="text"/>, which must be K ≥ 1 pairs of a letter and a digit with K different letters,
+    /// then <c>??</c>, then one of the letters; throws <see cref="FormatException"/> saying what is wrong otherwise.
+    /// </summary>
+    public static int[] Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = AssociativeRetrievalVocabulary.Encode(text);
+        if (Problem(ids) is { } problem)
+        {
+            throw new FormatException($"\"{text}\" is not an assoc sequence ({problem}); expected {Form}");
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// The answer of a well-formed sequence (the value of the queried key); throws <see cref="FormatException"/>
+    /// saying what is wrong with <paramref name="ids"/> otherwise.
+    /// </summary>
+    public static int Answer(ReadOnlySpan<int> ids)
+    {
+        if (Problem(ids) is { } problem)
+        {
+            throw new FormatException($"not an assoc sequence ({problem}); expected {Form}");
+        }
+        int last = ids.Length - 1;
+        for (int i = 0; ; i += 2)
+        {
+            if (ids[i] == ids[last])
+            {
+                return ids[i + 1] - AssociativeRetrievalVocabulary.FirstDigit;
+            }
+        }
+    }
+
+    // What makes ids no sequence of the task, or null: the shape, then repeated keys, then a query that is no key.
+    private static string? Problem(ReadOnlySpan<int> ids)
+    {
+        if (ids.Length < 5 || ids.Length % 2 == 0)
+        {
+            return $"it has {ids.Length} symbols; a sequence of K pairs has 2K + 3";
+        }
+        int pairs = (ids.Length - 3) / 2;
+        static bool IsLetter(int id) => id is >= 0 and < AssociativeRetrievalVocabulary.FirstDigit;
+        static bool IsDigit(int id) => id is >= AssociativeRetrievalVocabulary.FirstDigit and < AssociativeRetrievalVocabulary.Query;
+        static string At(ReadOnlySpan<int> ids, int i, string expected) =>
+            $"'{AssociativeRetrievalVocabulary.SymbolOf(ids[i])}' at position {i + 1} where {expected} belongs";
+        Span<bool> seen = stackalloc bool[AssociativeRetrievalVocabulary.FirstDigit];
+        for (int i = 0; i < pairs; i++)
+        {
+            if (!IsLetter(ids[2 * i]))
+            {
+                return At(ids, 2 * i, "a key letter");
+            }
+            if (!IsDigit(ids[(2 * i) + 1]))
+            {
+                return At(ids, (2 * i) + 1, "a value digit");
+            }
+        }
+        for (int i = 2 * pairs; i < (2 * pairs) + 2; i++)
+        {
+            if (ids[i] != AssociativeRetrievalVocabulary.Query)
+            {
+                return At(ids, i, "'?'");
+            }
+        }
+        int query = ids[^1];
+        if (!IsLetter(query))
+        {
+            return At(ids, ids.Length - 1, "the query letter");
+        }
+        for (int i = 0; i < pairs; i++)
+        {
+            if (seen[ids[2 * i]])
+            {
+                return $"key '{AssociativeRetrievalVocabulary.SymbolOf(ids[2 * i])}' appears twice";
+            }
+            seen[ids[2 * i]] = true;
+        }
+        return seen[query] ? null : $"the query '{AssociativeRetrievalVocabulary.SymbolOf(query)}' is none of the keys";
+    }
 
     /// <inheritdoc/>
     public string Decode(ReadOnlySpan<int> ids) => AssociativeRetrievalVocabulary.Decode(ids);
@@ -72,7 +160,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     void ISequenceTask.WriteTextFile(TokenDataset data, string path) => WriteTextFile(data, path);
 
     /// <inheritdoc/>
-    TokenDataset ISequenceTask.ReadTextFile(string path) => ReadTextFile(path);
+    TokenDataset ISequenceTask.ReadTextFile(string path) => ReadTextFile(path, Pairs);
 
     /// <summary>Draws one example: ids into <paramref name="ids"/> (length <see cref="Length"/>); returns the answer digit.</summary>
     public int Sample(Rng rng, Span<int> ids)
@@ -165,11 +253,14 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     }
 
     /// <summary>
-    /// Reads a split written by <see cref="WriteText"/>. A malformed line throws <see cref="FormatException"/>
-    /// whose message gives the line number; blank lines are skipped.
+    /// Reads a split written by <see cref="WriteText"/>: every line a well-formed sequence (see <see cref="Parse"/>), all of
+    /// one length (2 × <paramref name="pairs"/> + 3 when <paramref name="pairs"/> is given), and its answer the value of
+    /// the queried key. A malformed line throws <see cref="FormatException"/> whose message gives the line number;
+    /// blank lines are skipped.
     /// </summary>
-    public static TokenDataset ReadText(TextReader reader, string source = "input")
+    public static TokenDataset ReadText(TextReader reader, string source = "input", int? pairs = null)
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var inputs = new List<int>();
         var targets = new List<int>();
         int length = -1;
@@ -197,11 +288,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
             {
                 throw new FormatException($"{source}:{lineNo}: empty sequence");
             }
-            if (length >= 0 && seq.Length != length)
-            {
-                throw new FormatException($"{source}:{lineNo}: sequence has length {seq.Length}, earlier lines have {length}");
-            }
-            length = seq.Length;
+            // Symbols first (the message quotes the line), then the length, then the form.
             int[] ids;
             try
             {
@@ -210,6 +297,28 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
             catch (FormatException e)
             {
                 throw new FormatException($"{source}:{lineNo}: {e.Message}", e);
+            }
+            if (pairs is { } k && seq.Length != (2 * k) + 3)
+            {
+                throw new FormatException($"{source}:{lineNo}: sequence has length {seq.Length}; with K = {k} pairs a sequence has {(2 * k) + 3} ({Form})");
+            }
+            if (length >= 0 && seq.Length != length)
+            {
+                throw new FormatException($"{source}:{lineNo}: sequence has length {seq.Length}, earlier lines have {length}");
+            }
+            length = seq.Length;
+            int value;
+            try
+            {
+                value = Answer(ids);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{source}:{lineNo}: \"{seq}\" is {e.Message}", e);
+            }
+            if (ans[0] - '0' != value)
+            {
+                throw new FormatException($"{source}:{lineNo}: answer {ans} is not the value of the query key '{seq[^1]}' ({value})");
             }
             inputs.AddRange(ids);
             targets.Add(ans[0] - '0');
@@ -227,10 +336,10 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
         Training.AtomicFile.WriteText(path, w => WriteText(data, w));
     }
 
-    /// <summary>Reads a split from a text file.</summary>
-    public static TokenDataset ReadTextFile(string path)
+    /// <summary>Reads a split from a text file (see <see cref="ReadText"/>).</summary>
+    public static TokenDataset ReadTextFile(string path, int? pairs = null)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
-        return ReadText(r, path);
+        return ReadText(r, path, pairs);
     }
 }

@@ -96,15 +96,16 @@ public static class MultiQueryAssociativeRecallText
     }
 
     /// <summary>
-    /// Reads sequences written by <see cref="Write"/> (all of one length; blank lines skipped) with their targets from
-    /// <see cref="Targets"/>. A malformed line throws <see cref="FormatException"/> giving <paramref name="source"/> and the line number.
+    /// Reads sequences written by <see cref="Write"/> (all of one length, <paramref name="length"/> when given, each with
+    /// at least one query; blank lines skipped) with their targets from <see cref="Targets"/>. A malformed line throws
+    /// <see cref="FormatException"/> giving <paramref name="source"/> and the line number.
     /// </summary>
-    public static TokenDataset Read(TextReader reader, int vocabulary, string source = "input")
+    public static TokenDataset Read(TextReader reader, int vocabulary, string source = "input", int? length = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var inputs = new List<int>();
         var targets = new List<int>();
-        int length = -1, lineNo = 0, queries = 0;
+        int seenLength = -1, lineNo = 0;
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -122,25 +123,29 @@ public static class MultiQueryAssociativeRecallText
             {
                 throw new FormatException($"{source}:{lineNo}: {e.Message}", e);
             }
-            if (length >= 0 && ids.Length != length)
+            if (length is { } expected && ids.Length != expected)
             {
-                throw new FormatException($"{source}:{lineNo}: sequence has {ids.Length} tokens, earlier lines have {length}");
+                throw new FormatException($"{source}:{lineNo}: sequence has {ids.Length} tokens; this run's sequences have {expected} (--length)");
             }
-            length = ids.Length;
+            if (seenLength >= 0 && ids.Length != seenLength)
+            {
+                throw new FormatException($"{source}:{lineNo}: sequence has {ids.Length} tokens, earlier lines have {seenLength}");
+            }
+            seenLength = ids.Length;
             var t = new int[ids.Length];
-            queries += Targets(ids, vocabulary, t);
+            // Every sequence of the task has queries: a line without one scores nothing and is a mistake.
+            if (Targets(ids, vocabulary, t) == 0)
+            {
+                throw new FormatException($"{source}:{lineNo}: no query (a query is a key token 1 … {(vocabulary / 2) - 1} that appeared earlier in its sequence)");
+            }
             inputs.AddRange(ids);
             targets.AddRange(t);
         }
-        if (length < 0)
+        if (seenLength < 0)
         {
             throw new FormatException($"{source}: no sequences");
         }
-        if (queries == 0)
-        {
-            throw new FormatException($"{source}: no queries (a query is a key token 1 … {(vocabulary / 2) - 1} that appeared earlier in its sequence)");
-        }
-        return new TokenDataset([.. inputs], [.. targets], length);
+        return new TokenDataset([.. inputs], [.. targets], seenLength);
     }
 
     /// <summary>Writes a dataset to a text file (UTF-8).</summary>
@@ -149,10 +154,10 @@ public static class MultiQueryAssociativeRecallText
         Training.AtomicFile.WriteText(path, w => Write(data, w));
     }
 
-    /// <summary>Reads a text file written by <see cref="WriteFile"/>.</summary>
-    public static TokenDataset ReadFile(string path, int vocabulary)
+    /// <summary>Reads a text file written by <see cref="WriteFile"/> (see <see cref="Read"/>).</summary>
+    public static TokenDataset ReadFile(string path, int vocabulary, int? length = null)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
-        return Read(r, vocabulary, path);
+        return Read(r, vocabulary, path, length);
     }
 }

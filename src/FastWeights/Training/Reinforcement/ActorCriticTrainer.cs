@@ -46,7 +46,7 @@ public static class ActorCriticTrainer
         var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(agent.NamedParameters(), config.LearningRate);
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var divergence = new DivergenceRule();
-        var (step, secondsBefore, sums) = Trainer.Restore(dir, agent, optimizer, resume, config.Steps, observer, divergence);
+        var (step, secondsBefore, sums) = Trainer.Restore(dir, config, agent, optimizer, resume, observer, divergence);
 
         var update = new Update(agent, task, optimizer, config);
         double lossSum = sums.Loss, successSum = sums.Accuracy, returnSum = sums.Return;
@@ -86,13 +86,13 @@ public static class ActorCriticTrainer
             },
             Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Trainer.Save(dir, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new Trainer.RunningMetrics(lossSum, successSum, since) { Return = returnSum }, divergence),
+            Save = s => Trainer.Save(dir, config, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new Trainer.RunningMetrics(lossSum, successSum, since) { Return = returnSum }, divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
         {
             case TrainingLoopEnd.Diverged:
-                return new TrainingResult(TrainingOutcome.Diverged, at, null, Trainer.DivergedMessage(dir, at, last.Loss, divergence, "update"));
+                return new TrainingResult(TrainingOutcome.Diverged, at, null, Trainer.DivergedMessage(dir, at, last, divergence, "update"));
             case TrainingLoopEnd.Interrupted:
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, $"interrupted at update {at}; checkpoint saved, continue with: fastweights train --resume {dir}");
         }

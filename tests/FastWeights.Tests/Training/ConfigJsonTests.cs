@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using FastWeights.Training;
+
+namespace FastWeights.Tests.Training;
+
+/// <summary>config.json is read strictly (issue 16, item 9): every key known, once, and present for the file's format.</summary>
+public sealed class ConfigJsonTests : IDisposable
+{
+    private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+
+    private readonly string root = Path.Combine(Path.GetTempPath(), "fw-config-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    /// <summary>
+    /// The config.json of every format on record loads: format 1 (no "format" key, the settings of the first run
+    /// directories) and format 2. A new setting needs a new format (and a fixture of it), or these files stop loading.
+    /// </summary>
+    [Fact]
+    public void ConfigJsonOfEveryFormatOnRecordLoads()
+    {
+        foreach (string run in Directory.GetDirectories(Path.Combine(Fixtures, "Runs")))
+        {
+            Assert.False(JsonNode.Parse(File.ReadAllText(Path.Combine(run, RunDirectory.ConfigFile)))!.AsObject().ContainsKey("format"));
+            var config = RunDirectory.ReadConfig(run);
+            // Settings added after format 1 take their defaults, which is what those runs did.
+            Assert.Equal("adam", config.Optimizer);
+        }
+        string formatTwo = Path.Combine(Fixtures, "Configs", "format-2.json");
+        var two = TrainingConfig.FromJson(File.ReadAllText(formatTwo), formatTwo);
+        Assert.Equal(new TrainingConfig { Steps = 2, Batch = 4, EvalEvery = 1, SaveEvery = 1, TrainSize = 50, ValidationSize = 10, TestSize = 10, Pairs = 2, Hidden = 8 }, two);
+        Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
+    }
+
+    [Theory]
+    [InlineData("{}", "key 'model' is missing")]
+    [InlineData("[]", "a configuration is a JSON object")]
+    [InlineData("drop seed", "key 'seed' is missing")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 2")]
+    [InlineData("add sed", "unknown key 'sed'")]
+    [InlineData("repeat seed", "key 'seed' appears more than once")]
+    [InlineData("format 3", "'format' is 3; this fastweights reads formats 1 to 2")]
+    [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1")]
+    [InlineData("seed text", "$.seed")]
+    public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
+    {
+        string good = new TrainingConfig().ToJson();
+        string json = edit switch
+        {
+            "drop seed" => Without(good, "seed"),
+            "drop optimizer" => Without(good, "optimizer"),
+            "add sed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"sed\": 2", StringComparison.Ordinal),
+            "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
+            "format 3" => good.Replace("\"format\": 2", "\"format\": 3", StringComparison.Ordinal),
+            "format 1 without hidden" => Without(Without(good, "format"), "hidden"),
+            "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
+            _ => edit,
+        };
+        Assert.NotEqual(good, json);
+        var e = Assert.Throws<FormatException>(() => TrainingConfig.FromJson(json, "runs/x/config.json"));
+        Assert.StartsWith("runs/x/config.json: ", e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>A run whose config.json was edited after its checkpoint (here the seed: other data) is not resumed.</summary>
+    [Fact]
+    public void AResumeRefusesAConfigEditedSinceTheCheckpoint()
+    {
+        string dir = Path.Combine(root, "edited");
+        using (var cts = new CancellationTokenSource())
+        {
+            Assert.Equal(TrainingOutcome.Interrupted, Trainer.Train(TrainerTests.Small(20), dir, new CancelAtStep(10, cts), cts.Token).Outcome);
+        }
+        string path = Path.Combine(dir, RunDirectory.ConfigFile);
+        string original = File.ReadAllText(path);
+        File.WriteAllText(path, original.Replace("\"seed\": 1", "\"seed\": 2", StringComparison.Ordinal).Replace("\"learning_rate\": 0.002", "\"learning_rate\": 1", StringComparison.Ordinal));
+        var e = Assert.Throws<FormatException>(() => Trainer.Resume(dir));
+        Assert.Contains($"{path} was edited since checkpoint.safetensors was written: seed is 2 in it but was 1; learning_rate is 1 in it but was 0.002", e.Message);
+        // Put back, it resumes.
+        File.WriteAllText(path, original);
+        Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(dir).Outcome);
+    }
+
+    private static string Without(string json, string key)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        Assert.True(node.Remove(key));
+        return node.ToJsonString();
+    }
+}
