@@ -35,6 +35,10 @@ public sealed class ConfigJsonTests : IDisposable
         string formatTwo = Path.Combine(Fixtures, "Configs", "format-2.json");
         var two = TrainingConfig.FromJson(File.ReadAllText(formatTwo), formatTwo);
         Assert.Equal(new TrainingConfig { Steps = 2, Batch = 4, EvalEvery = 1, SaveEvery = 1, TrainSize = 50, ValidationSize = 10, TestSize = 10, Pairs = 2, Hidden = 8 }, two);
+        // Format 2 lacks the language-modelling settings (format 3): they take their defaults.
+        string formatThree = Path.Combine(Fixtures, "Configs", "format-3.json");
+        var three = TrainingConfig.FromJson(File.ReadAllText(formatThree), formatThree);
+        Assert.Equal(two with { Task = "lm", DataFile = "kjv.txt", Context = 64, Model = "deltanet" }, three);
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -42,10 +46,11 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 2")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 3")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 3")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 3", "'format' is 3; this fastweights reads formats 1 to 2")]
+    [InlineData("format 4", "'format' is 4; this fastweights reads formats 1 to 3")]
     [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
@@ -57,7 +62,8 @@ public sealed class ConfigJsonTests : IDisposable
             "drop optimizer" => Without(good, "optimizer"),
             "add sed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"sed\": 2", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 3" => good.Replace("\"format\": 2", "\"format\": 3", StringComparison.Ordinal),
+            "format 4" => good.Replace("\"format\": 3", "\"format\": 4", StringComparison.Ordinal),
+            "drop context" => Without(good, "context"),
             "format 1 without hidden" => Without(Without(good, "format"), "hidden"),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,

@@ -4,10 +4,10 @@ namespace FastWeights.Training;
 public sealed partial record TrainingConfig
 {
     /// <summary>The text file a language model is trained on.</summary>
-    [Setting("--data", SettingPart.Task, "Text file to model (any bytes; 'fastweights data prepare bible' writes one); split 90/5/5 in file order", Scope = "lm")]
+    [Setting("--data", SettingPart.Task, "Text file to model (any bytes; 'fastweights data prepare bible' writes one); split 90/5/5 in file order", Scope = "lm", Since = 3)]
     public string? DataFile { get; init; }
 
     /// <summary>Tokens per training window (the context T).</summary>
-    [Setting("--context", SettingPart.Task, "Tokens per window T (training windows at random offsets; evaluation over non-overlapping windows)", Scope = "lm")]
+    [Setting("--context", SettingPart.Task, "Tokens per window T (training windows at random offsets; evaluation over non-overlapping windows)", Scope = "lm", Since = 3)]
     public int Context { get; init; } = 256;
 }
