@@ -204,14 +204,6 @@ public sealed class ActorCriticTests : IDisposable
         TestEpisodes = 200,
     };
 
-    private static List<string> MetricsWithoutSeconds(string dir) =>
-        [.. File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile)).Select(l =>
-        {
-            var o = System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject();
-            o.Remove("seconds");
-            return o.ToJsonString();
-        })];
-
     private static List<float[]> Weights(string dir) =>
         [.. SafeTensorsFile.Load(Path.Combine(dir, RunDirectory.ModelFile)).ToList().Select(p => p.Value.ToArray())];
 
@@ -232,7 +224,7 @@ public sealed class ActorCriticTests : IDisposable
             KernelThreads.MaxThreads = saved;
         }
         Assert.Equal(Weights(one), Weights(two));
-        Assert.Equal(MetricsWithoutSeconds(one), MetricsWithoutSeconds(two));
+        Assert.Equal(TrainerTests.MetricsWithoutSeconds(one), TrainerTests.MetricsWithoutSeconds(two));
         Assert.Equal(File.ReadAllText(Path.Combine(one, RunDirectory.ResultFile)), File.ReadAllText(Path.Combine(two, RunDirectory.ResultFile)));
         // Another seed plays other episodes and ends elsewhere.
         Assert.Equal(TrainingOutcome.Completed, Trainer.Train(Small(20, "lstm") with { Seed = 2 }, Path.Combine(root, "seed2")).Outcome);
@@ -249,7 +241,7 @@ public sealed class ActorCriticTests : IDisposable
         Assert.Equal(TrainingOutcome.Interrupted, Trainer.Train(config, interrupted, new CancelAtStep(13, cts), cts.Token).Outcome);
         Assert.Equal(TrainingOutcome.Completed, Trainer.Resume(interrupted).Outcome);
         Assert.Equal(Weights(straight), Weights(interrupted));
-        Assert.Equal(MetricsWithoutSeconds(straight), MetricsWithoutSeconds(interrupted));
+        Assert.Equal(TrainerTests.MetricsWithoutSeconds(straight), TrainerTests.MetricsWithoutSeconds(interrupted));
         using var doc = JsonDocument.Parse(File.ReadAllLines(Path.Combine(interrupted, RunDirectory.MetricsFile))[1]);
         Assert.True(doc.RootElement.TryGetProperty("validation_return", out _));
         Assert.True(doc.RootElement.TryGetProperty("train_return", out _));

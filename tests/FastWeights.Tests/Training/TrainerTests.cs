@@ -215,7 +215,8 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains(RunDirectory.CheckpointFile, e.Message);
     }
 
-    private static string[] MetricsWithoutSeconds(string dir) =>
+    /// <summary>A run's metrics lines without their wall-clock seconds (which differ between equal runs).</summary>
+    internal static string[] MetricsWithoutSeconds(string dir) =>
         [.. File.ReadAllLines(Path.Combine(dir, RunDirectory.MetricsFile)).Select(l =>
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject();
