@@ -56,6 +56,14 @@ public sealed partial record TrainingConfig
     [Setting("--test-size", SettingPart.Training, "Test examples")]
     public int TestSize { get; init; } = 20_000;
 
+    /// <summary>
+    /// The memory the run may use, in GB of 2³⁰ bytes; 0 (the default) means what this machine lets the process have.
+    /// A run whose <see cref="MemoryEstimate"/> exceeds it is refused before anything is allocated or written; set it
+    /// above the machine's memory to run anyway (the estimate is upper-ish), or below to keep a run small.
+    /// </summary>
+    [Setting("--max-memory-gb", SettingPart.Training, "Memory a run may use in GB (0: this machine's); runs estimated to need more are refused before they start")]
+    public double MaxMemoryGb { get; init; }
+
     // The optimizer: Adam with linear warm-up, cosine decay and global-norm clipping.
 
     /// <summary>The optimizer (see <see cref="OptimizerCatalog"/>).</summary>
@@ -117,6 +125,7 @@ public sealed partial record TrainingConfig
         Require(TrainSize >= 1 && ValidationSize >= 1 && TestSize >= 1, "split sizes must be at least 1");
         Require(EvalEvery >= 1, "--eval-every must be at least 1");
         Require(SaveEvery >= 1, "--save-every must be at least 1");
+        Require(MaxMemoryGb >= 0 && double.IsFinite(MaxMemoryGb), "--max-memory-gb must be 0 (this machine's memory) or a positive number of GB");
     }
 
     // Throws the one-line message of a setting out of range.
