@@ -172,4 +172,15 @@ public static class RunDirectory
         MemoryEstimate.ForEvaluation(config, withData: true).EnsureFits(config, "evaluating this run on its data splits");
         return Trainer.Splits(TaskCatalog.Create(config), model, config, Trainer.DataSeed(config));
     }
+
+    /// <summary>
+    /// Reads a data file of the run's task (<see cref="ISequenceTask.ReadTextFile"/>) with the memory the run may use
+    /// beyond its model (<see cref="MemoryEstimate.ForEvaluation"/> without data) left for the examples.
+    /// </summary>
+    public static TokenDataset ReadDataFile(TrainingConfig config, string path)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double left = MemoryEstimate.AvailableBytes(config) - MemoryEstimate.ForEvaluation(config, withData: false).TotalBytes;
+        return TaskCatalog.Create(config).ReadTextFile(path, left);
+    }
 }

@@ -72,7 +72,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     void ISequenceTask.WriteTextFile(TokenDataset data, string path) => WriteTextFile(data, path);
 
     /// <inheritdoc/>
-    TokenDataset ISequenceTask.ReadTextFile(string path) => ReadTextFile(path);
+    TokenDataset ISequenceTask.ReadTextFile(string path, double maxBytes) => ReadTextFile(path, maxBytes);
 
     /// <summary>Draws one example: ids into <paramref name="ids"/> (length <see cref="Length"/>); returns the answer digit.</summary>
     public int Sample(Rng rng, Span<int> ids)
@@ -165,19 +165,24 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     }
 
     /// <summary>
-    /// Reads a split written by <see cref="WriteText"/>. A malformed line throws <see cref="FormatException"/>
-    /// whose message gives the line number; blank lines are skipped.
+    /// The longest line of a data file: the longest sequence (K = 26 pairs, 55 symbols), a tab and the answer, with room
+    /// to spare; a longer line is not an example (see <see cref="TextDataFile"/>).
     /// </summary>
-    public static TokenDataset ReadText(TextReader reader, string source = "input")
+    public const int MaxLineLength = 128;
+
+    /// <summary>
+    /// Reads a split written by <see cref="WriteText"/>, within the bounds of <see cref="TextDataFile"/> (lines of at
+    /// most <see cref="MaxLineLength"/> characters, at most <paramref name="maxLines"/> lines, examples of at most
+    /// <paramref name="maxBytes"/>). A malformed line throws <see cref="FormatException"/> whose message gives the line
+    /// number; blank lines are skipped.
+    /// </summary>
+    public static TokenDataset ReadText(TextReader reader, string source = "input", double maxBytes = double.PositiveInfinity, int maxLines = TextDataFile.MaxLines)
     {
         var inputs = new List<int>();
         var targets = new List<int>();
         int length = -1;
-        int lineNo = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        foreach (var (lineNo, line) in TextDataFile.Lines(reader, source, MaxLineLength, maxLines))
         {
-            lineNo++;
             if (line.Length == 0)
             {
                 continue;
@@ -213,6 +218,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
             }
             inputs.AddRange(ids);
             targets.Add(ans[0] - '0');
+            TextDataFile.CheckMemory(inputs.Count + targets.Count, maxBytes, source, lineNo);
         }
         if (targets.Count == 0)
         {
@@ -228,10 +234,10 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
         WriteText(data, w);
     }
 
-    /// <summary>Reads a split from a text file.</summary>
-    public static TokenDataset ReadTextFile(string path)
+    /// <summary>Reads a split from a text file (see <see cref="ReadText"/>).</summary>
+    public static TokenDataset ReadTextFile(string path, double maxBytes = double.PositiveInfinity)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
-        return ReadText(r, path);
+        return ReadText(r, path, maxBytes);
     }
 }
