@@ -26,6 +26,12 @@ internal static class ExitCodes
     /// </summary>
     public const int IoFailure = 74;
 
+    /// <summary>
+    /// The process ran out of memory anyway (a run estimated to need more than the machine has is refused with
+    /// <see cref="BadInput"/> before it starts; this is what the estimate missed or <c>--max-memory-gb</c> overrode).
+    /// </summary>
+    public const int OutOfMemory = 3;
+
     /// <summary>Interrupted by Ctrl-C after saving (SIGTERM gives 143 and SIGHUP 129: see <see cref="StopSignals"/>).</summary>
     public const int Interrupted = 130;
 }

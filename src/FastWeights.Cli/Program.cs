@@ -39,6 +39,13 @@ public static class Program
             stderr.WriteLine($"fastweights: error: {PrintableText.OneLine(e.Message)}");
             return ExitCodes.BadInput;
         }
+        catch (OutOfMemoryException)
+        {
+            // What the memory estimate did not foresee (or --max-memory-gb overrode): one line, not the runtime's dump.
+            // A run that had not started has left no config.json, so the same command can run again with smaller sizes.
+            stderr.WriteLine("fastweights: error: out of memory; lower the sizes (--batch, --train-size, --hidden, --d-model, …) or free memory");
+            return ExitCodes.OutOfMemory;
+        }
     }
 
     // The full name of the command a parse stopped in, for example "fastweights data export".

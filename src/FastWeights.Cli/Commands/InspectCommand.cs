@@ -17,10 +17,13 @@ namespace FastWeights.Cli.Commands;
 /// </summary>
 internal static class InspectCommand
 {
+    /// <summary>The longest sequence inspect draws: one A(t) image per symbol, so at most this many plus two PNGs.</summary>
+    public const int MaxSymbols = 200;
+
     public static Command Create(TextWriter stdout)
     {
         var run = CommonOptions.Run();
-        var sequence = new Argument<string>("SEQUENCE") { Description = "A sequence such as c9k8j3f1??c (for an image run: omit it and give --image N)", Arity = ArgumentArity.ZeroOrOne };
+        var sequence = new Argument<string>("SEQUENCE") { Description = "A sequence such as c9k8j3f1??c, at most 200 symbols (for an image run: omit it and give --image N)", Arity = ArgumentArity.ZeroOrOne };
         var image = new Option<int?>("--image") { Description = "Image runs: inspect the N-th image of the run's test split" };
         var output = new Option<string>("--out", "-o") { Description = "Directory for the PNG files", Required = true }.NonEmptyPath();
         var cmd = new Command("inspect", "Show what the fast memory holds: heat maps of A(t) and of the attention over past hidden states (image runs: the glimpses and what the last step attends to).") { run, sequence, image, output };
@@ -35,6 +38,10 @@ internal static class InspectCommand
             {
                 throw new CliException("empty sequence");
             }
+            if (seq.Length > MaxSymbols)
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"the sequence has {seq.Length:N0} symbols; inspect draws an image of A(t) for each and takes at most {MaxSymbols}"));
+            }
             var ids = AssociativeRetrievalTask.Parse(seq);
             string dir = p.GetValue(run)!;
             var (config, network) = RunDirectory.LoadNetwork(dir);
@@ -42,6 +49,7 @@ internal static class InspectCommand
             {
                 throw new CliException($"run '{dir}' is a {config.Model} model, which has no fast weights to inspect (train --model fw-rnn)");
             }
+            EnsureTraceFits(config, ids.Length, layer);
             FastWeightRnnTrace trace;
             int answer;
             using (Tape.NoGrad())
@@ -74,6 +82,7 @@ internal static class InspectCommand
         {
             throw new CliException($"run '{dir}' is a {config.Model} model, which has no fast weights to inspect (train --model fw-rnn)");
         }
+        EnsureTraceFits(config, GlimpseSequence.Count, layer);
         var test = RunDirectory.Splits(config, model).Test;
         if (index < 0 || index >= test.Count)
         {
@@ -99,6 +108,19 @@ internal static class InspectCommand
         Heatmap(attention, 1, 1, "Attention of glimpse step t on the hidden state stored after glimpse tau", "stored after glimpse tau", "step t", Path.Combine(outDir, "attention.png"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test image {index} (label {label}) -> {answer}; wrote glimpses.png and attention.png to {outDir}"));
         return ExitCodes.Ok;
+    }
+
+    // The trace keeps A(t) for every step (R × R each) and the attention of every inner step over the earlier steps:
+    // refused before it is computed when that exceeds the memory the run may use beyond its model.
+    private static void EnsureTraceFits(TrainingConfig config, int steps, FastWeightRnnLayer layer)
+    {
+        double r = layer.HiddenSize, t = steps;
+        double bytes = sizeof(float) * (((t + 1) * r * r) + (layer.Options.InnerSteps * t * t) + (t * r));
+        double left = MemoryEstimate.AvailableBytes(config) - MemoryEstimate.ForEvaluation(config, withData: false).TotalBytes;
+        if (bytes > left)
+        {
+            throw new CliException($"inspecting {steps} steps of R = {layer.HiddenSize} needs about {MemoryEstimate.Gigabytes(bytes)} GB for A(t) at every step, more than the {MemoryEstimate.Gigabytes(Math.Max(left, 0))} GB left; inspect a shorter sequence");
+        }
     }
 
     private static void DrawGlimpses(int[] ids, double[,] attention, int label, int answer, string path)

@@ -8,12 +8,15 @@ namespace FastWeights.Cli.Commands;
 /// <summary><c>fastweights plot</c>: validation accuracy and loss against steps for one or more runs.</summary>
 internal static class PlotCommand
 {
+    /// <summary>The largest --width and --height.</summary>
+    public const int MaxSide = 10_000;
+
     public static Command Create(TextWriter stdout)
     {
         var runs = new Argument<string[]>("RUN") { Description = "Run directories", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "PNG file to write", Required = true }.NonEmptyPath();
-        var width = new Option<int>("--width") { Description = "Image width in pixels", DefaultValueFactory = _ => 1200 };
-        var height = new Option<int>("--height") { Description = "Image height in pixels", DefaultValueFactory = _ => 500 };
+        var width = new Option<int>("--width") { Description = "Image width in pixels (100 to 10000)", DefaultValueFactory = _ => 1200 };
+        var height = new Option<int>("--height") { Description = "Image height in pixels (100 to 10000)", DefaultValueFactory = _ => 500 };
         var cmd = new Command("plot", "Plot validation accuracy and loss against steps, one line per run labelled with its model.") { runs, output, width, height };
         cmd.SetAction(p =>
         {
@@ -96,6 +99,11 @@ internal static class PlotCommand
         if (width < 100 || height < 100)
         {
             throw new CliException("--width and --height must be at least 100 pixels");
+        }
+        // A picture of 10,000 × 10,000 pixels is 400 MB of pixels; beyond it ScottPlot's renderer fails.
+        if (width > MaxSide || height > MaxSide)
+        {
+            throw new CliException($"--width and --height must be at most {MaxSide} pixels");
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)

@@ -46,7 +46,7 @@ internal static class TestCommand
             var config = RunDirectory.ReadConfig(dir);
             var (_, model) = RunDirectory.LoadModel(dir);
             var task = TaskCatalog.Create(config);
-            var set = file is not null ? task.ReadTextFile(file) : RunDirectory.Splits(config, model)[name];
+            var set = file is not null ? RunDirectory.ReadDataFile(config, file) : RunDirectory.Splits(config, model)[name];
             if (set.Layout != model.Predicts)
             {
                 set = set.AtEveryPosition();

@@ -48,6 +48,8 @@ internal static class TrainCommand
             {
                 var config = settings.Read(p);
                 config.Validate();
+                // Refused before the title is printed: a run too large for the machine prints only its error.
+                MemoryEstimate.ForTraining(config).EnsureFits(config);
                 string dir = p.GetValue(output) ?? DefaultRunDirectory(config);
                 string title = TaskCatalog.IsReinforcement(config)
                     ? string.Create(CultureInfo.InvariantCulture, $"training a {config.Model} (R={config.Hidden}) agent on {config.Task} for {config.Steps} updates of {config.Batch} episodes into {dir}")

@@ -1,3 +1,4 @@
+using FastWeights.Layers.FastWeightProgrammers;
 using FastWeights.Layers.FastWeightRnn;
 using FastWeights.Layers.Recurrent;
 using FastWeights.Tasks;
@@ -23,6 +24,9 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
 
     /// <summary>For the recurrent family: builds the recurrent layer from (rng, input size, hidden size, fast-weights options).</summary>
     public Func<Rng, int, int, FastWeightRnnOptions, RecurrentLayer>? Layer { get; init; }
+
+    /// <summary>For the fast weight programmers: the rule their layers update the fast weights by (it decides their gates).</summary>
+    public FastWeightRule? Rule { get; init; }
 
     /// <summary>Whether the model needs learned positions (softmax attention has no other notion of order).</summary>
     public bool NeedsPositions { get; init; }

@@ -49,6 +49,11 @@ public interface ISequenceTask
     /// <summary>Writes a split as text, in the form <see cref="ReadTextFile"/> reads.</summary>
     void WriteTextFile(TokenDataset data, string path);
 
-    /// <summary>Reads a split from a text file; a malformed line throws <see cref="FormatException"/> naming the file and line.</summary>
-    TokenDataset ReadTextFile(string path);
+    /// <summary>
+    /// Reads a split from a text file, streamed within the bounds of <see cref="TextDataFile"/> (a line at most the task's
+    /// longest, at most <see cref="TextDataFile.MaxLines"/> lines, the examples at most <paramref name="maxBytes"/>); a
+    /// malformed line throws <see cref="FormatException"/> naming the file and line, examples beyond
+    /// <paramref name="maxBytes"/> <see cref="ArgumentException"/>.
+    /// </summary>
+    TokenDataset ReadTextFile(string path, double maxBytes = double.PositiveInfinity);
 }

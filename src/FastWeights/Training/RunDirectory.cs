@@ -106,7 +106,10 @@ public static class RunDirectory
         CreateModel(config, rng) as AssociativeRetrievalNetwork
         ?? throw new ArgumentException($"{config.Model} on {config.Task} is a per-position model, not the network of Ba et al. §4.1");
 
-    /// <summary>Loads the trained model of a run (its configuration and <c>model.safetensors</c>).</summary>
+    /// <summary>
+    /// Loads the trained model of a run (its configuration and <c>model.safetensors</c>); refused before the model is
+    /// built when its <see cref="MemoryEstimate.ForEvaluation"/> exceeds the memory the run may use.
+    /// </summary>
     public static (TrainingConfig Config, TokenModel Model) LoadModel(string dir)
     {
         var config = ReadConfig(dir);
@@ -114,6 +117,7 @@ public static class RunDirectory
         {
             throw new ArgumentException($"run '{dir}' trains an agent on --task {config.Task}: use 'fastweights test' or 'fastweights play' on it");
         }
+        MemoryEstimate.ForEvaluation(config, withData: false).EnsureFits(config, $"loading run '{dir}'");
         var model = CreateModel(config, new Rng(config.Seed));
         string path = Path.Combine(dir, ModelFile);
         RequireWeightsFile(dir, path);
@@ -142,6 +146,7 @@ public static class RunDirectory
         {
             throw new ArgumentException($"run '{dir}' trains {config.Model} on --task {config.Task}, which is not learnt by reinforcement");
         }
+        MemoryEstimate.ForEvaluation(config, withData: false).EnsureFits(config, $"loading run '{dir}'");
         var agent = Reinforcement.ActorCriticTrainer.CreateAgent(config, out var task, out _);
         string path = Path.Combine(dir, ModelFile);
         RequireWeightsFile(dir, path);
@@ -169,11 +174,24 @@ public static class RunDirectory
 
     /// <summary>
     /// The data of a run exactly as training drew them (the run's first draw is its data seed), with targets laid out
-    /// as its model predicts.
+    /// as its model predicts; refused before they are made when the run's <see cref="MemoryEstimate.ForEvaluation"/>
+    /// with its data exceeds the memory it may use (a configuration edited to a huge <c>test_size</c>, for example).
     /// </summary>
     public static DataSplits Splits(TrainingConfig config, TokenModel model)
     {
         ArgumentNullException.ThrowIfNull(config);
+        MemoryEstimate.ForEvaluation(config, withData: true).EnsureFits(config, "evaluating this run on its data splits");
         return Trainer.Splits(TaskCatalog.Create(config), model, config, Trainer.DataSeed(config));
+    }
+
+    /// <summary>
+    /// Reads a data file of the run's task (<see cref="ISequenceTask.ReadTextFile"/>) with the memory the run may use
+    /// beyond its model (<see cref="MemoryEstimate.ForEvaluation"/> without data) left for the examples.
+    /// </summary>
+    public static TokenDataset ReadDataFile(TrainingConfig config, string path)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        double left = MemoryEstimate.AvailableBytes(config) - MemoryEstimate.ForEvaluation(config, withData: false).TotalBytes;
+        return TaskCatalog.Create(config).ReadTextFile(path, left);
     }
 }

@@ -19,30 +19,96 @@ namespace FastWeights.Training;
 /// </summary>
 public static class Trainer
 {
-    /// <summary>Starts a new run in <paramref name="dir"/> (which must not already hold one).</summary>
+    /// <summary>
+    /// Starts a new run in <paramref name="dir"/> (which must not already hold one). A run whose
+    /// <see cref="MemoryEstimate"/> exceeds the memory it may use is refused before the directory is made; the
+    /// configuration is written only once the task, the model and the data exist, so a run that cannot start (unreadable
+    /// images, no memory) leaves no run behind, and a directory this call made is removed again. A run that runs out of
+    /// memory before its first checkpoint is removed the same way (its configuration and metrics), so the same command
+    /// can be tried again with smaller sizes.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid, or the run needs more memory than it may use.</exception>
     public static TrainingResult Train(TrainingConfig config, string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        using var writer = RunLock.Acquire(dir);
-        if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)) || File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
+        MemoryEstimate.ForTraining(config).EnsureFits(config);
+        bool created = !Directory.Exists(dir);
+        bool started = false;
+        var writer = RunLock.Acquire(dir);
+        try
         {
-            throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
+            if (File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)) || File.Exists(Path.Combine(dir, RunDirectory.ConfigFile)))
+            {
+                throw new IOException($"'{dir}' already holds a run: continue it with --resume {dir}, or choose another --out");
+            }
+            if (Results(dir, countMetrics: true) is { } found)
+            {
+                throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
+            }
+            RemoveStaleTemporaryFiles(dir, observer);
+            return Run(config, dir, resume: false, observer, cancel, start: () =>
+            {
+                AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
+                File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
+                started = true;
+            });
         }
-        if (Results(dir, countMetrics: true) is { } found)
+        catch when (created && !started)
         {
-            throw new IOException($"'{dir}' holds {found} but no run configuration; refusing to overwrite it: choose another --out");
+            writer.Dispose();
+            RemoveUnstartedRun(dir, started, created);
+            throw;
         }
-        RemoveStaleTemporaryFiles(dir, observer);
-        AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ConfigFile), config.ToJson() + "\n");
-        File.WriteAllText(Path.Combine(dir, RunDirectory.MetricsFile), string.Empty);
-        return Run(config, dir, resume: false, observer, cancel);
+        catch (OutOfMemoryException) when (!File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile)))
+        {
+            // Out of memory before the first checkpoint (typically in the first step): nothing could continue from
+            // here with these settings, so the run is removed as if it had not started.
+            writer.Dispose();
+            RemoveUnstartedRun(dir, started, created);
+            throw;
+        }
+        finally
+        {
+            writer.Dispose();
+        }
     }
 
-    /// <summary>Continues the run in <paramref name="dir"/> from its last checkpoint.</summary>
+    // What Train wrote for a run that never got going: its configuration and empty metrics if it had started, the lock
+    // files, and the directory itself if Train made it, so that nothing run-like is left. Best effort.
+    private static void RemoveUnstartedRun(string dir, bool started, bool created)
+    {
+        try
+        {
+            var files = new List<string>();
+            if (started)
+            {
+                files.AddRange([RunDirectory.ConfigFile, RunDirectory.MetricsFile]);
+            }
+            if (created)
+            {
+                files.AddRange([RunLock.FileName, RunLock.OwnerFileName]);
+            }
+            foreach (string file in files)
+            {
+                File.Delete(Path.Combine(dir, file));
+            }
+            if (created && !Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left as it is: it holds no configuration, so the same command can use it again.
+        }
+    }
+
+    /// <summary>Continues the run in <paramref name="dir"/> from its last checkpoint (refused, as <see cref="Train"/> is, when it needs more memory than it may use).</summary>
     public static TrainingResult Resume(string dir, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var config = RunDirectory.ReadConfig(dir);
+        MemoryEstimate.ForTraining(config).EnsureFits(config);
         using var writer = RunLock.Acquire(dir);
         bool checkpoint = File.Exists(Path.Combine(dir, RunDirectory.CheckpointFile));
         // Without a checkpoint a run starts over, which is right only for a run that died before its first one.
@@ -83,11 +149,12 @@ public static class Trainer
     /// <summary>The seed the data splits of a run are generated from (the first draw of the run's generator).</summary>
     public static ulong DataSeed(TrainingConfig config) => new Rng(config.Seed).NextUInt64();
 
-    private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
+    // Builds the run and trains it; a fresh run's files are written by start, called once everything is built.
+    private static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel, Action? start = null)
     {
         if (TaskCatalog.IsReinforcement(config))
         {
-            return Reinforcement.ActorCriticTrainer.Run(config, dir, resume, observer, cancel);
+            return Reinforcement.ActorCriticTrainer.Run(config, dir, resume, observer, cancel, start);
         }
         // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
         var rng = new Rng(config.Seed);
@@ -98,11 +165,6 @@ public static class Trainer
         var splits = Splits(task, model, config, dataSeed);
         var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(model.NamedParameters(), config.LearningRate);
         var schedule = Schedule(config);
-
-        string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
-        var divergence = new DivergenceRule();
-        var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence);
-
         var order = new BatchOrder(orderSeed, splits.Train.Count);
         int batch = config.Batch;
         int length = splits.Train.Length;
@@ -111,6 +173,11 @@ public static class Trainer
         var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
         var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
+        start?.Invoke();
+
+        string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
+        var divergence = new DivergenceRule();
+        var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence);
         // The running sums of the metrics line being built survive a resume (they are saved with the checkpoint), so a
         // resumed metrics.jsonl equals the uninterrupted one.
         double lossSum = sums.Loss, accSum = sums.Accuracy;

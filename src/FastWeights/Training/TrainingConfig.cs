@@ -57,6 +57,14 @@ public sealed partial record TrainingConfig
     [Setting("--test-size", SettingPart.Training, "Test examples")]
     public int TestSize { get; init; } = 20_000;
 
+    /// <summary>
+    /// The memory the run may use, in GB of 2³⁰ bytes; 0 (the default) means what this machine lets the process have.
+    /// A run whose <see cref="MemoryEstimate"/> exceeds it is refused before anything is allocated or written; set it
+    /// above the machine's memory to run anyway (the estimate is upper-ish), or below to keep a run small.
+    /// </summary>
+    [Setting("--max-memory-gb", SettingPart.Training, "Memory a run may use in GB (0: this machine's); runs estimated to need more are refused before they start", Since = 3)]
+    public double MaxMemoryGb { get; init; }
+
     // The optimizer: Adam with linear warm-up, cosine decay and global-norm clipping.
 
     /// <summary>The optimizer (see <see cref="OptimizerCatalog"/>).</summary>
@@ -118,6 +126,7 @@ public sealed partial record TrainingConfig
         Require(TrainSize >= 1 && ValidationSize >= 1 && TestSize >= 1, "split sizes must be at least 1");
         Require(EvalEvery >= 1, "--eval-every must be at least 1");
         Require(SaveEvery >= 1, "--save-every must be at least 1");
+        Require(MaxMemoryGb >= 0 && double.IsFinite(MaxMemoryGb), "--max-memory-gb must be 0 (this machine's memory) or a positive number of GB");
     }
 
     // Throws the one-line message of a setting out of range.
@@ -160,7 +169,7 @@ public sealed partial record TrainingConfig
     /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
-    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings).
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb).
     /// </summary>
     public const int ConfigFormat = 3;
 

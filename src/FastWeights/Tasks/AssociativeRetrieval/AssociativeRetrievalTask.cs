@@ -160,7 +160,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     void ISequenceTask.WriteTextFile(TokenDataset data, string path) => WriteTextFile(data, path);
 
     /// <inheritdoc/>
-    TokenDataset ISequenceTask.ReadTextFile(string path) => ReadTextFile(path, Pairs);
+    TokenDataset ISequenceTask.ReadTextFile(string path, double maxBytes) => ReadTextFile(path, Pairs, maxBytes);
 
     /// <summary>Draws one example: ids into <paramref name="ids"/> (length <see cref="Length"/>); returns the answer digit.</summary>
     public int Sample(Rng rng, Span<int> ids)
@@ -253,22 +253,26 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     }
 
     /// <summary>
+    /// The longest line of a data file: the longest sequence (K = 26 pairs, 55 symbols), a tab and the answer, with room
+    /// to spare; a longer line is not an example (see <see cref="TextDataFile"/>).
+    /// </summary>
+    public const int MaxLineLength = 128;
+
+    /// <summary>
     /// Reads a split written by <see cref="WriteText"/>: every line a well-formed sequence (see <see cref="Parse"/>), all of
     /// one length (2 × <paramref name="pairs"/> + 3 when <paramref name="pairs"/> is given), and its answer the value of
-    /// the queried key. A malformed line throws <see cref="FormatException"/> whose message gives the line number;
-    /// blank lines are skipped.
+    /// the queried key; within the bounds of <see cref="TextDataFile"/> (lines of at most <see cref="MaxLineLength"/>
+    /// characters, at most <paramref name="maxLines"/> lines, examples of at most <paramref name="maxBytes"/>). A
+    /// malformed line throws <see cref="FormatException"/> whose message gives the line number; blank lines are skipped.
     /// </summary>
-    public static TokenDataset ReadText(TextReader reader, string source = "input", int? pairs = null)
+    public static TokenDataset ReadText(TextReader reader, string source = "input", int? pairs = null, double maxBytes = double.PositiveInfinity, int maxLines = TextDataFile.MaxLines)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var inputs = new List<int>();
         var targets = new List<int>();
         int length = -1;
-        int lineNo = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        foreach (var (lineNo, line) in TextDataFile.Lines(reader, source, MaxLineLength, maxLines))
         {
-            lineNo++;
             if (line.Length == 0)
             {
                 continue;
@@ -322,6 +326,7 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
             }
             inputs.AddRange(ids);
             targets.Add(ans[0] - '0');
+            TextDataFile.CheckMemory(inputs.Count + targets.Count, maxBytes, source, lineNo);
         }
         if (targets.Count == 0)
         {
@@ -337,9 +342,9 @@ public sealed class AssociativeRetrievalTask : ISequenceTask
     }
 
     /// <summary>Reads a split from a text file (see <see cref="ReadText"/>).</summary>
-    public static TokenDataset ReadTextFile(string path, int? pairs = null)
+    public static TokenDataset ReadTextFile(string path, int? pairs = null, double maxBytes = double.PositiveInfinity)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
-        return ReadText(r, path, pairs);
+        return ReadText(r, path, pairs, maxBytes);
     }
 }

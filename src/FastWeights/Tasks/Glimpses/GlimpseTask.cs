@@ -163,15 +163,17 @@ public sealed class GlimpseTask : ISequenceTask
         });
     }
 
-    /// <summary>Reads a split written by <see cref="WriteTextFile"/>.</summary>
-    public TokenDataset ReadTextFile(string path)
+    /// <summary>The longest line of a data file: the class, a tab, and the H·W grey levels of up to 3 digits and a comma each, with room to spare.</summary>
+    public int MaxLineLength => (4 * Length) + 64;
+
+    /// <summary>Reads a split written by <see cref="WriteTextFile"/>, within the bounds of <see cref="TextDataFile"/> (lines of at most <see cref="MaxLineLength"/> characters).</summary>
+    public TokenDataset ReadTextFile(string path, double maxBytes = double.PositiveInfinity)
     {
         var ids = new List<int>();
         var labels = new List<int>();
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        foreach (var (lineNumber, line) in TextDataFile.Lines(reader, path, MaxLineLength))
         {
-            lineNumber++;
             if (line.Length == 0)
             {
                 continue;
@@ -190,6 +192,7 @@ public sealed class GlimpseTask : ISequenceTask
                 throw new FormatException($"{path}:{lineNumber}: {e.Message}", e);
             }
             labels.Add(label);
+            TextDataFile.CheckMemory(ids.Count + labels.Count, maxBytes, path, lineNumber);
         }
         return new TokenDataset([.. ids], [.. labels], Length);
     }

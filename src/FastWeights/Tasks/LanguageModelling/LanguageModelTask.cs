@@ -120,8 +120,14 @@ public sealed class LanguageModelTask : ISequenceTask
     }
 
     /// <summary>The whole of another text file as non-overlapping windows (for <c>test --data OTHER.txt</c>).</summary>
-    public TokenDataset ReadTextFile(string path)
+    public TokenDataset ReadTextFile(string path, double maxBytes = double.PositiveInfinity)
     {
+        long length = new FileInfo(path).Length;
+        // Every byte becomes an input and a target id: 8 bytes of memory per byte of text.
+        if (length > TextSplits.MaxBytes || length * 8.0 > maxBytes)
+        {
+            throw new FormatException($"{path}: {length} bytes make {length * 8.0 / 1e9:F1} GB of windows, more than this run may use (at most {Math.Min(TextSplits.MaxBytes, maxBytes / 8) / 1e9:F2} GB of text)");
+        }
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < Length + 1)
         {

@@ -72,7 +72,8 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
     public void WriteTextFile(TokenDataset data, string path) => MultiQueryAssociativeRecallText.WriteFile(data, path);
 
     /// <inheritdoc/>
-    public TokenDataset ReadTextFile(string path) => MultiQueryAssociativeRecallText.ReadFile(path, Vocabulary, Length);
+    public TokenDataset ReadTextFile(string path, double maxBytes = double.PositiveInfinity) =>
+        MultiQueryAssociativeRecallText.ReadFile(path, Vocabulary, Length, MultiQueryAssociativeRecallText.MaxLineLength(Length, Vocabulary), maxBytes);
 
     /// <summary>Writes one example: T input ids and T targets (the value at query positions, the ignore index elsewhere).</summary>
     public void Sample(Rng rng, Span<int> inputs, Span<int> targets)

@@ -96,20 +96,31 @@ public static class MultiQueryAssociativeRecallText
     }
 
     /// <summary>
+    /// The longest line a data file of sequences of <paramref name="length"/> tokens may hold: four times that many
+    /// tokens (longer sequences than trained on may be tested), each its digits and a separator, and 256 characters to
+    /// spare; a longer line is not a sequence of the task (see <see cref="TextDataFile"/>).
+    /// </summary>
+    public static int MaxLineLength(int length, int vocabulary)
+    {
+        int digits = (vocabulary - 1).ToString(CultureInfo.InvariantCulture).Length;
+        return (int)Math.Min(Array.MaxLength, (4L * length * (digits + 1)) + 256);
+    }
+
+    /// <summary>
     /// Reads sequences written by <see cref="Write"/> (all of one length, <paramref name="length"/> when given, each with
-    /// at least one query; blank lines skipped) with their targets from <see cref="Targets"/>. A malformed line throws
+    /// at least one query; blank lines skipped) with their targets from <see cref="Targets"/>, within the bounds of
+    /// <see cref="TextDataFile"/> (lines of at most <paramref name="maxLineLength"/> characters, at most
+    /// <paramref name="maxLines"/> lines, examples of at most <paramref name="maxBytes"/>). A malformed line throws
     /// <see cref="FormatException"/> giving <paramref name="source"/> and the line number.
     /// </summary>
-    public static TokenDataset Read(TextReader reader, int vocabulary, string source = "input", int? length = null)
+    public static TokenDataset Read(TextReader reader, int vocabulary, string source = "input", int? length = null, int maxLineLength = int.MaxValue, double maxBytes = double.PositiveInfinity, int maxLines = TextDataFile.MaxLines)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var inputs = new List<int>();
         var targets = new List<int>();
-        int seenLength = -1, lineNo = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        int seenLength = -1;
+        foreach (var (lineNo, line) in TextDataFile.Lines(reader, source, maxLineLength, maxLines))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -140,6 +151,7 @@ public static class MultiQueryAssociativeRecallText
             }
             inputs.AddRange(ids);
             targets.AddRange(t);
+            TextDataFile.CheckMemory(inputs.Count + targets.Count, maxBytes, source, lineNo);
         }
         if (seenLength < 0)
         {
@@ -155,9 +167,9 @@ public static class MultiQueryAssociativeRecallText
     }
 
     /// <summary>Reads a text file written by <see cref="WriteFile"/> (see <see cref="Read"/>).</summary>
-    public static TokenDataset ReadFile(string path, int vocabulary, int? length = null)
+    public static TokenDataset ReadFile(string path, int vocabulary, int? length = null, int maxLineLength = int.MaxValue, double maxBytes = double.PositiveInfinity)
     {
         using var r = new StreamReader(path, Encoding.UTF8);
-        return Read(r, vocabulary, path, length);
+        return Read(r, vocabulary, path, length, maxLineLength, maxBytes);
     }
 }

@@ -39,16 +39,17 @@ public static class ActorCriticTrainer
         return ModelCatalog.Find(config.Model).CreateAgent(config, task, rng);
     }
 
-    internal static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel)
+    // start (a fresh run's files) is called once the agent, the optimizer and the update's buffers exist.
+    internal static TrainingResult Run(TrainingConfig config, string dir, bool resume, ITrainingObserver? observer, CancellationToken cancel, Action? start = null)
     {
         var agent = CreateAgent(config, out var task, out ulong rolloutSeed);
         var (validationSeed, testSeed) = EpisodeSeeds(config);
         var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(agent.NamedParameters(), config.LearningRate);
+        var update = new Update(agent, task, optimizer, config);
+        start?.Invoke();
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var divergence = new DivergenceRule();
         var (step, secondsBefore, sums) = Trainer.Restore(dir, config, agent, optimizer, resume, observer, divergence);
-
-        var update = new Update(agent, task, optimizer, config);
         double lossSum = sums.Loss, successSum = sums.Accuracy, returnSum = sums.Return;
         int since = sums.Steps;
         var clock = Stopwatch.StartNew();
