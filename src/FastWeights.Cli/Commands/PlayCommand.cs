@@ -74,18 +74,25 @@ internal static class PlayCommand
         int steps = task.EpisodeLength;
         var record = new EpisodeRecord(k, steps, task.ObservationSize, task.Actions, agent.Recurrent.HiddenSize, withDetails: true);
         ActorCriticRollout.Play(agent, games, record, sampler: null);
+        // Replay the actions on the same games to read the paddle before each one (the game keeps only its current position).
+        var paddles = new int[k * steps];
+        var replay = task.CreateGame(k);
+        replay.Reset(columns);
+        var actions = new int[k];
+        var rewards = new float[k];
+        for (int t = 0; t < steps; t++)
+        {
+            for (int e = 0; e < k; e++)
+            {
+                paddles[(e * steps) + t] = replay.PaddleLefts[e];
+                actions[e] = record.Actions[(e * steps) + t];
+            }
+            replay.Act(actions, rewards);
+        }
         var result = new List<CatchPicture.Episode>();
         for (int e = 0; e < k; e++)
         {
-            // Replay the paddle from the actions (the game keeps only its final position).
-            var paddles = new int[steps];
-            int left = (task.Size - task.PaddleWidth) / 2;
-            for (int t = 0; t < steps; t++)
-            {
-                paddles[t] = left;
-                left = Math.Clamp(left + record.Actions[(e * steps) + t] - 1, 0, task.Size - task.PaddleWidth);
-            }
-            result.Add(new CatchPicture.Episode(columns[e], paddles, record.Actions.AsSpan(e * steps, steps).ToArray(),
+            result.Add(new CatchPicture.Episode(columns[e], paddles.AsSpan(e * steps, steps).ToArray(), record.Actions.AsSpan(e * steps, steps).ToArray(),
                 record.Probabilities.AsSpan(e * steps * task.Actions, steps * task.Actions).ToArray(), record.Return(e), Attention(agent, record, e)));
         }
         return result;

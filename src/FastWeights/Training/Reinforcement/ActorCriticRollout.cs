@@ -13,7 +13,7 @@ public static class ActorCriticRollout
     /// <summary>
     /// Plays the episodes <paramref name="games"/> has just been reset to, <paramref name="record"/>.Length steps each, into
     /// <paramref name="record"/>; draws the actions from the policy with <paramref name="sampler"/>, or acts greedily
-    /// (ties to the lowest action) when it is null.
+    /// (ties to the lowest action: IndexOfMax returns the first) when it is null.
     /// </summary>
     public static void Play(ActorCriticNetwork agent, IEpisodeBatch games, EpisodeRecord record, Rng? sampler)
     {
@@ -43,7 +43,7 @@ public static class ActorCriticRollout
                 int at = (i * length) + t;
                 frame.AsSpan(i * d, d).CopyTo(record.Observations.AsSpan(at * d, d));
                 Softmax(logits.AsSpan(i * a, a), p);
-                actions[i] = sampler is null ? ArgMax(p) : Sample(p, sampler.NextDouble());
+                actions[i] = sampler is null ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<double>(p) : Sample(p, sampler.NextDouble());
                 record.Actions[at] = actions[i];
                 record.Values[at] = values[i];
                 if (details)
@@ -80,19 +80,6 @@ public static class ActorCriticRollout
         {
             p[j] /= sum;
         }
-    }
-
-    private static int ArgMax(ReadOnlySpan<double> p)
-    {
-        int best = 0;
-        for (int j = 1; j < p.Length; j++)
-        {
-            if (p[j] > p[best])
-            {
-                best = j;
-            }
-        }
-        return best;
     }
 
     // The first action whose cumulative probability exceeds u (the last one when rounding leaves u above the total).
