@@ -63,8 +63,7 @@ internal static class TestCommand
             }
             else
             {
-                string measures = string.Concat(task.Measures(r).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4}{measures} on {r.Count} {task.ScoredName} ({Describe(config)})"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4}{task.MeasuresText(r)} on {r.Count} {task.ScoredName} ({Describe(config)})"));
             }
             return ExitCodes.Ok;
         });

@@ -6,11 +6,7 @@ namespace FastWeights.Training;
 public static class AtomicFile
 {
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="text"/> (UTF-8).</summary>
-    public static void WriteAllText(string path, string text) => Write(path, stream =>
-    {
-        using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
-        w.Write(text);
-    });
+    public static void WriteAllText(string path, string text) => WriteText(path, w => w.Write(text));
 
     /// <summary>Atomically replaces <paramref name="path"/> with the UTF-8 text <paramref name="write"/> writes (a full disk leaves the old file or none, never a partial one).</summary>
     public static void WriteText(string path, Action<TextWriter> write)
@@ -25,29 +21,19 @@ public static class AtomicFile
 
     /// <summary>
     /// Atomically replaces <paramref name="path"/> with the file <paramref name="writeTo"/> writes at the temporary path it
-    /// is given (for writers that take a path, such as ScottPlot's SavePng).
+    /// is given (for writers that take a path, such as ScottPlot's SavePng; the temporary keeps the extension).
     /// </summary>
     public static void WriteVia(string path, Action<string> writeTo)
     {
         ArgumentNullException.ThrowIfNull(writeTo);
         string full = Path.GetFullPath(path);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileNameWithoutExtension(full) + "." + Environment.ProcessId + ".tmp" + Path.GetExtension(full));
-        try
+        Replace(full, tmp, t =>
         {
-            writeTo(tmp);
-            using (var fs = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite))
-            {
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
+            writeTo(t);
+            using var fs = new FileStream(t, FileMode.Open, FileAccess.ReadWrite);
+            fs.Flush(flushToDisk: true);
+        });
     }
 
     /// <summary>Atomically replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given.</summary>
@@ -56,13 +42,20 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp");
+        Replace(full, tmp, t =>
+        {
+            using var fs = new FileStream(t, FileMode.Create, FileAccess.Write, FileShare.None);
+            write(fs);
+            fs.Flush(flushToDisk: true);
+        });
+    }
+
+    // The one replace: the temporary written (and flushed to disk) by writeTemp, renamed over the target; removed if anything fails.
+    private static void Replace(string full, string tmp, Action<string> writeTemp)
+    {
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
+            writeTemp(tmp);
             File.Move(tmp, full, overwrite: true);
         }
         finally

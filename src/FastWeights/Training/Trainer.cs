@@ -263,8 +263,7 @@ public static class Trainer
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
         string scored = model.Predicts == TargetLayout.OnePerSequence ? task.ScoredName : "scored positions";
-        string measures = string.Concat(task.Measures(test).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
-        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored}){measures}");
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored}){task.MeasuresText(test)}");
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 
