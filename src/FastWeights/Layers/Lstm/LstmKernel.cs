@@ -65,6 +65,32 @@ public static class LstmKernel
     }
 
     /// <summary>
+    /// One position's gates and states, shared by <see cref="Forward"/> and the one-step form (<see cref="LstmLayer.Step"/>):
+    /// the pre-activations a = [i | f | g | o] become σ, σ, tanh, σ in place; c = f ⊙ c(t−1) + i ⊙ g (i ⊙ g alone when
+    /// <paramref name="previousCell"/> is empty, at t = 0); tanh c; h = o ⊙ tanh c. <paramref name="previousCell"/> must
+    /// not overlap <paramref name="cell"/>.
+    /// </summary>
+    internal static void Cell(Span<float> gates, ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> hidden)
+    {
+        int r = cell.Length;
+        var ig = gates[..r];
+        var fg = gates.Slice(r, r);
+        var gg = gates.Slice(2 * r, r);
+        var og = gates.Slice(3 * r, r);
+        TensorPrimitives.Sigmoid(gates[..(2 * r)], gates[..(2 * r)]);
+        TensorPrimitives.Tanh(gg, gg);
+        TensorPrimitives.Sigmoid(og, og);
+        TensorPrimitives.Multiply(ig, gg, cell);
+        if (!previousCell.IsEmpty)
+        {
+            // c(t) = f ⊙ c(t−1) + i ⊙ g
+            TensorPrimitives.FusedMultiplyAdd(fg, previousCell, cell, cell);
+        }
+        TensorPrimitives.Tanh(cell, tanhCell);
+        TensorPrimitives.Multiply(og, tanhCell, hidden);
+    }
+
+    /// <summary>
     /// Runs the LSTM over the whole sequence and writes all hidden states to <paramref name="h"/> (B×T×R).
     /// Sizes come from <paramref name="workspace"/> (call <see cref="Workspace.Resize"/> first).
     /// </summary>
@@ -108,26 +134,8 @@ public static class LstmKernel
             for (int b = 0; b < batch; b++)
             {
                 int row = (b * steps) + t;
-                var a = gates.Slice(row * gr, gr);
-                var ig = a[..r];
-                var fg = a.Slice(r, r);
-                var gg = a.Slice(2 * r, r);
-                var og = a.Slice(3 * r, r);
-                TensorPrimitives.Sigmoid(a[..(2 * r)], a[..(2 * r)]);
-                TensorPrimitives.Tanh(gg, gg);
-                TensorPrimitives.Sigmoid(og, og);
-
-                var c = cells.Slice(row * r, r);
-                TensorPrimitives.Multiply(ig, gg, c);
-                if (t > 0)
-                {
-                    // c(t) = f ⊙ c(t−1) + i ⊙ g
-                    TensorPrimitives.FusedMultiplyAdd(fg, cells.Slice((row - 1) * r, r), c, c);
-                }
-                var tc = tanhCells.Slice(row * r, r);
-                TensorPrimitives.Tanh(c, tc);
                 var ht = h.Slice(row * r, r);
-                TensorPrimitives.Multiply(og, tc, ht);
+                Cell(gates.Slice(row * gr, gr), t > 0 ? cells.Slice((row - 1) * r, r) : default, cells.Slice(row * r, r), tanhCells.Slice(row * r, r), ht);
                 if (t + 1 < steps)
                 {
                     ht.CopyTo(hPrev.Slice((row + 1) * r, r));

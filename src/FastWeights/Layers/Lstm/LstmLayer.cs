@@ -41,23 +41,13 @@ public sealed class LstmLayer : ProjectedRecurrentLayer
         var a = s.PreActivations.AsSpan();
         projectedInput.CopyTo(a);
         Kernels.Gemm.Multiply(false, true, b, gr, r, 1f, s.HiddenState, r, RecurrentWeight.Span, r, 1f, a, gr);
+        // The kernel's own position step; c(t−1) is copied aside because c(t) replaces it in the state.
+        var previous = s.PreviousCells.AsSpan();
+        var tanhCell = s.TanhCell.AsSpan();
+        s.Cells.CopyTo(previous);
         for (int i = 0; i < b; i++)
         {
-            var gates = a.Slice(i * gr, gr);
-            var ig = gates[..r];
-            var fg = gates.Slice(r, r);
-            var gg = gates.Slice(2 * r, r);
-            var og = gates.Slice(3 * r, r);
-            System.Numerics.Tensors.TensorPrimitives.Sigmoid(gates[..(2 * r)], gates[..(2 * r)]);
-            System.Numerics.Tensors.TensorPrimitives.Tanh(gg, gg);
-            System.Numerics.Tensors.TensorPrimitives.Sigmoid(og, og);
-            // c(t) = f ⊙ c(t−1) + i ⊙ g; h(t) = o ⊙ tanh(c(t))
-            var c = s.Cells.AsSpan(i * r, r);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(ig, gg, ig);
-            System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(fg, c, ig, c);
-            var h = s.HiddenState.AsSpan(i * r, r);
-            System.Numerics.Tensors.TensorPrimitives.Tanh(c, h);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(og, h, h);
+            LstmKernel.Cell(a.Slice(i * gr, gr), previous.Slice(i * r, r), s.Cells.AsSpan(i * r, r), tanhCell, s.HiddenState.AsSpan(i * r, r));
         }
         s.HiddenState.CopyTo(output);
     }

@@ -15,6 +15,8 @@ public sealed class LstmState : RecurrentLayerState
         HiddenState = new float[batch * hidden];
         Cells = new float[batch * hidden];
         PreActivations = new float[batch * LstmKernel.GateCount * hidden];
+        PreviousCells = new float[batch * hidden];
+        TanhCell = new float[hidden];
     }
 
     /// <inheritdoc/>
@@ -31,4 +33,10 @@ public sealed class LstmState : RecurrentLayerState
 
     // a(t) = U(t) + h(t−1)·Whᵀ, B×4R: the step's work buffer.
     internal float[] PreActivations { get; }
+
+    // c(t−1) while a step computes c(t), B×R.
+    internal float[] PreviousCells { get; }
+
+    // tanh c(t) of one stream, R.
+    internal float[] TanhCell { get; }
 }
