@@ -180,8 +180,7 @@ public static class Trainer
         var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence);
         // The running sums of the metrics line being built survive a resume (they are saved with the checkpoint), so a
         // resumed metrics.jsonl equals the uninterrupted one.
-        double lossSum = sums.Loss, accSum = sums.Accuracy;
-        int since = sums.Steps;
+        var window = new MetricsWindow(sums);
         var clock = Stopwatch.StartNew();
         int firstStep = step;
         var loop = new TrainingLoop
@@ -197,9 +196,7 @@ public static class Trainer
             },
             Completed = (s, r) =>
             {
-                lossSum += r.Loss;
-                accSum += r.Accuracy;
-                since++;
+                window.Add(r);
                 observer?.OnStep(s, config.Steps, r.Loss, r.Accuracy, (s - firstStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
             },
             EvalEvery = config.EvalEvery,
@@ -207,16 +204,15 @@ public static class Trainer
             Validate = s =>
             {
                 var val = Evaluator.Evaluate(model, splits.Validation);
-                var record = new MetricsRecord(s, lossSum / since, accSum / since, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
+                var record = new MetricsRecord(s, window.MeanLoss, window.MeanAccuracy, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
                 File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, MetricsJson) + "\n");
                 observer?.OnEvaluation(record);
-                lossSum = accSum = 0;
-                since = 0;
+                window.Clear();
                 return false;
             },
             Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Save(dir, config, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new RunningMetrics(lossSum, accSum, since), divergence),
+            Save = s => Save(dir, config, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, window.Sums, divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)

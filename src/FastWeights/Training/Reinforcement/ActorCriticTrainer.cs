@@ -50,8 +50,7 @@ public static class ActorCriticTrainer
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var divergence = new DivergenceRule();
         var (step, secondsBefore, sums) = Trainer.Restore(dir, config, agent, optimizer, resume, observer, divergence);
-        double lossSum = sums.Loss, successSum = sums.Accuracy, returnSum = sums.Return;
-        int since = sums.Steps;
+        var window = new MetricsWindow(sums);
         var clock = Stopwatch.StartNew();
         int firstStep = step;
         var loop = new TrainingLoop
@@ -63,10 +62,7 @@ public static class ActorCriticTrainer
             Step = s => update.Run(new Rng(rolloutSeed + ((ulong)s * 0x9E3779B97F4A7C15UL))),
             Completed = (s, r) =>
             {
-                lossSum += r.Loss;
-                successSum += r.Accuracy;
-                returnSum += update.LastMeanReturn;
-                since++;
+                window.Add(r, update.LastMeanReturn);
                 observer?.OnStep(s, config.Steps, r.Loss, r.Accuracy, (s - firstStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
             },
             EvalEvery = config.EvalEvery,
@@ -74,20 +70,19 @@ public static class ActorCriticTrainer
             Validate = s =>
             {
                 var val = PolicyEvaluation.Evaluate(agent, task, validationSeed, config.EvalEpisodes, config.Gamma);
-                var record = new MetricsRecord(s, lossSum / since, successSum / since, val.ValueLoss, val.SuccessRate, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds)
+                var record = new MetricsRecord(s, window.MeanLoss, window.MeanAccuracy, val.ValueLoss, val.SuccessRate, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds)
                 {
-                    TrainReturn = returnSum / since,
+                    TrainReturn = window.MeanReturn,
                     ValidationReturn = val.MeanReturn,
                 };
                 File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, Trainer.MetricsJson) + "\n");
                 observer?.OnEvaluation(record);
-                lossSum = successSum = returnSum = 0;
-                since = 0;
+                window.Clear();
                 return false;
             },
             Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Trainer.Save(dir, config, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, new Trainer.RunningMetrics(lossSum, successSum, since) { Return = returnSum }, divergence),
+            Save = s => Trainer.Save(dir, config, agent, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, window.Sums, divergence),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
