@@ -34,6 +34,7 @@ public static class ActorCriticRollout
         var rewards = new float[b];
         var p = new double[a];
         bool details = record.Probabilities.Length > 0;
+        bool observations = record.Observations.Length > 0;
         for (int t = 0; t < length; t++)
         {
             games.Observe(frame);
@@ -41,7 +42,10 @@ public static class ActorCriticRollout
             for (int i = 0; i < b; i++)
             {
                 int at = (i * length) + t;
-                frame.AsSpan(i * d, d).CopyTo(record.Observations.AsSpan(at * d, d));
+                if (observations)
+                {
+                    frame.AsSpan(i * d, d).CopyTo(record.Observations.AsSpan(at * d, d));
+                }
                 Softmax(logits.AsSpan(i * a, a), p);
                 actions[i] = sampler is null ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax<double>(p) : Sample(p, sampler.NextDouble());
                 record.Actions[at] = actions[i];

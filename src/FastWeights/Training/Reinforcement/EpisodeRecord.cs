@@ -6,8 +6,11 @@ namespace FastWeights.Training.Reinforcement;
 /// </summary>
 public sealed class EpisodeRecord
 {
-    /// <summary>Buffers for <paramref name="episodes"/> episodes of <paramref name="length"/> steps.</summary>
-    public EpisodeRecord(int episodes, int length, int observationSize, int actions, int hidden, bool withDetails)
+    /// <summary>
+    /// Buffers for <paramref name="episodes"/> episodes of <paramref name="length"/> steps; the observations only when
+    /// <paramref name="withObservations"/> (training replays them; scoring a policy does not need them).
+    /// </summary>
+    public EpisodeRecord(int episodes, int length, int observationSize, int actions, int hidden, bool withDetails, bool withObservations = true)
     {
         Episodes = episodes;
         Length = length;
@@ -15,7 +18,7 @@ public sealed class EpisodeRecord
         ActionCount = actions;
         Hidden = hidden;
         int steps = episodes * length;
-        Observations = new float[steps * observationSize];
+        Observations = withObservations ? new float[steps * observationSize] : [];
         Actions = new int[steps];
         Rewards = new float[steps];
         Values = new float[steps];
@@ -38,7 +41,7 @@ public sealed class EpisodeRecord
     /// <summary>Hidden units R of the agent's core.</summary>
     public int Hidden { get; }
 
-    /// <summary>Observation t of each episode, [episodes, T, observation size].</summary>
+    /// <summary>Observation t of each episode, [episodes, T, observation size] (empty unless observations were asked for).</summary>
     public float[] Observations { get; }
 
     /// <summary>Action t, [episodes, T].</summary>

@@ -36,7 +36,7 @@ public static class PolicyEvaluation
             int b = Math.Min(Batch, episodes - start);
             var games = task.Create(b);
             games.Reset(rng);
-            var record = new EpisodeRecord(b, length, task.ObservationSize, task.Actions, agent.Recurrent.HiddenSize, withDetails: false);
+            var record = new EpisodeRecord(b, length, task.ObservationSize, task.Actions, agent.Recurrent.HiddenSize, withDetails: false, withObservations: false);
             ActorCriticRollout.Play(agent, games, record, sampler: null);
             for (int e = 0; e < b; e++)
             {
