@@ -51,7 +51,8 @@ internal static class TestCommand
             {
                 set = set.AtEveryPosition();
             }
-            var r = Evaluator.Evaluate(model, set);
+            // A run trained with carried state is scored as it was validated: window after window from the carried state.
+            var r = Evaluator.Evaluate(model, set, config.CarryState);
             if (p.GetValue(json))
             {
                 var doc = new System.Text.Json.Nodes.JsonObject { ["split"] = name, ["accuracy"] = r.Accuracy, ["error_rate"] = r.ErrorRate, ["loss"] = r.Loss, ["count"] = r.Count };

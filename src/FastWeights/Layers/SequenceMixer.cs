@@ -15,13 +15,31 @@ public abstract class SequenceMixer : Module
     /// <summary>Mixes a whole sequence x [B, T, D] into y [B, T, D].</summary>
     public abstract Tensor Forward(Tensor x);
 
+    /// <summary>
+    /// Whether the mixer can run a whole segment from a carried state (<see cref="Forward(Tensor, SequenceMixerState)"/>):
+    /// the fast weight programmers, whose ops take an initial state.
+    /// </summary>
+    public virtual bool CanCarryState => false;
+
+    /// <summary>
+    /// Mixes a segment x [B, T, D] that continues the sequences <paramref name="state"/> has read (made by
+    /// <see cref="CreateState"/>), and leaves in <paramref name="state"/> what the next segment starts from: the state
+    /// streaming the segment's tokens through <see cref="Step"/> would leave. The state enters as a constant, so the
+    /// gradient stops at the segment boundary (truncated backpropagation through time).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The mixer cannot carry a state (<see cref="CanCarryState"/> is false).</exception>
+    public virtual Tensor Forward(Tensor x, SequenceMixerState state) => throw new NotSupportedException($"{GetType().Name} cannot carry a state from one segment to the next");
+
+    /// <summary>The tensors of a carried state, by name, for a checkpoint (the state's buffers themselves: loading writes into them).</summary>
+    public virtual IEnumerable<KeyValuePair<string, Tensor>> StateTensors(SequenceMixerState state) => [];
+
     /// <summary>A fresh streaming state for <paramref name="batch"/> sequences (nothing consumed yet).</summary>
     /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
     public virtual SequenceMixerState CreateState(int batch) => throw NotStreaming();
 
     /// <summary>
     /// Consumes one token per sequence, x_t [B, D], updating <paramref name="state"/> in place without recording
-    /// gradients; returns y_t [B, D], the row t of <see cref="Forward"/> over the tokens so far (up to float rounding).
+    /// gradients; returns y_t [B, D], the row t of <see cref="Forward(Tensor)"/> over the tokens so far (up to float rounding).
     /// </summary>
     /// <exception cref="NotSupportedException">The mixer has no streaming form (<see cref="SupportsStreaming"/> is false).</exception>
     public virtual Tensor Step(SequenceMixerState state, Tensor x) => throw NotStreaming();

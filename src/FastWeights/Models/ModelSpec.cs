@@ -31,6 +31,9 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     /// <summary>Whether the model needs learned positions (softmax attention has no other notion of order).</summary>
     public bool NeedsPositions { get; init; }
 
+    /// <summary>Whether the model can carry its state from one window of a text to the next (<c>--carry-state</c>): the fast weight programmers.</summary>
+    public bool CanCarryState => Family == ModelFamily.FastWeightProgrammer;
+
     /// <summary>Whether the model can be the core of an agent (<see cref="CreateAgent"/>): a recurrent layer that steps one observation at a time.</summary>
     public bool CanAct => Layer is not null && Layer(new Rng(0), 2, 2, new FastWeightRnnOptions()).SupportsStreaming;
 

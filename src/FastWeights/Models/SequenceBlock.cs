@@ -42,6 +42,13 @@ public sealed class SequenceBlock : Module
         return mlp is null ? h : TapeOps.Add(h, mlp.Forward(mlpNorm!.Forward(h)));
     }
 
+    /// <summary>Applies the block to a segment x [B, T, D] that continues the sequences of the mixer's carried <paramref name="state"/> (<see cref="SequenceMixer.Forward(Tensor, SequenceMixerState)"/>).</summary>
+    public Tensor Forward(Tensor x, SequenceMixerState state)
+    {
+        var h = TapeOps.Add(x, Mixer.Forward(mixerNorm.Forward(x), state));
+        return mlp is null ? h : TapeOps.Add(h, mlp.Forward(mlpNorm!.Forward(h)));
+    }
+
     /// <summary>The same block for one token per sequence, x_t [B, D], through the mixer's <see cref="SequenceMixer.Step"/>.</summary>
     public Tensor Step(SequenceMixerState state, Tensor x)
     {

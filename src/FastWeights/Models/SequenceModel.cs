@@ -92,6 +92,54 @@ public sealed class SequenceModel : TokenModel
         return head.Forward(finalNorm.Forward(x));
     }
 
+    /// <summary>
+    /// Whether the model can run consecutive segments of its sequences, each from the state the previous one left
+    /// (<see cref="Forward(ReadOnlySpan{int}, int, int, SequenceModelState)"/>): every mixer carries a state and there are
+    /// no learned positions (whose range is one window).
+    /// </summary>
+    public bool CanCarryState => positions is null && blocks.All(b => b.Mixer.CanCarryState);
+
+    /// <summary>
+    /// Logits [B, T, classes] for the next segment, ids [B, T], of the sequences <paramref name="state"/> has read
+    /// (<see cref="CreateState"/>): each block's mixer starts from the state the previous segment left and leaves the
+    /// state after this one. The state enters the tape as a constant: gradients stop at the segment boundary (truncated
+    /// backpropagation through time). Running segments one after another gives the logits of one pass over their
+    /// concatenation (up to float rounding).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A mixer cannot carry a state, or the model has learned positions (see <see cref="CanCarryState"/>).</exception>
+    public Tensor Forward(ReadOnlySpan<int> ids, int batch, int length, SequenceModelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!CanCarryState)
+        {
+            throw new NotSupportedException("this model cannot carry a state from one segment to the next (only fast weight programmers without learned positions can)");
+        }
+        if (state.Batch != batch || state.Mixers.Count != blocks.Length)
+        {
+            throw new ArgumentException($"the state holds {state.Batch} sequences of {state.Mixers.Count} blocks; the segment has {batch} sequences and the model {blocks.Length} blocks", nameof(state));
+        }
+        var x = embedding.Forward(ids, batch, length);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            x = blocks[i].Forward(x, state.Mixers[i]);
+        }
+        state.Position += length;
+        return head.Forward(finalNorm.Forward(x));
+    }
+
+    /// <summary>The tensors of a carried state by name (<c>blocks0.fast_weights</c>, …), for a checkpoint; loading writes into them.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> StateTensors(SequenceModelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            foreach (var (name, tensor) in blocks[i].Mixer.StateTensors(state.Mixers[i]))
+            {
+                yield return new($"blocks{i}.{name}", tensor);
+            }
+        }
+    }
+
     /// <summary>A fresh streaming state for <paramref name="batch"/> sequences: one per block (nothing consumed yet).</summary>
     /// <exception cref="NotSupportedException">A mixer has no streaming form (see <see cref="SupportsStreaming"/>).</exception>
     public SequenceModelState CreateState(int batch)
@@ -103,7 +151,7 @@ public sealed class SequenceModel : TokenModel
     /// <summary>
     /// Consumes the next token of every sequence, <paramref name="ids"/> [B], and returns its logits [B, classes]: the
     /// embedding (plus the learned position of this token), each block's <see cref="SequenceBlock.Step"/>, the final
-    /// norm and the head, without recording gradients. Stepping through a sequence gives the rows of <see cref="Forward"/>
+    /// norm and the head, without recording gradients. Stepping through a sequence gives the rows of <see cref="Forward(ReadOnlySpan{int}, int, int)"/>
     /// (up to float rounding). Fast-weight and recurrent states have a fixed size; softmax attention keeps a key–value
     /// cache that grows with every token. Runs as fused vector passes over buffers kept in the state (see
     /// <see cref="FastWeightProgrammerLayer.Step(FastWeightLayerState, Tensor)"/>); with fast-weight mixers only the returned

@@ -16,9 +16,11 @@ public static class ModuleCheckpoint
     /// <param name="path">Destination file.</param>
     /// <param name="metadata">Optional string metadata (configuration, step, RNG state, ...).</param>
     /// <param name="optimizer">Optional optimizer whose state is stored next to the parameters.</param>
-    public static void Save(Module module, string path, IReadOnlyDictionary<string, string>? metadata = null, Optimizer? optimizer = null)
+    /// <param name="extra">Other named tensors stored after them (a carried sequence state), or null.</param>
+    public static void Save(Module module, string path, IReadOnlyDictionary<string, string>? metadata = null, Optimizer? optimizer = null,
+        IReadOnlyList<KeyValuePair<string, Tensor>>? extra = null)
     {
-        SafeTensorsFile.Save(path, Entries(module, optimizer), metadata);
+        SafeTensorsFile.Save(path, Entries(module, optimizer, extra), metadata);
     }
 
     /// <summary>
@@ -35,9 +37,11 @@ public static class ModuleCheckpoint
     /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or the optimizer's state names clash with the module's parameters.</exception>
-    public static IReadOnlyDictionary<string, string> Load(Module module, string path, Optimizer? optimizer = null, bool strict = true)
+    /// <param name="extra">Other named tensors the file holds after them (as <see cref="Save"/> wrote them), read into these tensors; or null.</param>
+    public static IReadOnlyDictionary<string, string> Load(Module module, string path, Optimizer? optimizer = null, bool strict = true,
+        IReadOnlyList<KeyValuePair<string, Tensor>>? extra = null)
     {
-        var targets = Entries(module, optimizer);
+        var targets = Entries(module, optimizer, extra);
 
         // Everything is read into copies first, so that weights that are not finite, or a state the optimizer refuses
         // (it checks its values, the step count, only once they are read), leave the module and the optimizer as they were.
@@ -61,7 +65,7 @@ public static class ModuleCheckpoint
         {
             try
             {
-                optimizer.LoadState(staged.Skip(parameters));
+                optimizer.LoadState(staged.Skip(parameters).Take(staged.Count - parameters - (extra?.Count ?? 0)));
             }
             catch (ArgumentException e)
             {
@@ -72,24 +76,33 @@ public static class ModuleCheckpoint
         {
             staged[i].Value.Span.CopyTo(targets[i].Value.Span);
         }
+        for (int i = staged.Count - (extra?.Count ?? 0); i < staged.Count; i++)
+        {
+            staged[i].Value.Span.CopyTo(targets[i].Value.Span);
+        }
         return metadata;
     }
 
-    private static List<KeyValuePair<string, Tensor>> Entries(Module module, Optimizer? optimizer)
+    private static List<KeyValuePair<string, Tensor>> Entries(Module module, Optimizer? optimizer, IReadOnlyList<KeyValuePair<string, Tensor>>? extra)
     {
         ArgumentNullException.ThrowIfNull(module);
         var entries = module.NamedParameters().ToList();
-        if (optimizer is not null)
+        var names = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var state in optimizer?.StateTensors() ?? [])
         {
-            var names = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
-            foreach (var state in optimizer.StateTensors())
+            if (!names.Add(state.Key))
             {
-                if (names.Contains(state.Key))
-                {
-                    throw new ArgumentException($"Optimizer state '{state.Key}' has the same name as a model parameter.", nameof(optimizer));
-                }
-                entries.Add(state);
+                throw new ArgumentException($"Optimizer state '{state.Key}' has the same name as a model parameter.", nameof(optimizer));
             }
+            entries.Add(state);
+        }
+        foreach (var tensor in extra ?? [])
+        {
+            if (!names.Add(tensor.Key))
+            {
+                throw new ArgumentException($"'{tensor.Key}' has the same name as a model parameter or optimizer state.", nameof(extra));
+            }
+            entries.Add(tensor);
         }
         return entries;
     }

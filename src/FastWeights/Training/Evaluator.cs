@@ -10,7 +10,7 @@ public static class Evaluator
     /// <summary>
     /// Evaluates <paramref name="model"/> on all of <paramref name="data"/> (whose targets must be laid out as the model
     /// predicts: see <see cref="DataSplits.AtEveryPosition"/>), in batches of <paramref name="batchSize"/> sequences
-    /// (default: the model's <see cref="TokenModel.EvaluationBatch"/>). Count is the number of scored targets.
+    /// (default: the model's <see cref="TokenModel.EvaluationBatch"/>, fewer for long sequences of a per-position model: <see cref="Rows"/>). Count is the number of scored targets.
     /// </summary>
     public static EvaluationResult Evaluate(TokenModel model, TokenDataset data, int? batchSize = null)
     {
@@ -21,7 +21,7 @@ public static class Evaluator
             throw new ArgumentException($"the model predicts {model.Predicts} but the data's targets are laid out {data.Layout}");
         }
         using var _ = Tape.NoGrad();
-        int rows = batchSize ?? model.EvaluationBatch;
+        int rows = batchSize ?? (model.Predicts == TargetLayout.EveryPosition ? Rows(model.EvaluationBatch, data.Length) : model.EvaluationBatch);
         int width = data.TargetsPerSequence;
         double lossSum = 0;
         long correct = 0, scored = 0;
@@ -45,6 +45,77 @@ public static class Evaluator
         }
         return new EvaluationResult(scored == 0 ? 0 : lossSum / scored, scored == 0 ? 0 : (double)correct / scored, (int)scored);
     }
+
+    /// <summary>Tokens per evaluation batch at most, so long windows (language modelling) keep fewer activations alive.</summary>
+    public const int MaxEvaluationTokens = 16_384;
+
+    /// <summary>Sequences per evaluation batch: the model's <see cref="TokenModel.EvaluationBatch"/>, fewer for sequences longer than <see cref="MaxEvaluationTokens"/> / that many tokens.</summary>
+    public static int Rows(int evaluationBatch, int length) => Math.Clamp(MaxEvaluationTokens / Math.Max(1, length), 1, evaluationBatch);
+
+    /// <summary>
+    /// Evaluates a model that carries its state on all of <paramref name="data"/>, whose windows are consecutive text: the
+    /// windows are laid out as <paramref name="streams"/> streams (<see cref="SegmentStreams"/>, every window once), each
+    /// window read from the state the previous window of its stream left, so a stream is scored as one pass over its
+    /// windows' concatenation. Padding past the end of the split is not scored.
+    /// </summary>
+    public static EvaluationResult EvaluateCarried(SequenceModel model, TokenDataset data, int streams = 16)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Layout != TargetLayout.EveryPosition)
+        {
+            throw new ArgumentException("carried-state evaluation needs targets at every position");
+        }
+        if (data.Count == 0)
+        {
+            return new EvaluationResult(0, 0, 0);
+        }
+        using var _ = Tape.NoGrad();
+        var layout = new SegmentStreams(data.Count, streams, coverAll: true);
+        int b = layout.Streams, t = data.Length;
+        var state = model.CreateState(b);
+        var idx = new int[1];
+        var inputs = new int[b * t];
+        var targets = new int[b * t];
+        double lossSum = 0;
+        long correct = 0, scored = 0;
+        for (int p = 0; p < layout.PerStream; p++)
+        {
+            for (int s = 0; s < b; s++)
+            {
+                int w = layout.Window(s, p);
+                var rowInputs = inputs.AsSpan(s * t, t);
+                var rowTargets = targets.AsSpan(s * t, t);
+                if (w < 0)
+                {
+                    rowInputs.Clear();
+                    rowTargets.Fill(TokenDataset.IgnoreIndex);
+                    continue;
+                }
+                idx[0] = w;
+                data.Gather(idx, rowInputs, rowTargets);
+            }
+            var logits = model.Forward(inputs, b, t, state);
+            int counted = TokenDataset.CountScored(targets);
+            if (counted == 0)
+            {
+                continue;
+            }
+            lossSum += Ops.CrossEntropy(logits, targets, TokenDataset.IgnoreIndex).Item() * counted;
+            correct += CountCorrect(logits.Span, targets, logits.Dim(-1));
+            scored += counted;
+        }
+        return new EvaluationResult(scored == 0 ? 0 : lossSum / scored, scored == 0 ? 0 : (double)correct / scored, (int)scored);
+    }
+
+    /// <summary>
+    /// Evaluates a run's model as the run is scored: with carried state over consecutive windows when
+    /// <paramref name="carryState"/> (<see cref="EvaluateCarried"/>), otherwise window by window (<see cref="Evaluate(TokenModel, TokenDataset, int?)"/>).
+    /// </summary>
+    public static EvaluationResult Evaluate(TokenModel model, TokenDataset data, bool carryState) =>
+        carryState
+            ? EvaluateCarried(model as SequenceModel ?? throw new ArgumentException("carried state needs a sequence model"), data)
+            : Evaluate(model, data);
 
     /// <summary>Number of scored rows (target not the ignore index) whose arg-max equals the target.</summary>
     public static int CountCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int classes)

@@ -238,7 +238,7 @@ public sealed record MemoryEstimate
         private void SequenceModel(ISequenceTask task)
         {
             double d = config.DModel, t = task.Length, h = config.Heads, m = config.MlpRatio, c = task.Classes;
-            int rows = SequenceModelEvaluationBatch;
+            int rows = Evaluator.Rows(SequenceModelEvaluationBatch, task.Length);
             double positions = spec.NeedsPositions ? t * d : 0;
             Add(parameters: (task.Vocabulary * d) + positions + (2 * d) + (d * c) + c, perExample: t * ((4 * d) + (3 * c)), rows);
             arrays.Add(("logits in a batch (--batch × the sequence length × the classes)", config.Batch * t * c));

@@ -173,14 +173,17 @@ public static class Trainer
         var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
         var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
+        // With --carry-state the batch is B streams of consecutive windows, each step continuing each stream's state.
+        var carried = config.CarryState ? CarriedTraining.Create(config, model, splits.Train) : null;
         start?.Invoke();
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
         var divergence = new DivergenceRule();
-        var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence);
+        var (step, secondsBefore, sums) = Restore(dir, config, model, optimizer, resume, observer, divergence, carried?.Tensors);
         // The running sums of the metrics line being built survive a resume (they are saved with the checkpoint), so a
         // resumed metrics.jsonl equals the uninterrupted one.
         var window = new MetricsWindow(sums);
+        PeakMemory.Reset();
         var clock = Stopwatch.StartNew();
         int firstStep = step;
         var loop = new TrainingLoop
@@ -190,9 +193,16 @@ public static class Trainer
             Steps = config.Steps,
             Step = s =>
             {
-                order.Batch(s, indices);
+                if (carried is not null)
+                {
+                    carried.Batch(s, indices);
+                }
+                else
+                {
+                    order.Batch(s, indices);
+                }
                 splits.Train.Gather(indices, inputs, targets);
-                return trainingStep.Run(inputs, targets, batch, length);
+                return trainingStep.Run(inputs, targets, batch, length, carried?.State);
             },
             Completed = (s, r) =>
             {
@@ -203,7 +213,7 @@ public static class Trainer
             ValidateAtEnd = true,
             Validate = s =>
             {
-                var val = Evaluator.Evaluate(model, splits.Validation);
+                var val = Evaluator.Evaluate(model, splits.Validation, config.CarryState);
                 var record = new MetricsRecord(s, window.MeanLoss, window.MeanAccuracy, val.Loss, val.Accuracy, optimizer.LearningRate, secondsBefore + clock.Elapsed.TotalSeconds);
                 File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, MetricsJson) + "\n");
                 observer?.OnEvaluation(record);
@@ -212,7 +222,7 @@ public static class Trainer
             },
             Divergence = divergence,
             SaveEvery = config.SaveEvery,
-            Save = s => Save(dir, config, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, window.Sums, divergence),
+            Save = s => Save(dir, config, model, optimizer, s, secondsBefore + clock.Elapsed.TotalSeconds, window.Sums, divergence, carried?.Tensors),
         };
         var (end, at, last) = loop.Run(step, cancel);
         switch (end)
@@ -223,7 +233,7 @@ public static class Trainer
                 string interrupted = $"interrupted at step {at}; checkpoint saved, continue with: fastweights train --resume {dir}";
                 return new TrainingResult(TrainingOutcome.Interrupted, at, null, interrupted);
         }
-        return Finish(config, dir, task, model, splits, at);
+        return Finish(config, dir, task, model, splits, at, secondsBefore + clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -239,15 +249,21 @@ public static class Trainer
         return model.Predicts == TargetLayout.EveryPosition ? splits.AtEveryPosition() : splits;
     }
 
-    private static TrainingResult Finish(TrainingConfig config, string dir, ISequenceTask task, TokenModel model, DataSplits splits, int step)
+    private static TrainingResult Finish(TrainingConfig config, string dir, ISequenceTask task, TokenModel model, DataSplits splits, int step, double seconds)
     {
-        var test = Evaluator.Evaluate(model, splits.Test);
+        var test = Evaluator.Evaluate(model, splits.Test, config.CarryState);
         var result = new JsonObject { ["model"] = config.Model };
         foreach (var (key, value) in model.Describe(task))
         {
             result[key] = value;
         }
         result["steps"] = step;
+        result["parameters"] = model.ParameterCount();
+        // Training time (validations included) across resumes; tokens are the input positions of the training batches.
+        result["training_seconds"] = seconds;
+        result["training_tokens_per_second"] = (double)step * config.Batch * splits.Train.Length / Math.Max(seconds, 1e-9);
+        // The high-water mark of this process since the run (or its last resume) started, the test evaluation included.
+        result["peak_memory_mb"] = Math.Round(PeakMemory.Bytes() / 1e6, 1);
         result["test_accuracy"] = test.Accuracy;
         result["test_error_rate"] = test.ErrorRate;
         result["test_loss"] = test.Loss;
@@ -295,7 +311,8 @@ public static class Trainer
         }
     }
 
-    internal static void Save(string dir, TrainingConfig config, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums, DivergenceRule divergence)
+    internal static void Save(string dir, TrainingConfig config, Nn.Module network, Optimizer optimizer, int step, double seconds, RunningMetrics sums, DivergenceRule divergence,
+        IReadOnlyList<KeyValuePair<string, Tensor>>? carriedState = null)
     {
         var meta = new Dictionary<string, string>
         {
@@ -311,7 +328,7 @@ public static class Trainer
         };
         divergence.Save(meta);
         // The resumable checkpoint first: model.safetensors is never newer than it.
-        ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer);
+        ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.CheckpointFile), meta, optimizer, carriedState);
         ModuleCheckpoint.Save(network, Path.Combine(dir, RunDirectory.ModelFile), meta);
     }
 
@@ -325,7 +342,8 @@ public static class Trainer
     /// Returns the step and training seconds to continue from, and the running sums of the next metrics line (zero for
     /// checkpoints written before they were saved).
     /// </summary>
-    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, TrainingConfig config, Module model, Optimizer optimizer, bool resume, ITrainingObserver? observer, DivergenceRule divergence)
+    internal static (int Step, double Seconds, RunningMetrics Sums) Restore(string dir, TrainingConfig config, Module model, Optimizer optimizer, bool resume, ITrainingObserver? observer, DivergenceRule divergence,
+        IReadOnlyList<KeyValuePair<string, Tensor>>? carriedState = null)
     {
         int totalSteps = config.Steps;
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);
@@ -337,7 +355,7 @@ public static class Trainer
         string checkpointPath = Path.Combine(dir, RunDirectory.CheckpointFile);
         // Before the weights: an edited config.json may not even fit them, and its edit is the clearer message.
         CheckSettingsUnchanged(dir, config, checkpointPath);
-        var meta = ModuleCheckpoint.Load(model, checkpointPath, optimizer);
+        var meta = ModuleCheckpoint.Load(model, checkpointPath, optimizer, extra: carriedState);
         // The bookkeeping of the checkpoint: missing or malformed values are a format error naming the file.
         T Read<T>(string key, bool required, T fallback)
             where T : ISpanParsable<T>, IComparable<T>

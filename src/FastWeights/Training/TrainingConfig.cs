@@ -112,6 +112,8 @@ public sealed partial record TrainingConfig
             // The task checks its own settings (for example --pairs, or --vocab, --length and --kv-pairs).
             var task = TaskCatalog.Create(this);
             Require(model.TrainsOn(task), $"--model {model.Name} reads images only; --task {task.Name} is not an image task");
+            Require(!CarryState || task is Tasks.LanguageModelling.LanguageModelTask, $"--carry-state applies to --task lm (consecutive windows of a text), not --task {task.Name}");
+            Require(!CarryState || model.CanCarryState, CarriedTraining.CannotCarry(model.Name));
             if (model.PredictsOn(task) == TargetLayout.EveryPosition)
             {
                 ValidateSequenceModel();
@@ -169,9 +171,9 @@ public sealed partial record TrainingConfig
     /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
-    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb).
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state).
     /// </summary>
-    public const int ConfigFormat = 3;
+    public const int ConfigFormat = 4;
 
     private const string FormatKey = "format";
 

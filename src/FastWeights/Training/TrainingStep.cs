@@ -38,10 +38,20 @@ public sealed class TrainingStep
     /// sequence, or one per position with <see cref="TokenDataset.IgnoreIndex"/> where none). Tensors
     /// created during the step must not be kept: their storage is reused by the next step.
     /// </summary>
-    public TrainingStepResult Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length)
+    public TrainingStepResult Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length) => Run(inputs, targets, batch, length, null);
+
+    /// <summary>
+    /// As <see cref="Run(ReadOnlySpan{int}, ReadOnlySpan{int}, int, int)"/>; with a <paramref name="carried"/> state the
+    /// batch continues the sequences the state has read and leaves the state after it (truncated backpropagation
+    /// through time, <see cref="SequenceModel.Forward(ReadOnlySpan{int}, int, int, SequenceModelState)"/>). The state must
+    /// have been made outside the step.
+    /// </summary>
+    public TrainingStepResult Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length, SequenceModelState? carried)
     {
         using var scope = step.Begin();
-        var logits = network.Forward(inputs, batch, length);
+        var logits = carried is null
+            ? network.Forward(inputs, batch, length)
+            : (network as SequenceModel ?? throw new ArgumentException("carried state needs a sequence model")).Forward(inputs, batch, length, carried);
         var loss = Ops.CrossEntropy(logits, targets);
         int correct = Evaluator.CountCorrect(logits.Span, targets, logits.Dim(-1));
         int scored = TokenDataset.CountScored(targets);

@@ -1,6 +1,6 @@
 namespace FastWeights.Training;
 
-/// <summary>What one <see cref="TrainingStep.Run"/> returns.</summary>
+/// <summary>What one <see cref="TrainingStep.Run(ReadOnlySpan{int}, ReadOnlySpan{int}, int, int)"/> returns.</summary>
 /// <param name="Loss">The mean cross-entropy over the batch's scored targets before the update.</param>
 /// <param name="Correct">Number of scored targets whose arg-max logit was the target (before the update).</param>
 /// <param name="Updated">False when the loss was not finite: then nothing was differentiated or updated.</param>

@@ -39,6 +39,10 @@ public sealed class ConfigJsonTests : IDisposable
         string formatThree = Path.Combine(Fixtures, "Configs", "format-3.json");
         var three = TrainingConfig.FromJson(File.ReadAllText(formatThree), formatThree);
         Assert.Equal(two with { Task = "lm", DataFile = "kjv.txt", Context = 64, Model = "deltanet" }, three);
+        // Format 3 lacks --carry-state (format 4): it takes its default, off.
+        string formatFour = Path.Combine(Fixtures, "Configs", "format-4.json");
+        var four = TrainingConfig.FromJson(File.ReadAllText(formatFour), formatFour);
+        Assert.Equal(three with { CarryState = true }, four);
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -46,11 +50,12 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 3")]
-    [InlineData("drop context", "key 'context' is missing (a config.json of format 3")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 4")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 4")]
+    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 4")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 4", "'format' is 4; this fastweights reads formats 1 to 3")]
+    [InlineData("format 5", "'format' is 5; this fastweights reads formats 1 to 4")]
     [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
@@ -62,8 +67,9 @@ public sealed class ConfigJsonTests : IDisposable
             "drop optimizer" => Without(good, "optimizer"),
             "add sed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"sed\": 2", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 4" => good.Replace("\"format\": 3", "\"format\": 4", StringComparison.Ordinal),
+            "format 5" => good.Replace("\"format\": 4", "\"format\": 5", StringComparison.Ordinal),
             "drop context" => Without(good, "context"),
+            "drop carry_state" => Without(good, "carry_state"),
             "format 1 without hidden" => Without(Without(good, "format"), "hidden"),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,

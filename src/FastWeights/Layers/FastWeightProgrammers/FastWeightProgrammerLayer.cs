@@ -117,6 +117,55 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         return (Readout(perToken, b, t), final);
     }
 
+    /// <summary>True: the rules' ops take an initial state, and the convolution an input history.</summary>
+    public override bool CanCarryState => true;
+
+    /// <summary>
+    /// Mixes the segment x [B, T, D] from the fast weights and convolution history in <paramref name="state"/>, then
+    /// writes the segment's final fast weights and its last K − 1 projected inputs into the state's buffers. The op and
+    /// the convolution read copies of the incoming state, which are constants of the tape: the backward pass stops there.
+    /// </summary>
+    public override Tensor Forward(Tensor x, SequenceMixerState state)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var s = AsState(state);
+        int b = CheckState(s);
+        if (x.Rank != 3 || x.Dim(0) != b || x.Dim(2) != ModelDim)
+        {
+            throw new ArgumentException($"x must be [{b}, T, {ModelDim}] for the state's {b} sequences, got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        }
+        int t = x.Dim(1);
+        var (q, k, v, beta, alpha) = Programs(x, s, segment: true);
+        q = Heads4(q, b, t, FeatureDim);
+        k = Heads4(k, b, t, FeatureDim);
+        v = Heads4(v, b, t, ValueDim);
+        beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
+        alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
+        var mode = Options.Mode;
+        if (mode == FastWeightComputeMode.Parallel && !Options.Rule.HasParallelForm())
+        {
+            mode = FastWeightComputeMode.Chunkwise;
+        }
+        // The op may read its initial state again in the backward pass, after the state's buffer holds the final one.
+        var (o, final) = FastWeightOpCore.Forward(Options.Rule, q, k, v, alpha, beta, s.FastWeights.Clone(), mode, Options.ChunkSize);
+        final.Span.CopyTo(s.FastWeights.Span);
+        s.Position += t;
+        return Readout(TapeOps.Transpose(o, 1, 2), b, t);
+    }
+
+    /// <summary><c>fast_weights</c> [B, H, d_v, f] and, with the convolution, <c>q_history</c>, <c>k_history</c>, <c>v_history</c> [B, K − 1, C].</summary>
+    public override IEnumerable<KeyValuePair<string, Tensor>> StateTensors(SequenceMixerState state)
+    {
+        var s = AsState(state);
+        yield return new("fast_weights", s.FastWeights);
+        if (s.QueryHistory is not null)
+        {
+            yield return new("q_history", s.QueryHistory);
+            yield return new("k_history", s.KeyHistory!);
+            yield return new("v_history", s.ValueHistory!);
+        }
+    }
+
     /// <inheritdoc/>
     public override bool SupportsStreaming => true;
 
@@ -294,7 +343,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
 
     // Projections, convolution, feature map, normalisation and gates, all per token: q, k [B, T, H, d_k], v [B, T, H, d_v],
     // β, α [B, T, H]. With a streaming state, the convolution reads and then advances its history.
-    private (Tensor Q, Tensor K, Tensor V, Tensor? Beta, Tensor? Alpha) Programs(Tensor x, FastWeightLayerState? state)
+    private (Tensor Q, Tensor K, Tensor V, Tensor? Beta, Tensor? Alpha) Programs(Tensor x, FastWeightLayerState? state, bool segment = false)
     {
         int b = x.Dim(0), t = x.Dim(1);
         var q = qProj.Forward(x);
@@ -302,9 +351,9 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var v = vProj.Forward(x);
         if (qConv is not null)
         {
-            q = Silu(Convolve(qConv, q, state, 0));
-            k = Silu(Convolve(kConv!, k, state, 1));
-            v = Silu(Convolve(vConv!, v, state, 2));
+            q = Silu(segment ? ConvolveSegment(qConv, q, state!.QueryHistory!) : Convolve(qConv, q, state, 0));
+            k = Silu(segment ? ConvolveSegment(kConv!, k, state!.KeyHistory!) : Convolve(kConv!, k, state, 1));
+            v = Silu(segment ? ConvolveSegment(vConv!, v, state!.ValueHistory!) : Convolve(vConv!, v, state, 2));
         }
         q = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(q, b, t, Heads, KeyDim), Options.DpfpNu));
         k = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(k, b, t, Heads, KeyDim), Options.DpfpNu));
@@ -329,6 +378,29 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             case 0: state.QueryHistory = next; break;
             case 1: state.KeyHistory = next; break;
             default: state.ValueHistory = next; break;
+        }
+        return y;
+    }
+
+    // A segment u [B, T, C] convolved after the history [B, K − 1, C] (read through a copy the backward pass may use), which
+    // then becomes the last K − 1 inputs of [history; u], in place.
+    private static Tensor ConvolveSegment(ShortConv conv, Tensor u, Tensor history)
+    {
+        var y = conv.Forward(u, history.Clone());
+        int b = u.Dim(0), t = u.Dim(1), c = u.Dim(2), hist = history.Dim(1) * c;
+        for (int bi = 0; bi < b; bi++)
+        {
+            var h = history.Span.Slice(bi * hist, hist);
+            var rows = u.Span.Slice(bi * t * c, t * c);
+            if (rows.Length >= hist)
+            {
+                rows[^hist..].CopyTo(h);
+            }
+            else
+            {
+                h[rows.Length..].CopyTo(h);
+                rows.CopyTo(h[^rows.Length..]);
+            }
         }
         return y;
     }

@@ -10,4 +10,11 @@ public sealed partial record TrainingConfig
     /// <summary>Tokens per training window (the context T).</summary>
     [Setting("--context", SettingPart.Task, "Tokens per window T (training windows at random offsets; evaluation over non-overlapping windows)", Scope = "lm", Since = 3)]
     public int Context { get; init; } = 256;
+
+    /// <summary>
+    /// Whether training and evaluation run over consecutive windows, each starting from the fast-weight state the previous
+    /// window of its stream left (truncated backpropagation through time: the gradient stops at the window boundary).
+    /// </summary>
+    [Setting("--carry-state", SettingPart.Task, "Train and evaluate on consecutive windows, each from the state the previous one left (TBPTT; fast weight programmers only) (true/false)", Scope = "lm", Since = 4)]
+    public bool CarryState { get; init; }
 }

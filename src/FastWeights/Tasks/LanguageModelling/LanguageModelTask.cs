@@ -9,14 +9,17 @@ namespace FastWeights.Tasks.LanguageModelling;
 /// (vocabulary 256, so any file works), the model reads token i and predicts token i + 1 at every position. The file is
 /// split 90/5/5 in file order (<see cref="TextSplits"/>); training draws <c>--train-size</c> windows of
 /// <c>--context</c> T tokens at random offsets of the training split; validation and test are scored over all the
-/// non-overlapping windows of their splits (<c>--validation-size</c> and <c>--test-size</c> do not apply). The loss is
+/// non-overlapping windows of their splits (<c>--validation-size</c> and <c>--test-size</c> do not apply). With carried
+/// state (<c>--carry-state</c>) the training split too is its non-overlapping windows in text order, which the trainer
+/// reads as consecutive segments (<see cref="Training.SegmentStreams"/>; <c>--train-size</c> does not apply). The loss is
 /// in nats per byte; bits per byte = loss / ln 2.
 /// </summary>
 public sealed class LanguageModelTask : ISequenceTask
 {
     /// <summary>Creates the task for the text at <paramref name="path"/> (read when the data are generated).</summary>
-    public LanguageModelTask(string? path, int context)
+    public LanguageModelTask(string? path, int context, bool consecutiveTraining = false)
     {
+        ConsecutiveTraining = consecutiveTraining;
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new ArgumentException("--task lm needs --data FILE, the text to model");
@@ -28,6 +31,9 @@ public sealed class LanguageModelTask : ISequenceTask
         Path = path;
         Length = context;
     }
+
+    /// <summary>Whether the training split is its non-overlapping windows in text order (for carried state) rather than windows at random offsets.</summary>
+    public bool ConsecutiveTraining { get; }
 
     /// <summary>The text file.</summary>
     public string Path { get; }
@@ -66,7 +72,7 @@ public sealed class LanguageModelTask : ISequenceTask
         var splits = TextSplits.Read(Path, Length);
         var rng = new Rng(seed);
         return new DataSplits(
-            TextSplits.RandomWindows(splits.Train.Span, Length, train, rng),
+            ConsecutiveTraining ? TextSplits.Windows(splits.Train.Span, Length) : TextSplits.RandomWindows(splits.Train.Span, Length, train, rng),
             TextSplits.Windows(splits.Validation.Span, Length),
             TextSplits.Windows(splits.Test.Span, Length));
     }
