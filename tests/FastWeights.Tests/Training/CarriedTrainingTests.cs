@@ -25,8 +25,19 @@ public sealed class CarriedTrainingTests : IDisposable
         }
         return new TrainingConfig
         {
-            Task = "lm", DataFile = path, Context = 32, CarryState = true, Model = model, DModel = 16, Layers = 1, Heads = 2,
-            Steps = 6, Batch = 4, EvalEvery = 2, SaveEvery = 2, WarmupSteps = 1,
+            Task = "lm",
+            DataFile = path,
+            Context = 32,
+            CarryState = true,
+            Model = model,
+            DModel = 16,
+            Layers = 1,
+            Heads = 2,
+            Steps = 6,
+            Batch = 4,
+            EvalEvery = 2,
+            SaveEvery = 2,
+            WarmupSteps = 1,
         };
     }
 
