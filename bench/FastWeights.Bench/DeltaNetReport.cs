@@ -16,14 +16,18 @@ namespace FastWeights.Bench;
 /// <item><c>deltanet-scaling</c>: fwd + bwd time and peak RSS against T for the DeltaNet op and causal softmax attention
 /// (B = 1, H = 4, d = 64), both libraries, one round per point; a series stops at 20 s or 8 GiB (or when its next
 /// point is predicted to pass 1.5× a cap).</item>
+/// <item><c>lm-train</c>: a whole training step of the 2-layer DeltaNet and transformer byte-level LMs (d_model 256,
+/// 4 heads, context 256, batch 16; peer <c>bench/peers/lm.py</c>).</item>
+/// <item><c>lm-generate</c>: the transformer LM generating one token at a time through its key–value cache (batch 1,
+/// 256 tokens), beside the DeltaNet LM's constant-size state.</item>
 /// </list>
 /// </summary>
 internal sealed class DeltaNetReport(
     int repeats, bool quick, HashSet<string> only, bool havePeer, string outDir,
-    Func<string[], JsonElement?> ours, Func<string[], JsonElement?> peer)
+    Func<string[], JsonElement?> ours, Func<string[], JsonElement?> peer, Func<string[], JsonElement?> lmPeer)
 {
     /// <summary>The section names, comma-separated.</summary>
-    public const string Sections = "deltanet-op,deltanet-stream,deltanet-scaling";
+    public const string Sections = "deltanet-op,deltanet-stream,deltanet-scaling,lm-train,lm-generate";
 
     private const double TimeCapMs = 20_000, MemoryCapMiB = 8192;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -43,6 +47,49 @@ internal sealed class DeltaNetReport(
         {
             Scaling(md, jsonl);
         }
+        if (only.Contains("lm-train"))
+        {
+            LanguageModelTrain(md, jsonl);
+        }
+        if (only.Contains("lm-generate"))
+        {
+            LanguageModelGenerate(md, jsonl);
+        }
+    }
+
+    private void LanguageModelTrain(StringBuilder md, StringBuilder jsonl)
+    {
+        string[] sizes = quick ? ["--model-dim", "64", "--heads", "4", "--context", "64", "--batch", "4"] : ["--model-dim", "256", "--heads", "4", "--context", "256", "--batch", "16"];
+        string[] sampling = quick ? ["--samples", "1", "--sample-ms", "0", "--warmup", "1"] : ["--samples", "5", "--sample-ms", "1000", "--warmup", "2"];
+        md.AppendLine($"## Language-model training step (2 layers, d_model {sizes[1]}, 4 heads, MLP ×2, byte vocabulary, context {sizes[5]}, batch {sizes[7]}; cross-entropy at every position, backward, clipping, Adam)").AppendLine();
+        md.AppendLine($"| model | parameters | ours ms/step | PyTorch ms/step | PyTorch / ours: median (min–max over {repeats} rounds) | same, CPU time | ours tokens/s | ours / PyTorch peak RSS MiB |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (string model in new[] { "deltanet", "transformer" })
+        {
+            string[] common = ["--model", model, "--layers", "2", .. sizes, .. sampling];
+            var r = Rounds($"lm-train {model}", "ms", jsonl, ["lm-train", .. common], ["train", .. common], lmPeer);
+            double parameters = r.Ours.Records.Select(e => e.GetProperty("parameters").GetDouble()).FirstOrDefault(double.NaN);
+            double tokens = r.Ours.Records.Select(e => e.GetProperty("tokens_per_second").GetDouble()).DefaultIfEmpty(double.NaN).Max();
+            md.AppendLine($"| {model} | {parameters:N0} | {Report.F(r.Ours.Median)} | {Report.F(r.Peer.Median)} | {r.Ratio} | {r.CpuRatio} | {tokens:N0} | {r.Ours.MaxRss:F0} / {r.Peer.MaxRss:F0} |");
+        }
+        md.AppendLine();
+    }
+
+    private void LanguageModelGenerate(StringBuilder md, StringBuilder jsonl)
+    {
+        string[] sizes = quick ? ["--model-dim", "64", "--heads", "4", "--length", "32"] : ["--model-dim", "256", "--heads", "4", "--length", "256"];
+        string[] sampling = quick ? ["--samples", "1", "--sample-ms", "0"] : ["--samples", "7", "--sample-ms", "300"];
+        md.AppendLine($"## Language-model generation (2 layers, d_model {sizes[1]}, 4 heads, batch 1, one token at a time, logits after every token, {sizes[5]} tokens from an empty state)").AppendLine();
+        md.AppendLine($"| model | ours µs/token | PyTorch µs/token | PyTorch / ours: median (min–max over {repeats} rounds) | same, CPU time | ours / PyTorch peak RSS MiB |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (string model in new[] { "transformer", "deltanet" })
+        {
+            string[] common = ["--model", model, "--layers", "2", .. sizes, .. sampling];
+            var r = Rounds($"lm-generate {model}", "us", jsonl, ["lm-generate", .. common], ["generate", .. common], lmPeer);
+            string state = model == "transformer" ? " (key–value cache)" : " (fixed-size state)";
+            md.AppendLine($"| {model}{state} | {Report.F(r.Ours.Median)} | {Report.F(r.Peer.Median)} | {r.Ratio} | {r.CpuRatio} | {r.Ours.MaxRss:F0} / {r.Peer.MaxRss:F0} |");
+        }
+        md.AppendLine();
     }
 
     private void Op(StringBuilder md, StringBuilder jsonl)
@@ -182,8 +229,9 @@ internal sealed class DeltaNetReport(
     /// <summary>Both sides over <c>repeats</c> alternating rounds and the per-round ratios.</summary>
     private sealed record RoundResult(Side Ours, Side Peer, string Ratio, string CpuRatio, double MedianRatio, double MedianCpuRatio);
 
-    private RoundResult Rounds(string name, string field, StringBuilder jsonl, string[] oursArgs, string[] peerArgs)
+    private RoundResult Rounds(string name, string field, StringBuilder jsonl, string[] oursArgs, string[] peerArgs, Func<string[], JsonElement?>? peerRunner = null)
     {
+        var runPeer = peerRunner ?? peer;
         var sides = new[] { new Side([], [], []), new Side([], [], []) };
         for (int rep = 0; rep < repeats; rep++)
         {
@@ -194,7 +242,7 @@ internal sealed class DeltaNetReport(
                 {
                     continue;
                 }
-                var e = who == 0 ? ours(oursArgs) : peer(peerArgs);
+                var e = who == 0 ? ours(oursArgs) : runPeer(peerArgs);
                 var side = sides[who];
                 if (e is { } r)
                 {

@@ -76,7 +76,7 @@ internal static class Report
             dmd.AppendLine(Machine(options, havePeer)).AppendLine();
             var runner = new DeltaNetReport(
                 options.Repeats, options.Quick, options.Only, havePeer && File.Exists(Path.Combine(options.Peers, "deltanet.py")), options.Out,
-                args => RunOurs(options, args), args => RunPeer(options, "deltanet.py", args));
+                args => RunOurs(options, args), args => RunPeer(options, "deltanet.py", args), args => RunPeer(options, "lm.py", args));
             runner.Run(dmd, djsonl);
             dmd.AppendLine($"Load average at the end: {LoadAverage()}.");
             File.WriteAllText(Path.Combine(options.Out, "deltanet-report.md"), dmd.ToString());
