@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastWeights.Models;
+using FastWeights.Tasks;
 using FastWeights.Tasks.LanguageModelling;
 using FastWeights.Tensors;
 using FastWeights.Training;
@@ -57,8 +58,16 @@ internal static class GenerateCommand
             {
                 throw new CliException($"{config.Model} cannot run one token at a time, so it cannot generate");
             }
-            var task = new LanguageModelTask(config.DataFile, config.Context);
-            int[] ids = task.Encode(p.GetValue(prompt)!);
+            var task = (LanguageModelTask)TaskCatalog.Create(config);
+            int[] ids;
+            try
+            {
+                ids = task.Encode(p.GetValue(prompt)!);
+            }
+            catch (FormatException e)
+            {
+                throw new CliException($"--prompt: {e.Message}");
+            }
             if (ids.Length == 0)
             {
                 throw new CliException("--prompt must hold at least one character");
@@ -73,8 +82,9 @@ internal static class GenerateCommand
                 if (text)
                 {
                     // Bytes of a character may arrive over several tokens: the decoder prints each character once whole.
-                    var chars = new char[4];
-                    int count = decoder.GetChars([(byte)id], 0, 1, chars, 0);
+                    byte[] bytes = task.Tokenizer.Bytes(id);
+                    var chars = new char[bytes.Length + 2];
+                    int count = decoder.GetChars(bytes, 0, bytes.Length, chars, 0);
                     stdout.Write(chars, 0, count);
                     stdout.Flush();
                 }

@@ -86,7 +86,7 @@ internal static class ReproduceCommand
         }
         const string prompt = "And God said";
         var (config, model) = RunDirectory.LoadSequenceModel(best.Directory);
-        var task = new Tasks.LanguageModelling.LanguageModelTask(config.DataFile, config.Context);
+        var task = (Tasks.LanguageModelling.LanguageModelTask)Tasks.TaskCatalog.Create(config);
         var ids = GenerateCommand.Generate(model, task.Encode(prompt), 400, config.Context, new TokenSampler(0.8, 0, new Tensors.Rng(1))).Select(g => g.Id).ToArray();
         return (best.CarryState ? best.Model + " with carried state" : best.Model, prompt, task.Decode(ids));
     }

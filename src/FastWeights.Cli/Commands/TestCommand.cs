@@ -56,7 +56,7 @@ internal static class TestCommand
             if (p.GetValue(json))
             {
                 var doc = new System.Text.Json.Nodes.JsonObject { ["split"] = name, ["accuracy"] = r.Accuracy, ["error_rate"] = r.ErrorRate, ["loss"] = r.Loss, ["count"] = r.Count };
-                foreach (var (key, value) in task.Measures(r))
+                foreach (var (key, value) in task.Measures(r, set))
                 {
                     doc[key] = value;
                 }
@@ -64,7 +64,7 @@ internal static class TestCommand
             }
             else
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4}{task.MeasuresText(r)} on {r.Count} {task.ScoredName} ({Describe(config)})"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {task.AccuracyName} {r.Accuracy * 100:F2}%, error rate {r.ErrorRate * 100:F2}%, loss {r.Loss:F4}{task.MeasuresText(r, set)} on {r.Count} {task.ScoredName} ({Describe(config)})"));
             }
             return ExitCodes.Ok;
         });

@@ -31,8 +31,8 @@ public interface ISequenceTask
     /// <summary>What the accuracy over those targets is called ("accuracy", "query accuracy").</summary>
     string AccuracyName { get; }
 
-    /// <summary>Measures of a result beyond loss and accuracy (for a language model: bits per byte, perplexity), named in snake_case.</summary>
-    IEnumerable<(string Key, double Value)> Measures(Training.EvaluationResult result) => [];
+    /// <summary>Measures of a result on <paramref name="data"/> beyond loss and accuracy (for a language model: bits per byte, perplexity), named in snake_case.</summary>
+    IEnumerable<(string Key, double Value)> Measures(Training.EvaluationResult result, TokenDataset data) => [];
 
     /// <summary>Generates the train, validation and test splits from one seed, deterministically.</summary>
     DataSplits Generate(ulong seed, int train, int validation, int test);

@@ -7,9 +7,9 @@ namespace FastWeights.Tasks;
 public static class SequenceTaskMeasures
 {
     /// <summary>", bits per byte 2.0233, perplexity 4.0652" (empty for a task without measures).</summary>
-    public static string MeasuresText(this ISequenceTask task, EvaluationResult result)
+    public static string MeasuresText(this ISequenceTask task, EvaluationResult result, TokenDataset data)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return string.Concat(task.Measures(result).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
+        return string.Concat(task.Measures(result, data).Select(m => string.Create(CultureInfo.InvariantCulture, $", {m.Key.Replace('_', ' ')} {m.Value:F4}")));
     }
 }

@@ -66,6 +66,12 @@ public sealed class TokenDataset
     }
 
     /// <summary>
+    /// The UTF-8 bytes of text the scored targets stand for, when the data is text (language modelling: a token may
+    /// stand for several bytes), so that losses per token convert to bits per byte; null otherwise.
+    /// </summary>
+    public long? TargetBytes { get; init; }
+
+    /// <summary>
     /// The same sequences with a target at every position: a one-answer-per-sequence dataset gets its answer at the
     /// last position and the ignore index elsewhere; a per-position dataset is returned as it is.
     /// </summary>

@@ -268,14 +268,14 @@ public static class Trainer
         result["test_error_rate"] = test.ErrorRate;
         result["test_loss"] = test.Loss;
         result["test_count"] = test.Count;
-        foreach (var (key, value) in task.Measures(test))
+        foreach (var (key, value) in task.Measures(test, splits.Test))
         {
             result["test_" + key] = value;
         }
         AtomicFile.WriteAllText(Path.Combine(dir, RunDirectory.ResultFile), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         int errors = (int)Math.Round(test.ErrorRate * test.Count);
         string scored = model.Predicts == TargetLayout.OnePerSequence ? task.ScoredName : "scored positions";
-        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored}){task.MeasuresText(test)}");
+        string msg = string.Create(CultureInfo.InvariantCulture, $"test accuracy {test.Accuracy * 100:F3}% ({errors} errors in {test.Count} {scored}){task.MeasuresText(test, splits.Test)}");
         return new TrainingResult(TrainingOutcome.Completed, step, test, msg);
     }
 

@@ -171,9 +171,9 @@ public sealed partial record TrainingConfig
     /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
-    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state).
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer).
     /// </summary>
-    public const int ConfigFormat = 4;
+    public const int ConfigFormat = 5;
 
     private const string FormatKey = "format";
 

@@ -99,4 +99,72 @@ public sealed class LanguageModelCliTests : CliTestBase
         Assert.Equal(0, other.Code);
         Assert.Contains("bits per byte", other.Out);
     }
+
+    /// <summary>
+    /// The char tokenizer: the vocabulary is the training split's characters; bits per byte count the bytes of
+    /// multi-byte characters; an unknown character at test time takes the reserved id and is counted; a prompt
+    /// character outside the vocabulary is a one-line error.
+    /// </summary>
+    [Fact]
+    public void ACharacterVocabularyModelCountsBytesAndUnknownCharacters()
+    {
+        string path = Path.Combine(Root, "accents.txt");
+        var lines = Enumerable.Range(0, 300).Select(i => $"ligne {i % 40} : le café est à côté.");
+        File.WriteAllText(path, string.Join('\n', lines) + "\n");
+        string run = Path.Combine(Root, "char");
+        var train = Run("train", "--task", "lm", "--tokenizer", "char", "--data", path, "--model", "deltanet", "--context", "32", "--d-model", "32", "--layers", "1",
+            "--heads", "2", "--steps", "200", "--batch", "16", "--train-size", "1000", "--eval-every", "100", "--lr", "5e-3", "--warmup", "20", "--out", run, "--quiet");
+        Assert.True(train.Code == 0, train.Err);
+        var task = (FastWeights.Tasks.LanguageModelling.LanguageModelTask)FastWeights.Tasks.TaskCatalog.Create(FastWeights.Training.RunDirectory.ReadConfig(run));
+        // The distinct characters of the training split (digits, letters, accents, punctuation, space, newline) and the unknown id.
+        string trainText = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path).AsSpan(0, (int)(new FileInfo(path).Length * 0.9)));
+        Assert.Equal(trainText.EnumerateRunes().Distinct().Count() + 1, task.Vocabulary);
+        var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "result.json"))).RootElement;
+        double loss = result.GetProperty("test_loss").GetDouble(), bpb = result.GetProperty("test_bits_per_byte").GetDouble();
+        // é, à, ô take two bytes each: a character carries more than a byte, so bits per byte < bits per character.
+        Assert.True(bpb < loss / Math.Log(2) * 0.98, $"bits per byte {bpb} against bits per character {loss / Math.Log(2)}");
+        Assert.Equal(0, result.GetProperty("test_unknown_characters").GetDouble());
+
+        string other = Path.Combine(Root, "other.txt");
+        File.WriteAllText(other, string.Concat(Enumerable.Repeat("ligne 3 : le thé est à côté. ", 8)));
+        var test = Run("test", "--run", run, "--data", other, "--json");
+        Assert.True(test.Code == 0, test.Err);
+        // 'h' is not in the vocabulary: each of its 8 occurrences is a scored target.
+        Assert.Equal(8, JsonDocument.Parse(test.Out).RootElement.GetProperty("unknown_characters").GetDouble());
+
+        var bad = Run("generate", "--run", run, "--prompt", "thé");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--prompt: 'h' (U+0068) is not in the run's character vocabulary", bad.Err);
+        var good = Run("generate", "--run", run, "--prompt", "le caf", "--tokens", "20", "--temperature", "0");
+        Assert.True(good.Code == 0, good.Err);
+        Assert.StartsWith("é est", good.Out); // the learnt continuation of "le caf", greedily
+    }
+
+    /// <summary>GPT-2's BPE through Microsoft.ML.Tokenizers: the ids of a known sentence, a run whose bits per byte divide the loss over the bytes its tokens stand for, and generation.</summary>
+    [Fact]
+    public void Gpt2TokensComeFromMicrosoftMlTokenizersAndBitsPerByteCountTheirBytes()
+    {
+        var gpt2 = new FastWeights.Tasks.LanguageModelling.Gpt2Tokenizer();
+        var text = System.Text.Encoding.UTF8.GetBytes("And God said, Let there be light: and there was light. é");
+        var (ids, bytes) = gpt2.Encode(text);
+        Assert.Equal([1870, 1793, 531, 11, 3914, 612, 307, 1657, 25, 290, 612, 373, 1657, 13, 38251], ids);
+        Assert.Equal(text.Length, bytes.Sum());
+        Assert.Equal(text, ids.SelectMany(gpt2.Bytes).ToArray());
+
+        string data = Corpus();
+        string run = Path.Combine(Root, "gpt2");
+        var train = Run("train", "--task", "lm", "--tokenizer", "gpt2", "--data", data, "--model", "deltanet", "--context", "16", "--d-model", "16", "--layers", "1",
+            "--heads", "2", "--steps", "30", "--batch", "8", "--train-size", "200", "--eval-every", "30", "--out", run, "--quiet");
+        Assert.True(train.Code == 0, train.Err);
+        var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "result.json"))).RootElement;
+        var task = (FastWeights.Tasks.LanguageModelling.LanguageModelTask)FastWeights.Tasks.TaskCatalog.Create(FastWeights.Training.RunDirectory.ReadConfig(run));
+        Assert.Equal(50_257, task.Vocabulary);
+        var splits = task.Generate(1, 10, 1, 1);
+        double expected = result.GetProperty("test_loss").GetDouble() * result.GetProperty("test_count").GetDouble() / splits.Test.TargetBytes!.Value / Math.Log(2);
+        Assert.Equal(expected, result.GetProperty("test_bits_per_byte").GetDouble(), 9);
+        Assert.True(splits.Test.TargetBytes > 3 * splits.Test.Count * 16, "a GPT-2 token of this text stands for several bytes");
+        var generated = Run("generate", "--run", run, "--prompt", "line 7", "--tokens", "10", "--seed", "2");
+        Assert.True(generated.Code == 0, generated.Err);
+        Assert.Equal(generated.Out, Run("generate", "--run", run, "--prompt", "line 7", "--tokens", "10", "--seed", "2").Out);
+    }
 }

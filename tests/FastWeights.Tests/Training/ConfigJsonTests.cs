@@ -43,6 +43,11 @@ public sealed class ConfigJsonTests : IDisposable
         string formatFour = Path.Combine(Fixtures, "Configs", "format-4.json");
         var four = TrainingConfig.FromJson(File.ReadAllText(formatFour), formatFour);
         Assert.Equal(three with { CarryState = true }, four);
+        // Format 4 lacks --tokenizer (format 5): it takes its default, bytes.
+        string formatFive = Path.Combine(Fixtures, "Configs", "format-5.json");
+        var five = TrainingConfig.FromJson(File.ReadAllText(formatFive), formatFive);
+        Assert.Equal("byte", four.Tokenizer);
+        Assert.Equal(four with { Tokenizer = "char" }, five);
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -50,12 +55,13 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 4")]
-    [InlineData("drop context", "key 'context' is missing (a config.json of format 4")]
-    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 4")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 5")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 5")]
+    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 5")]
+    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 5")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 5", "'format' is 5; this fastweights reads formats 1 to 4")]
+    [InlineData("format 6", "'format' is 6; this fastweights reads formats 1 to 5")]
     [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
@@ -67,9 +73,10 @@ public sealed class ConfigJsonTests : IDisposable
             "drop optimizer" => Without(good, "optimizer"),
             "add sed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"sed\": 2", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 5" => good.Replace("\"format\": 4", "\"format\": 5", StringComparison.Ordinal),
+            "format 6" => good.Replace("\"format\": 5", "\"format\": 6", StringComparison.Ordinal),
             "drop context" => Without(good, "context"),
             "drop carry_state" => Without(good, "carry_state"),
+            "drop tokenizer" => Without(good, "tokenizer"),
             "format 1 without hidden" => Without(Without(good, "format"), "hidden"),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,

@@ -17,4 +17,8 @@ public sealed partial record TrainingConfig
     /// </summary>
     [Setting("--carry-state", SettingPart.Task, "Train and evaluate on consecutive windows, each from the state the previous one left (TBPTT; fast weight programmers only) (true/false)", Scope = "lm", Since = 4)]
     public bool CarryState { get; init; }
+
+    /// <summary>How the text becomes tokens (<see cref="Tasks.LanguageModelling.TextTokenizers"/>).</summary>
+    [Setting("--tokenizer", SettingPart.Task, "Tokens of the text: byte (UTF-8 bytes, 256 ids), char (the characters of the training split, one more id for unknown ones), gpt2 (GPT-2's BPE, 50,257 ids)", Scope = "lm", Since = 5)]
+    public string Tokenizer { get; init; } = "byte";
 }

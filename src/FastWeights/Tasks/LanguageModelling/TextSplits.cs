@@ -83,28 +83,44 @@ public sealed class TextSplits
         return new TextSplits(bytes, validationStart, testStart);
     }
 
-    /// <summary>Non-overlapping windows over <paramref name="text"/>: inputs x[kT … kT+T), targets x[kT+1 … kT+T].</summary>
+    /// <summary>Non-overlapping windows over byte tokens <paramref name="text"/>: inputs x[kT … kT+T), targets x[kT+1 … kT+T].</summary>
     public static TokenDataset Windows(ReadOnlySpan<byte> text, int context)
     {
-        int count = (text.Length - 1) / context;
+        var (ids, bytes) = new ByteTokenizer().Encode(text);
+        return Windows(ids, bytes, context);
+    }
+
+    /// <summary>
+    /// Non-overlapping windows over the tokens <paramref name="ids"/>: inputs x[kT … kT+T), targets x[kT+1 … kT+T];
+    /// <see cref="TokenDataset.TargetBytes"/> sums the bytes (<paramref name="bytes"/>, per token) the targets stand for.
+    /// </summary>
+    public static TokenDataset Windows(ReadOnlySpan<int> ids, ReadOnlySpan<int> bytes, int context)
+    {
+        int count = Math.Max(0, (ids.Length - 1) / context);
         var inputs = new int[count * context];
         var targets = new int[count * context];
+        long targetBytes = 0;
         for (int k = 0; k < count; k++)
         {
             for (int i = 0; i < context; i++)
             {
-                inputs[(k * context) + i] = text[(k * context) + i];
-                targets[(k * context) + i] = text[(k * context) + i + 1];
+                inputs[(k * context) + i] = ids[(k * context) + i];
+                targets[(k * context) + i] = ids[(k * context) + i + 1];
+                targetBytes += bytes[(k * context) + i + 1];
             }
         }
-        return new TokenDataset(inputs, targets, context);
+        return new TokenDataset(inputs, targets, context) { TargetBytes = targetBytes };
     }
 
+    /// <summary><paramref name="count"/> windows of <paramref name="context"/> byte tokens at offsets drawn uniformly from <paramref name="rng"/>.</summary>
+    public static TokenDataset RandomWindows(ReadOnlySpan<byte> text, int context, int count, Tensors.Rng rng) =>
+        RandomWindows(new ByteTokenizer().Encode(text).Ids, context, count, rng);
+
     /// <summary><paramref name="count"/> windows of <paramref name="context"/> tokens at offsets drawn uniformly from <paramref name="rng"/>.</summary>
-    public static TokenDataset RandomWindows(ReadOnlySpan<byte> text, int context, int count, Tensors.Rng rng)
+    public static TokenDataset RandomWindows(ReadOnlySpan<int> ids, int context, int count, Tensors.Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        int offsets = text.Length - context; // the last window's target is text[^1]
+        int offsets = ids.Length - context; // the last window's target is ids[^1]
         var inputs = new int[(long)count * context];
         var targets = new int[(long)count * context];
         for (int k = 0; k < count; k++)
@@ -112,8 +128,8 @@ public sealed class TextSplits
             int o = rng.NextInt(offsets);
             for (int i = 0; i < context; i++)
             {
-                inputs[(k * context) + i] = text[o + i];
-                targets[(k * context) + i] = text[o + i + 1];
+                inputs[(k * context) + i] = ids[o + i];
+                targets[(k * context) + i] = ids[o + i + 1];
             }
         }
         return new TokenDataset(inputs, targets, context);
