@@ -9,9 +9,12 @@
 #   bench/run.sh --only deltanet-op,deltanet-stream,deltanet-scaling
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
-    echo "installing the PyTorch peer (python3-torch, CPU) with apt" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+# The peer at its best: Debian's PyTorch uses the libblas.so.3 the alternatives select, the slow reference BLAS unless
+# OpenBLAS is installed (installing libopenblas0-pthread switches the alternative). The runner checks the peer's own
+# matrix-multiply speed and refuses to report ratios against the reference BLAS.
+if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+    echo "installing the PyTorch peer (python3-torch, CPU) and OpenBLAS with apt" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null
 fi
 dotnet build bench/FastWeights.Bench -c Release -v quiet -nologo >/dev/null
 exec dotnet bench/FastWeights.Bench/bin/Release/net10.0/FastWeights.Bench.dll report "$@"

@@ -15,3 +15,42 @@ public class TargetVerdictTests
         Assert.Contains("met (3.0×)", TargetVerdict.Describe(3, [("T = 8192", 3.0, 2.9)]));
     }
 }
+
+/// <summary>The report refuses ratios against a peer on the reference BLAS.</summary>
+public class PeerBlasTests
+{
+    [Fact]
+    public void APeerOnTheReferenceBlasIsRefusedAndOneAtItsBestPasses()
+    {
+        // Measured on this kind of machine: the reference BLAS 3.4 GFLOP/s, OpenBLAS about 100.
+        string? slow = PeerBlas.Problem(3.4, 101.5);
+        Assert.NotNull(slow);
+        Assert.Contains("3.4 GFLOP/s", slow);
+        Assert.Contains("libopenblas0-pthread", slow);
+        Assert.Null(PeerBlas.Problem(92.0, 101.5));
+        Assert.NotNull(PeerBlas.Problem(40.0, 101.5)); // under half of OpenBLAS: something else is wrong
+        Assert.NotNull(PeerBlas.Problem(3.4, null));
+        Assert.Null(PeerBlas.Problem(60, null));
+    }
+
+    [Fact]
+    public void ThisMachinesPeerIsAtItsBest()
+    {
+        // CI installs python3-torch and libopenblas0-pthread; the peer's matrix multiply must then pass the check.
+        string peers = Path.Combine(FindRepository(), "bench", "peers");
+        var peer = PeerBlas.MeasurePeer("/usr/bin/python3", peers);
+        Assert.NotNull(peer);
+        Assert.Contains("openblas", peer.Value.Libraries, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(PeerBlas.Problem(peer.Value.Gflops, PeerBlas.MeasureOpenBlas()));
+    }
+
+    private static string FindRepository()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FastWeights.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
