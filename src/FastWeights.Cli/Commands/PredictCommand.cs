@@ -26,10 +26,18 @@ internal static class PredictCommand
         };
         var images = new Option<int[]>("--image") { Description = "Image runs: classify the N-th image of the run's test split (repeatable)", AllowMultipleArgumentsPerToken = true };
         var json = CommonOptions.Json();
-        var cmd = new Command("predict", "Answer with a trained run: retrieval queries, or the class of images.") { run, sequences, images, json };
+        var allPositions = new Option<bool>("--all-positions") { Description = "Per-position models: the log-probability of every class at every position, as JSON (for comparing with other tools)" };
+        var cmd = new Command("predict", "Answer with a trained run: retrieval queries, or the class of images.") { run, sequences, images, json, allPositions };
         cmd.SetAction(p =>
         {
             var seqs = p.GetValue(sequences) ?? [];
+            // A sequence never starts like an option: '--form explicit' is an option predict does not take, not two
+            // sequences (after '--' every token is a sequence).
+            if (!p.Tokens.Any(t => t.Type == System.CommandLine.Parsing.TokenType.DoubleDash)
+                && seqs.FirstOrDefault(q => q.StartsWith("--", StringComparison.Ordinal) || (q.Length > 1 && q[0] == '-' && char.IsAsciiLetter(q[1]))) is { } option)
+            {
+                throw new CliException($"unknown option '{option}' for predict (see 'fastweights predict --help'; put '--' before a sequence that starts with '-')");
+            }
             var indices = p.GetValue(images) ?? [];
             string dir = p.GetValue(run)!;
             var config = RunDirectory.ReadConfig(dir);
@@ -41,6 +49,10 @@ internal static class PredictCommand
             if (seqs.Length == 0)
             {
                 throw new CliException("give at least one sequence (or --image N for an image run)");
+            }
+            if (p.GetValue(allPositions))
+            {
+                return PredictAllPositions(stdout, dir, task, seqs);
             }
             return task.Targets == TargetLayout.OnePerSequence
                 ? PredictAnswers(stdout, dir, task, seqs, p.GetValue(json))
@@ -152,6 +164,53 @@ internal static class PredictCommand
             }
             stdout.WriteLine(sb.ToString());
         }
+        return ExitCodes.Ok;
+    }
+
+    // Log-probabilities of every class at every position of each sequence (per-position models), as one JSON array.
+    private static int PredictAllPositions(TextWriter stdout, string dir, ISequenceTask task, string[] sequences)
+    {
+        var (_, model) = RunDirectory.LoadModel(dir);
+        if (model.Predicts != TargetLayout.EveryPosition)
+        {
+            throw new CliException($"--all-positions is for models that predict at every position; run '{dir}' ({model.GetType().Name}) gives one answer per sequence");
+        }
+        var results = new JsonArray();
+        foreach (var s in sequences)
+        {
+            int[] ids;
+            try
+            {
+                ids = task.Encode(s);
+            }
+            catch (FormatException e)
+            {
+                throw new CliException(e.Message);
+            }
+            if (ids.Length == 0)
+            {
+                throw new CliException("empty sequence");
+            }
+            var rows = Logits(model, ids);
+            var positions = new JsonArray();
+            for (int t = 0; t < ids.Length; t++)
+            {
+                var logp = new float[model.Classes];
+                var row = rows.AsSpan(t * model.Classes, model.Classes);
+                // log softmax: x − max − log Σ exp(x − max)
+                float max = TensorPrimitives.Max(row);
+                TensorPrimitives.Subtract(row, max, logp);
+                double logSum = Math.Log(logp.Sum(v => Math.Exp(v)));
+                positions.Add(new JsonObject
+                {
+                    ["position"] = t + 1,
+                    ["token"] = ids[t],
+                    ["log_probabilities"] = new JsonArray([.. logp.Select(v => (JsonNode?)(v - logSum))]),
+                });
+            }
+            results.Add(new JsonObject { ["sequence"] = s, ["tokens"] = new JsonArray([.. ids.Select(i => (JsonNode?)i)]), ["positions"] = positions });
+        }
+        stdout.WriteLine(results.ToJsonString());
         return ExitCodes.Ok;
     }
 

@@ -142,4 +142,46 @@ public sealed class SequenceTestPredictTests() : CliTestBase("fw-seqtp-")
         Assert.Equal(2, tooLong.Code);
         Assert.Contains("learned positions for 7 tokens; a sequence of 9", tooLong.Err);
     }
+
+    /// <summary>predict --all-positions gives the log-probabilities of the whole-sequence forward pass at every position; an option predict does not take is reported as one.</summary>
+    [Fact]
+    public void PredictAllPositionsGivesEveryLogProbabilityAndUnknownOptionsAreNamed()
+    {
+        string run = TrainTiny("deltanet", "mqar", "--vocab", "16", "--length", "12", "--kv-pairs", "2");
+        var r = Run("predict", "--run", run, "--all-positions", "3 9 5 12 0 3");
+        Assert.True(r.Code == 0, r.Err);
+        var doc = JsonDocument.Parse(r.Out).RootElement[0];
+        var positions = doc.GetProperty("positions");
+        Assert.Equal(6, positions.GetArrayLength());
+        var (_, model) = RunDirectory.LoadModel(run);
+        int[] ids = [3, 9, 5, 12, 0, 3];
+        float[] logits;
+        using (Tape.NoGrad())
+        {
+            logits = model.Forward(ids, 1, ids.Length).ToArray();
+        }
+        int c = model.Classes;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            var got = positions[t].GetProperty("log_probabilities").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.Equal(c, got.Length);
+            Assert.Equal(1.0, got.Sum(Math.Exp), 5);
+            var want = new float[c];
+            TensorPrimitives.SoftMax(logits.AsSpan(t * c, c), want);
+            for (int k = 0; k < c; k++)
+            {
+                Assert.Equal(Math.Log(want[k]), got[k], 4);
+            }
+            Assert.Equal(ids[t], positions[t].GetProperty("token").GetInt32());
+        }
+
+        var bad = Run("predict", "--run", run, "--form", "explicit", "3 9 5 12 0 3");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("unknown option '--form' for predict", bad.Err);
+        Assert.Single(bad.Err.TrimEnd('\n').Split('\n'));
+        string assoc = TrainTiny("fw-rnn", "assoc");
+        var oneAnswer = Run("predict", "--run", assoc, "--all-positions", "a1b2??a");
+        Assert.Equal(2, oneAnswer.Code);
+        Assert.Contains("--all-positions is for models that predict at every position", oneAnswer.Err);
+    }
 }
