@@ -39,10 +39,14 @@ internal static class ReproduceCommand
             var carried = LanguageModellingExperiment.Carried(settings);
             carried?.Validate();
             using var stop = new StopSignals();
-            using var writer = RunLock.Acquire(settings.OutputDirectory);
+            using var writer = Lock(settings);
             var clock = Stopwatch.StartNew();
             var cells = RunGrid("lm", settings, stdout, stop, clock);
             var carriedCells = carried is null || stop.Token.IsCancellationRequested ? [] : RunGrid("lm --carry-state", carried, stdout, stop, clock);
+            if (settings.Shard is not null)
+            {
+                return ShardFinished(settings, [.. cells, .. carriedCells], stop, stdout);
+            }
             var runs = cells.Select(c => (Cell: c, Carry: false)).Concat(carriedCells.Select(c => (Cell: c, Carry: true)))
                 .Select(r => LanguageModellingReport.Read(r.Cell, r.Carry, r.Cell.TestErrorPercent is null || r.Carry ? null : MicrosecondsPerToken(r.Cell.Directory)))
                 .ToList();
@@ -140,9 +144,13 @@ internal static class ReproduceCommand
                 steps => CatchExperiment.Base(steps) with { Hidden = p.GetValue(hidden) }, CatchExperiment.Board(p.GetValue(blankAfter)));
             using var stop = new StopSignals();
             // One grid process per output directory (each cell's run directory has its own lock too).
-            using var writer = RunLock.Acquire(settings.OutputDirectory);
+            using var writer = Lock(settings);
             var clock = Stopwatch.StartNew();
             var cells = RunGrid("catch", settings, stdout, stop, clock);
+            if (settings.Shard is not null)
+            {
+                return ShardFinished(settings, cells, stop, stdout);
+            }
             string? figure = DrawCatchFigure(settings, cells);
             CatchReport.Write(settings, cells, clock.Elapsed.TotalSeconds, figure);
             stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, CatchReport.MarkdownFile)}, {CatchReport.JsonFile}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
@@ -241,10 +249,12 @@ internal static class ReproduceCommand
         private readonly Option<string> models = new("--models") { Description = "Comma-separated models", DefaultValueFactory = _ => string.Join(',', models) };
         private readonly Option<int> batch = new("--batch") { Description = batchHelp, DefaultValueFactory = _ => defaultBatch ?? new TrainingConfig().Batch };
         private readonly Option<string> output = new("--out", "-o") { Description = "Output directory (runs/ and the report); an interrupted grid continues when started again with the same options", Required = true };
+        private readonly Option<string?> shard = new("--shard") { Description = "Train only part I/N of the grid (0 ≤ I < N; cell k belongs to part k mod N), for N processes or cluster jobs sharing --out; no report (see --collect and docs/cluster.md)" };
+        private readonly Option<bool> collect = new("--collect") { Description = "Train nothing: build the report from the finished cells in --out (after every --shard has run)" };
 
         public void AddTo(Command command, params Option[] extra)
         {
-            foreach (var option in new Option[] { steps, seeds, jobs, sizes, models, batch }.Concat(extra).Append(output))
+            foreach (var option in new Option[] { steps, seeds, jobs, sizes, models, batch }.Concat(extra).Append(shard).Append(collect).Append(output))
             {
                 command.Add(option);
             }
@@ -266,7 +276,13 @@ internal static class ReproduceCommand
                 Jobs = p.GetValue(jobs),
                 Base = baseFor(n) with { Batch = p.GetValue(batch) },
                 SizeAxis = axis ?? GridSizeAxis.Hidden,
+                Shard = p.GetValue(shard) is { } text ? GridShard.Parse(text) : null,
+                CollectOnly = p.GetValue(collect),
             };
+            if (settings.Shard is not null && settings.CollectOnly)
+            {
+                throw new CliException("--shard trains a part of the grid and --collect builds the report from every part: give one of them");
+            }
             settings.Validate();
             return settings;
         }
@@ -276,9 +292,13 @@ internal static class ReproduceCommand
     {
         using var stop = new StopSignals(); // running cells finish their step and save a checkpoint
         // One grid process per output directory (each cell's run directory has its own lock too).
-        using var writer = RunLock.Acquire(settings.OutputDirectory);
+        using var writer = Lock(settings);
         var clock = Stopwatch.StartNew();
         var cells = RunGrid(table.Name, settings, stdout, stop, clock);
+        if (settings.Shard is not null)
+        {
+            return ShardFinished(settings, cells, stop, stdout);
+        }
         string? figure = DrawFigure(table, settings, cells, figureSize);
         GridReport.Write(table, settings, cells, clock.Elapsed.TotalSeconds, figure);
         stdout.WriteLine(F($"wrote {Path.Combine(settings.OutputDirectory, GridReport.MarkdownFile(table))}, {GridReport.JsonFile(table)}{(figure is null ? string.Empty : ", " + figure)} in {clock.Elapsed.TotalMinutes:F1} min"));
@@ -289,13 +309,27 @@ internal static class ReproduceCommand
     private static IReadOnlyList<GridCell> RunGrid(string name, GridSettings settings, TextWriter stdout, StopSignals stop, Stopwatch clock)
     {
         int cellCount = settings.Models.Count * settings.Sizes.Count * settings.Seeds;
-        stdout.WriteLine(F($"{name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}"));
+        stdout.WriteLine(F($"{name}: {cellCount} cells ({settings.Models.Count} models × {settings.Sizes.Count} sizes × {settings.Seeds} seeds), {settings.Base.Steps} steps each, {settings.Jobs} jobs, into {settings.OutputDirectory}{(settings.Shard is { } shard ? ", shard " + shard : settings.CollectOnly ? ", collecting finished cells" : string.Empty)}"));
         stdout.Flush();
         return GridExperiment.Run(settings, line =>
         {
             stdout.WriteLine(F($"{clock.Elapsed.TotalMinutes,6:F1} min  {line}"));
             stdout.Flush();
         }, stop.Token);
+    }
+
+    // The lock of a grid process: the output directory's, or with --shard the shard's own (shards share the output
+    // directory; each cell's run directory has its own lock too).
+    private static IDisposable Lock(GridSettings settings) =>
+        settings.Shard is { } shard
+            ? RunLock.Acquire(Path.Combine(settings.OutputDirectory, "shards", F($"{shard.Index}-of-{shard.Count}")))
+            : RunLock.Acquire(settings.OutputDirectory);
+
+    // A shard writes no report: that is --collect's, once every shard has finished.
+    private static int ShardFinished(GridSettings settings, IReadOnlyList<GridCell> cells, StopSignals stop, TextWriter stdout)
+    {
+        stdout.WriteLine(F($"shard {settings.Shard}: {cells.Count(c => c.TestErrorPercent is not null)} of its {cells.Count} cells finished; when every shard has, build the report with the same command and --collect instead of --shard"));
+        return Finished(cells, stop, stdout);
     }
 
     // The exit code of a grid: interrupted when a cell did not finish.
@@ -305,6 +339,10 @@ internal static class ReproduceCommand
         {
             stdout.WriteLine("interrupted: finished cells are kept; start the same command again to continue");
             return stop.InterruptedExitCode;
+        }
+        if (cells.Count(c => c.Status == "missing") is > 0 and int missing)
+        {
+            stdout.WriteLine(F($"{missing} cells are not finished yet: the report shows them as missing; collect again when their shards are done"));
         }
         return ExitCodes.Ok;
     }

@@ -7,5 +7,5 @@ namespace FastWeights.Experiments;
 /// <param name="Directory">The run directory.</param>
 /// <param name="TestErrorPercent">Test error in percent, or null when the run did not complete (diverged or interrupted).</param>
 /// <param name="Seconds">Training wall time of the run (across resumes), from its metrics.</param>
-/// <param name="Status">completed, skipped (finished before this invocation), diverged or interrupted.</param>
+/// <param name="Status">completed, skipped (finished before this invocation), collected (read by <c>--collect</c>), missing (not finished when collected), diverged or interrupted.</param>
 public sealed record GridCell(string Model, int Size, ulong Seed, string Directory, double? TestErrorPercent, double Seconds, string Status);

@@ -22,7 +22,8 @@ public static class GridExperiment
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
-        var plan = Plan(settings);
+        // A shard trains its part of the plan; --collect trains nothing and reads what is finished.
+        var plan = Plan(settings).Where((_, i) => settings.Shard?.Owns(i) ?? true).ToList();
         // Refuse before training anything if a finished or started run was made with another configuration.
         foreach (var (config, dir) in plan)
         {
@@ -49,7 +50,7 @@ public static class GridExperiment
                 for (int i = Interlocked.Increment(ref next); i < plan.Count && !stop.IsCancellationRequested; i = Interlocked.Increment(ref next))
                 {
                     var (config, dir) = plan[i];
-                    var cell = RunCell(settings, config, dir, Log, stop.Token);
+                    var cell = settings.CollectOnly ? CollectCell(settings, config, dir) : RunCell(settings, config, dir, Log, stop.Token);
                     results[i] = cell;
                     int k = Interlocked.Increment(ref done);
                     Log(Invariant($"[{k}/{plan.Count}] {Describe(settings, config)}: {Summary(cell)}"));
@@ -124,6 +125,12 @@ public static class GridExperiment
             throw new ArgumentException(Invariant($"'{dir}' holds a run with another configuration ({existing.Steps} steps, batch {existing.Batch}, lr {existing.LearningRate}); use another --out or remove it"));
         }
     }
+
+    // A cell as it stands, without training: its result when finished, otherwise "missing".
+    private static GridCell CollectCell(GridSettings settings, TrainingConfig config, string dir) =>
+        File.Exists(Path.Combine(dir, RunDirectory.ResultFile))
+            ? FromResult(settings, config, dir, "collected")
+            : new GridCell(config.Model, settings.SizeAxis.Of(config), config.Seed, dir, null, Seconds(dir), "missing");
 
     private static GridCell RunCell(GridSettings settings, TrainingConfig config, string dir, Action<string> log, CancellationToken cancel)
     {
@@ -218,6 +225,8 @@ public static class GridExperiment
     {
         "completed" => Invariant($"test error {c.TestErrorPercent:F2}% in {c.Seconds:F0} s"),
         "skipped" => Invariant($"already finished (test error {c.TestErrorPercent:F2}%), skipped"),
+        "collected" => Invariant($"finished (test error {c.TestErrorPercent:F2}%)"),
+        "missing" => "not finished (train its shard, then collect again)",
         "diverged" => "diverged (no test error)",
         _ => "interrupted; start the command again to continue",
     };

@@ -34,6 +34,15 @@ public sealed record GridSettings
         SaveEvery = Math.Max(1, steps / 10),
     };
 
+    /// <summary>
+    /// The part of the grid this process trains (<c>--shard I/N</c>): cell k of the plan belongs to shard k mod N, so
+    /// N processes (a Slurm job array, GNU parallel) share the grid, each cell in its own run directory; null: all.
+    /// </summary>
+    public GridShard? Shard { get; init; }
+
+    /// <summary>Whether nothing is trained and the report is built from the cells already finished (<c>--collect</c>).</summary>
+    public bool CollectOnly { get; init; }
+
     /// <summary>Which setting the grid's sizes are (R by default).</summary>
     public GridSizeAxis SizeAxis { get; init; } = GridSizeAxis.Hidden;
 
