@@ -99,14 +99,19 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         {
             throw new ArgumentException($"x must be [B, T, {ModelDim}], got {ShapeUtil.Format(x.Shape)}.", nameof(x));
         }
+        return Mix(x, Programs(x, null), initialState);
+    }
+
+    // The rule's op over the programs of x from S0, then the read-out: y [B, T, D] and the final fast weights.
+    private (Tensor Output, Tensor FinalState) Mix(Tensor x, (Tensor Q, Tensor K, Tensor V, Tensor? Beta, Tensor? Alpha) programs, Tensor? initialState)
+    {
         int b = x.Dim(0), t = x.Dim(1);
-        var (q, k, v, beta, alpha) = Programs(x, null);
         // [B, T, H, d] → [B, H, T, d]; the gates [B, T, H] → [B, H, T].
-        q = Heads4(q, b, t, FeatureDim);
-        k = Heads4(k, b, t, FeatureDim);
-        v = Heads4(v, b, t, ValueDim);
-        beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
-        alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
+        var q = Heads4(programs.Q, b, t, FeatureDim);
+        var k = Heads4(programs.K, b, t, FeatureDim);
+        var v = Heads4(programs.V, b, t, ValueDim);
+        var beta = programs.Beta is null ? null : TapeOps.Transpose(programs.Beta, 1, 2);
+        var alpha = programs.Alpha is null ? null : TapeOps.Transpose(programs.Alpha, 1, 2);
         var mode = Options.Mode;
         if (mode == FastWeightComputeMode.Parallel && !Options.Rule.HasParallelForm())
         {
@@ -134,23 +139,11 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         {
             throw new ArgumentException($"x must be [{b}, T, {ModelDim}] for the state's {b} sequences, got {ShapeUtil.Format(x.Shape)}.", nameof(x));
         }
-        int t = x.Dim(1);
-        var (q, k, v, beta, alpha) = Programs(x, s, segment: true);
-        q = Heads4(q, b, t, FeatureDim);
-        k = Heads4(k, b, t, FeatureDim);
-        v = Heads4(v, b, t, ValueDim);
-        beta = beta is null ? null : TapeOps.Transpose(beta, 1, 2);
-        alpha = alpha is null ? null : TapeOps.Transpose(alpha, 1, 2);
-        var mode = Options.Mode;
-        if (mode == FastWeightComputeMode.Parallel && !Options.Rule.HasParallelForm())
-        {
-            mode = FastWeightComputeMode.Chunkwise;
-        }
         // The op may read its initial state again in the backward pass, after the state's buffer holds the final one.
-        var (o, final) = FastWeightOpCore.Forward(Options.Rule, q, k, v, alpha, beta, s.FastWeights.Clone(), mode, Options.ChunkSize);
+        var (y, final) = Mix(x, Programs(x, s, segment: true), s.FastWeights.Clone());
         final.Span.CopyTo(s.FastWeights.Span);
-        s.Position += t;
-        return Readout(TapeOps.Transpose(o, 1, 2), b, t);
+        s.Position += x.Dim(1);
+        return y;
     }
 
     /// <summary><c>fast_weights</c> [B, H, d_v, f] and, with the convolution, <c>q_history</c>, <c>k_history</c>, <c>v_history</c> [B, K − 1, C].</summary>
