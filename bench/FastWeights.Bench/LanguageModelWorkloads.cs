@@ -13,8 +13,9 @@ namespace FastWeights.Bench;
 internal static class LanguageModelWorkloads
 {
     /// <summary>
-    /// <c>lm-train [--model deltanet|transformer] [--batch 16] [--context 256] [--model-dim 256] [--heads 4] [--layers 2]
-    /// [--samples 5] [--sample-ms 300]</c>: ms per <see cref="TrainingStep"/> on random bytes (a new batch each step).
+    /// <c>lm-train [--model deltanet|transformer|any sequence model] [--batch 16] [--context 256] [--model-dim 256] [--heads 4]
+    /// [--layers 2] [--hidden 50 (recurrent models)] [--samples 5] [--sample-ms 300]</c>: ms per <see cref="TrainingStep"/> on
+    /// random bytes (a new batch each step).
     /// </summary>
     public static int Train(string[] args)
     {
@@ -97,6 +98,7 @@ internal static class LanguageModelWorkloads
             Heads = Sampling.IntOption(args, "--heads", 4),
             Layers = Sampling.IntOption(args, "--layers", 2),
             MaxPositions = spec.NeedsPositions ? positions : 0,
+            RecurrentHidden = Sampling.IntOption(args, "--hidden", 50),
         });
     }
 }
