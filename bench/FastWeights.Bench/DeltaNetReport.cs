@@ -26,8 +26,14 @@ internal sealed class DeltaNetReport(
     int repeats, bool quick, HashSet<string> only, bool havePeer, string outDir,
     Func<string[], JsonElement?> ours, Func<string[], JsonElement?> peer, Func<string[], JsonElement?> lmPeer)
 {
-    /// <summary>The section names, comma-separated.</summary>
-    public const string Sections = "deltanet-op,deltanet-stream,deltanet-scaling,lm-train,lm-generate";
+    /// <summary>The DeltaNet op and model sections (deltanet-report.md), comma-separated.</summary>
+    public const string DeltaNetSections = "deltanet-op,deltanet-stream,deltanet-scaling";
+
+    /// <summary>The language-model sections (lm-report.md), comma-separated.</summary>
+    public const string LanguageModelSections = "lm-train,lm-generate";
+
+    /// <summary>Every section, comma-separated.</summary>
+    public const string Sections = DeltaNetSections + "," + LanguageModelSections;
 
     private const double TimeCapMs = 20_000, MemoryCapMiB = 8192;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;

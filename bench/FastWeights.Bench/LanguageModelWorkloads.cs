@@ -17,7 +17,10 @@ internal static class LanguageModelWorkloads
     /// [--layers 2] [--hidden 50 (recurrent models)] [--samples 5] [--sample-ms 300]</c>: ms per <see cref="TrainingStep"/> on
     /// random bytes (a new batch each step).
     /// </summary>
-    public static int Train(string[] args)
+    public static int Train(string[] args) => Train(args, Console.Out);
+
+    /// <inheritdoc cref="Train(string[])"/>
+    public static int Train(string[] args, TextWriter output)
     {
         string name = Sampling.Option(args, "--model", "deltanet");
         int batch = Sampling.IntOption(args, "--batch", 16), context = Sampling.IntOption(args, "--context", 256);
@@ -41,7 +44,7 @@ internal static class LanguageModelWorkloads
             last = step.Run(inputs, targets, batch, context);
         }
         var ms = Sampling.MillisecondsPerCall(Step, warmup, samples, sampleSeconds, out double cpuMs);
-        Console.WriteLine(Sampling.JsonLine([
+        output.WriteLine(Sampling.JsonLine([
             ("workload", "lm-train"), ("impl", "ours"), ("variant", name), ("batch", batch), ("context", context),
             ("model_dim", model.Options.ModelDim), ("heads", model.Options.Heads), ("layers", model.Options.Layers), ("threads", threads),
             ("parameters", model.ParameterCount()), ("ms", Sampling.Median(ms)), ("cpu_ms", cpuMs), ("samples", ms),
@@ -55,7 +58,10 @@ internal static class LanguageModelWorkloads
     /// token streaming a fresh sequence of <c>--length</c> random bytes, batch 1, logits after every token (the
     /// transformer through its key–value cache, which grows to the length).
     /// </summary>
-    public static int Generate(string[] args)
+    public static int Generate(string[] args) => Generate(args, Console.Out);
+
+    /// <inheritdoc cref="Generate(string[])"/>
+    public static int Generate(string[] args, TextWriter output)
     {
         string name = Sampling.Option(args, "--model", "transformer");
         int length = Sampling.IntOption(args, "--length", 256), samples = Sampling.IntOption(args, "--samples", 7);
@@ -80,7 +86,7 @@ internal static class LanguageModelWorkloads
         }
         var ms = Sampling.MillisecondsPerCall(Run, 2, samples, sampleSeconds, out double cpuMs);
         var us = ms.Select(m => m * 1000 / length).ToArray();
-        Console.WriteLine(Sampling.JsonLine([
+        output.WriteLine(Sampling.JsonLine([
             ("workload", "lm-generate"), ("impl", "ours"), ("variant", name), ("model_dim", model.Options.ModelDim), ("heads", model.Options.Heads),
             ("layers", model.Options.Layers), ("batch", 1), ("length", length), ("threads", threads), ("us", Sampling.Median(us)),
             ("cpu_us", cpuMs * 1000 / length), ("samples", us), ("peak_rss_mib", Sampling.PeakResidentMiB()), ("logit0", (double)logits[0]),

@@ -14,6 +14,13 @@ internal static class PeerProcess
     /// <summary>True when <see cref="Python"/> exists and can import torch.</summary>
     public static bool TorchAvailable() => File.Exists(Python) && Run(Python, "-c", "import torch").ExitCode == 0;
 
+    /// <summary>
+    /// Fails the calling test unless PyTorch is installed: the peer is part of the suite's requirements (.ci/run installs
+    /// python3-torch and libopenblas0-pthread), so a missing peer is a failure, never a silent skip.
+    /// </summary>
+    public static void RequireTorch() =>
+        Assert.True(TorchAvailable(), $"{Python} cannot import torch: install python3-torch and libopenblas0-pthread (apt), as .ci/run does");
+
     /// <summary>Runs <paramref name="exe"/> to completion; returns its exit code and standard output.</summary>
     public static (int ExitCode, string Stdout) Run(string exe, params string[] args)
     {
