@@ -18,7 +18,7 @@ public static class ModelCatalog
     private static readonly ModelSpec[] Specs =
     [
         Recurrent("fw-rnn", ["rnn-ln-fw", "fast-weights"], "ReLU RNN with layer norm and fast weights (Ba et al. 2016)",
-            (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = true })),
+            (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = true })) with { LayerSettings = ["--lambda", "--eta", "--inner-steps", "--form"] },
         Recurrent("rnn-ln", [], "ReLU RNN with layer norm, no fast weights",
             (rng, d, r, o) => new FastWeightRnnLayer(rng, d, r, o with { UseFastWeights = false, UseLayerNorm = true })),
         Recurrent("control", [], "ReLU RNN with neither layer norm nor fast weights",

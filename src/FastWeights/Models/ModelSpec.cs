@@ -62,8 +62,48 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
     public TargetLayout PredictsOn(ISequenceTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        bool oneAnswer = Family == ModelFamily.Recurrent || (task.Image is not null && CreateImageModel is not null);
-        return oneAnswer && task.Targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+        return LayoutOn(task.Targets, task.Image is not null);
+    }
+
+    private TargetLayout LayoutOn(TargetLayout targets, bool images)
+    {
+        bool oneAnswer = Family == ModelFamily.Recurrent || (images && CreateImageModel is not null);
+        return oneAnswer && targets == TargetLayout.OnePerSequence ? TargetLayout.OnePerSequence : TargetLayout.EveryPosition;
+    }
+
+    /// <summary>The model settings its recurrent layer reads beyond <c>--hidden</c>, by flag: fw-rnn's λ, η, S and form.</summary>
+    public IReadOnlyList<string> LayerSettings { get; init; } = [];
+
+    /// <summary>
+    /// The flags of the model settings (<see cref="SettingPart.Model"/>) this model reads on <paramref name="task"/>: what
+    /// its runs' <c>config.json</c> holds, so that a configuration describes the model it belongs to. An agent's core and
+    /// the recurrent layer of a glimpse network read R and the layer's settings; the network of Ba et al. §4.1 also its
+    /// embedding; a per-position model D, the blocks and the MLP, with the heads of its attention or fast-weight layers,
+    /// the short convolution of the fast weight programmers, or R and the layer settings of its recurrent mixer.
+    /// </summary>
+    public IReadOnlyList<string> SettingsOn(TaskSpec task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (Family == ModelFamily.ConvNet)
+        {
+            return ["--hidden"];
+        }
+        string[] recurrent = Family == ModelFamily.Recurrent ? ["--hidden", .. LayerSettings] : [];
+        if (task.IsReinforcement || (task.Images && CreateImageModel is not null && task.Targets == TargetLayout.OnePerSequence))
+        {
+            return recurrent;
+        }
+        if (LayoutOn(task.Targets, task.Images) == TargetLayout.OnePerSequence)
+        {
+            return [.. recurrent, "--embedding"];
+        }
+        string[] mixer = Family switch
+        {
+            ModelFamily.FastWeightProgrammer => ["--heads", "--short-conv"],
+            ModelFamily.Attention => ["--heads"],
+            _ => recurrent,
+        };
+        return ["--d-model", "--layers", "--mlp-ratio", .. mixer];
     }
 
     /// <summary>Whether the model can be trained on <paramref name="task"/> (a ConvNet needs an image task).</summary>

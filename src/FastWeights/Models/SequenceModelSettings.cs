@@ -1,4 +1,5 @@
 using FastWeights.Models;
+using FastWeights.Tasks;
 
 namespace FastWeights.Training;
 
@@ -33,7 +34,8 @@ public sealed partial record TrainingConfig
     {
         Require(DModel >= 1, "--d-model must be at least 1");
         Require(Layers >= 1, "--layers must be at least 1");
-        Require(Heads >= 1 && DModel % Heads == 0, "--heads must be at least 1 and divide --d-model");
+        // A recurrent mixer has no heads (see ModelSpec.SettingsOn).
+        Require(!ModelCatalog.Find(Model).SettingsOn(TaskCatalog.Find(Task)).Contains("--heads") || (Heads >= 1 && DModel % Heads == 0), "--heads must be at least 1 and divide --d-model");
         Require(MlpRatio >= 0, "--mlp-ratio must be 0 or more");
     }
 }

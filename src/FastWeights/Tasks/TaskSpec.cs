@@ -19,4 +19,14 @@ public sealed record TaskSpec(string Name, string Description)
 
     /// <summary>Whether the task is learnt by reinforcement rather than from sequences.</summary>
     public bool IsReinforcement => CreateReinforcement is not null;
+
+    /// <summary>
+    /// Where a sequence task's examples have targets, known without building the task (which may read files): what
+    /// decides the model's form on it (<see cref="Models.ModelSpec.PredictsOn"/>) and so which settings its runs hold.
+    /// Equal to <see cref="ISequenceTask.Targets"/> of the task built.
+    /// </summary>
+    public TargetLayout Targets { get; init; }
+
+    /// <summary>Whether the examples are images (<see cref="ISequenceTask.Image"/> is set), known without building the task.</summary>
+    public bool Images { get; init; }
 }

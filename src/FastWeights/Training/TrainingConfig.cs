@@ -171,13 +171,14 @@ public sealed partial record TrainingConfig
     /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
-    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer).
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer). From format 6 on it holds only the settings its run reads
+    /// (<see cref="ReadSettingsOnlySince"/>): a file of format 6 or later needs each of those whose <c>Since</c> is at most its format, and no other.
     /// </summary>
-    public const int ConfigFormat = 5;
+    public const int ConfigFormat = 6;
 
     private const string FormatKey = "format";
 
-    /// <summary>Serialises to indented JSON: the <c>"format"</c> key (<see cref="ConfigFormat"/>), then every setting.</summary>
+    /// <summary>Serialises to indented JSON: the <c>"format"</c> key (<see cref="ConfigFormat"/>), then every setting the run reads.</summary>
     public string ToJson()
     {
         var json = new JsonObject { [FormatKey] = ConfigFormat };
@@ -188,16 +189,64 @@ public sealed partial record TrainingConfig
         return json.ToJsonString(JsonOptions);
     }
 
-    /// <summary>Every setting under its <c>config.json</c> key, without the format: what a checkpoint records of the run that wrote it.</summary>
-    public JsonObject SettingsJson() => JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
+    /// <summary>
+    /// Every setting the run reads (<see cref="Reads"/>) under its <c>config.json</c> key, without the format: what a
+    /// checkpoint records of the run that wrote it.
+    /// </summary>
+    public JsonObject SettingsJson()
+    {
+        var all = JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
+        var model = ModelCatalog.Find(Model);
+        var task = TaskCatalog.Find(Task);
+        foreach (var (key, _, _) in SettingKeys.Where(k => !Reads(k.Setting, model, task)))
+        {
+            all.Remove(key);
+        }
+        return all;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="other"/> describes the same run: equal in every setting the run reads. A configuration read
+    /// back from <c>config.json</c> holds the defaults of the settings its run does not read, whatever they were.
+    /// </summary>
+    public bool SameRunAs(TrainingConfig other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return JsonNode.DeepEquals(SettingsJson(), other.SettingsJson());
+    }
+
+    /// <summary>
+    /// The format from which on <c>config.json</c> holds only the settings its run reads (<see cref="Reads"/>), so that it
+    /// describes the model it belongs to; older files hold every setting of their day.
+    /// </summary>
+    public const int ReadSettingsOnlySince = 6;
+
+    /// <summary>
+    /// Whether a run of <paramref name="model"/> on <paramref name="task"/> reads <paramref name="setting"/>: the training
+    /// loop's and the optimizer's always, actor-critic's on reinforcement tasks, a task's own on that task, and the model
+    /// settings <see cref="ModelSpec.SettingsOn"/> lists.
+    /// </summary>
+    public static bool Reads(SettingAttribute setting, ModelSpec model, TaskSpec task)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(task);
+        return setting.Part switch
+        {
+            SettingPart.Reinforcement => task.IsReinforcement,
+            SettingPart.Task => setting.Scope == task.Name,
+            SettingPart.Model => model.SettingsOn(task).Contains(setting.Flag),
+            _ => true,
+        };
+    }
 
     // The config.json key of each setting, with the format from which on it is required, in the order of 'train --help'.
-    private static readonly List<(string Key, int Since)> SettingKeys = [.. typeof(TrainingConfig).GetProperties()
+    private static readonly List<(string Key, int Since, SettingAttribute Setting)> SettingKeys = [.. typeof(TrainingConfig).GetProperties()
         .Select(p => (Property: p, Setting: p.GetCustomAttribute<SettingAttribute>()))
         .Where(p => p.Setting is not null)
         .OrderBy(p => p.Setting!.Part)
         .ThenBy(p => p.Property.MetadataToken)
-        .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Property.Name), p.Setting!.Since))];
+        .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Property.Name), p.Setting!.Since, p.Setting!))];
 
     /// <summary>
     /// Parses config.json strictly: one JSON object whose keys are the settings' (each once, none unknown), all present
@@ -213,6 +262,7 @@ public sealed partial record TrainingConfig
             {
                 throw new FormatException($"{source}: a configuration is a JSON object, not {root.ValueKind.ToString().ToLowerInvariant()}");
             }
+            string? Name(string key) => root.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             int format = 1;
             foreach (var property in root.EnumerateObject())
@@ -233,12 +283,36 @@ public sealed partial record TrainingConfig
                     throw new FormatException($"{source}: unknown key '{property.Name}' (not a setting of 'fastweights train')");
                 }
             }
+            // From format 6 on the file holds the settings its run reads, and only those: which they are follows from its
+            // model and task.
+            Func<SettingAttribute, bool> expected = _ => true;
+            string holds = "every setting";
+            if (format >= ReadSettingsOnlySince && Name("model") is { } modelName && Name("task") is { } taskName)
+            {
+                ModelSpec model;
+                TaskSpec task;
+                try
+                {
+                    model = ModelCatalog.Find(modelName);
+                    task = TaskCatalog.Find(taskName);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new FormatException($"{source}: {e.Message}", e);
+                }
+                expected = setting => Reads(setting, model, task);
+                holds = $"the settings of model {model.Name} on task {task.Name}";
+                if (SettingKeys.FirstOrDefault(k => seen.Contains(k.Key) && !expected(k.Setting)) is { Key: { } extra })
+                {
+                    throw new FormatException($"{source}: key '{extra}' is not a setting of model {model.Name} on task {task.Name} (a config.json of format {format} holds only the settings its run reads)");
+                }
+            }
             // Every setting that existed when the file was written is in it: a missing one would silently take today's default.
-            var missing = SettingKeys.Where(k => k.Since <= format && !seen.Contains(k.Key)).Select(k => k.Key).ToList();
+            var missing = SettingKeys.Where(k => k.Since <= format && expected(k.Setting) && !seen.Contains(k.Key)).Select(k => k.Key).ToList();
             if (missing.Count > 0)
             {
                 string more = missing.Count > 1 ? $", and {missing.Count - 1} more" : "";
-                throw new FormatException($"{source}: key '{missing[0]}' is missing{more} (a config.json of format {format} holds every setting)");
+                throw new FormatException($"{source}: key '{missing[0]}' is missing{more} (a config.json of format {format} holds {holds})");
             }
             var settings = new JsonObject();
             foreach (var property in root.EnumerateObject().Where(p => p.Name != FormatKey))

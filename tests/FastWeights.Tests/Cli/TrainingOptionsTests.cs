@@ -39,12 +39,17 @@ public sealed class TrainingOptionsTests
     [Fact]
     public void ConfigJsonListsTheSettingsPartByPartAndReadsBack()
     {
-        var config = new TrainingConfig { Model = "deltanet", Task = "mqar", KvPairs = 3, Hidden = 7 };
+        // fw-rnn on mqar: a recurrent mixer in a per-position model reads R and the block settings both.
+        var config = new TrainingConfig { Model = "fw-rnn", Task = "mqar", KvPairs = 3, Hidden = 7 };
         using var doc = System.Text.Json.JsonDocument.Parse(config.ToJson());
         var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(["format", "model", "task", "steps"], keys.Take(4));
-        Assert.True(keys.IndexOf("clip_norm") < keys.IndexOf("pairs") && keys.IndexOf("kv_pairs") < keys.IndexOf("hidden") && keys.IndexOf("hidden") < keys.IndexOf("d_model"));
-        Assert.Equal(Declared.Length + 1, keys.Count);
+        Assert.True(keys.IndexOf("clip_norm") < keys.IndexOf("vocab") && keys.IndexOf("kv_pairs") < keys.IndexOf("hidden") && keys.IndexOf("hidden") < keys.IndexOf("d_model"));
+        // Every setting the run reads, once: the training loop's, the optimizer's, mqar's and the model's.
+        var model = FastWeights.Models.ModelCatalog.Find("fw-rnn");
+        var task = FastWeights.Tasks.TaskCatalog.Find("mqar");
+        Assert.Equal(Declared.Count(p => TrainingConfig.Reads(p.GetCustomAttribute<SettingAttribute>()!, model, task)) + 1, keys.Count);
+        Assert.Equal(keys.Count, keys.Distinct().Count());
         Assert.Equal(config, TrainingConfig.FromJson(config.ToJson(), "config.json"));
     }
 }

@@ -48,6 +48,12 @@ public sealed class ConfigJsonTests : IDisposable
         var five = TrainingConfig.FromJson(File.ReadAllText(formatFive), formatFive);
         Assert.Equal("byte", four.Tokenizer);
         Assert.Equal(four with { Tokenizer = "char" }, five);
+        // Format 6 holds only the settings of its model on its task: the others (here the assoc task's K, the recurrent
+        // models' R) take their defaults.
+        string formatSix = Path.Combine(Fixtures, "Configs", "format-6.json");
+        var six = TrainingConfig.FromJson(File.ReadAllText(formatSix), formatSix);
+        Assert.Equal(five with { Pairs = new TrainingConfig().Pairs, Hidden = new TrainingConfig().Hidden, DModel = 32, Heads = 4 }, six);
+        Assert.Equal(File.ReadAllText(formatSix), six.ToJson() + "\n");
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -55,29 +61,40 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 5")]
-    [InlineData("drop context", "key 'context' is missing (a config.json of format 5")]
-    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 5")]
-    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 5")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 6 holds the settings of model deltanet on task lm)")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 6")]
+    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 6")]
+    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 6")]
+    [InlineData("drop heads", "key 'heads' is missing (a config.json of format 6 holds the settings of model deltanet on task lm)")]
+    [InlineData("add lambda", "key 'lambda' is not a setting of model deltanet on task lm (a config.json of format 6 holds only the settings its run reads)")]
+    [InlineData("add pairs", "key 'pairs' is not a setting of model deltanet on task lm")]
+    [InlineData("model x", "unknown model 'x'; valid models: fw-rnn")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 6", "'format' is 6; this fastweights reads formats 1 to 5")]
-    [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1")]
+    [InlineData("format 7", "'format' is 7; this fastweights reads formats 1 to 6")]
+    [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1 holds every setting)")]
+    [InlineData("format 5 with format 6 keys", "key 'gamma' is missing, and 20 more (a config.json of format 5 holds every setting)")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
     {
-        string good = new TrainingConfig().ToJson();
+        string good = new TrainingConfig { Model = "deltanet", Task = "lm", DataFile = "kjv.txt" }.ToJson();
         string json = edit switch
         {
             "drop seed" => Without(good, "seed"),
             "drop optimizer" => Without(good, "optimizer"),
             "add sed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"sed\": 2", StringComparison.Ordinal),
+            "add lambda" => good.Replace("\"seed\": 1", "\"seed\": 1, \"lambda\": 0.9", StringComparison.Ordinal),
+            "add pairs" => good.Replace("\"seed\": 1", "\"seed\": 1, \"pairs\": 4", StringComparison.Ordinal),
+            "model x" => good.Replace("\"model\": \"deltanet\"", "\"model\": \"x\"", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 6" => good.Replace("\"format\": 5", "\"format\": 6", StringComparison.Ordinal),
+            "format 7" => good.Replace("\"format\": 6", "\"format\": 7", StringComparison.Ordinal),
             "drop context" => Without(good, "context"),
             "drop carry_state" => Without(good, "carry_state"),
             "drop tokenizer" => Without(good, "tokenizer"),
-            "format 1 without hidden" => Without(Without(good, "format"), "hidden"),
+            "drop heads" => Without(good, "heads"),
+            "format 1 without hidden" => Without(Without(File.ReadAllText(Path.Combine(Fixtures, "Configs", "format-2.json")), "format"), "hidden"),
+            // A format-5 file holds every setting, those its run does not read too.
+            "format 5 with format 6 keys" => good.Replace("\"format\": 6", "\"format\": 5", StringComparison.Ordinal),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,
         };
@@ -86,6 +103,35 @@ public sealed class ConfigJsonTests : IDisposable
         Assert.StartsWith("runs/x/config.json: ", e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>
+    /// A run's config.json describes the model it belongs to (issue 17): for each model family on each kind of task it
+    /// holds that model's settings and that task's, and none of the others; each reads back to the same configuration.
+    /// </summary>
+    [Theory]
+    [InlineData("fw-rnn", "assoc", "pairs,hidden,embedding_size,lambda,eta,inner_steps,form", "vocab,length,d_model,heads,context,gamma,size")]
+    [InlineData("lstm", "assoc", "pairs,hidden,embedding_size", "lambda,eta,form,d_model")]
+    [InlineData("deltanet", "assoc", "pairs,d_model,layers,heads,mlp_ratio,short_conv", "hidden,embedding_size,lambda,vocab,length,kv_pairs")]
+    [InlineData("transformer", "mqar", "vocab,length,kv_pairs,d_model,layers,heads,mlp_ratio", "short_conv,hidden,pairs")]
+    [InlineData("fw-rnn", "mqar", "vocab,length,kv_pairs,d_model,layers,mlp_ratio,hidden,lambda,eta,inner_steps,form", "heads,short_conv,embedding_size,pairs")]
+    [InlineData("deltanet", "lm", "data_file,context,carry_state,tokenizer,d_model,heads,short_conv", "hidden,lambda,pairs,vocab,length,gamma")]
+    [InlineData("fw-rnn", "glimpses", "data_dir,validation_fraction,hidden,lambda,eta,inner_steps,form", "embedding_size,d_model,heads,pairs")]
+    [InlineData("convnet", "glimpses", "data_dir,validation_fraction,hidden", "lambda,embedding_size,d_model")]
+    [InlineData("fw-rnn", "catch", "gamma,n_step,entropy_weight,value_weight,eval_episodes,test_episodes,size,blank_after,paddle_width,hidden,lambda,eta", "embedding_size,d_model,pairs,vocab")]
+    public void AConfigHoldsTheSettingsOfItsModelOnItsTaskOnly(string model, string task, string held, string notHeld)
+    {
+        var config = new TrainingConfig { Model = model, Task = task, DataFile = task == "lm" ? "kjv.txt" : null, DataDir = task == "glimpses" ? "mnist" : null };
+        var json = JsonNode.Parse(config.ToJson())!.AsObject();
+        foreach (string key in new[] { "format", "model", "task", "steps", "batch", "seed", "optimizer", "learning_rate", "clip_norm" }.Concat(held.Split(',')))
+        {
+            Assert.True(json.ContainsKey(key), $"{model} on {task}: config.json lacks '{key}'");
+        }
+        foreach (string key in notHeld.Split(','))
+        {
+            Assert.False(json.ContainsKey(key), $"{model} on {task}: config.json holds '{key}', which the run does not read");
+        }
+        Assert.Equal(config, TrainingConfig.FromJson(config.ToJson(), "config.json"));
     }
 
     /// <summary>A run whose config.json was edited after its checkpoint (here the seed: other data) is not resumed.</summary>

@@ -120,7 +120,7 @@ public static class GridExperiment
             return;
         }
         var existing = RunDirectory.ReadConfig(dir);
-        if (existing != config)
+        if (!existing.SameRunAs(config))
         {
             throw new ArgumentException(Invariant($"'{dir}' holds a run with another configuration ({existing.Steps} steps, batch {existing.Batch}, lr {existing.LearningRate}); use another --out or remove it"));
         }
