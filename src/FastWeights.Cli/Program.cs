@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastWeights.Cli.Commands;
+using FastWeights.Kernels;
 using FastWeights.Serialization;
 
 namespace FastWeights.Cli;
@@ -24,6 +25,16 @@ public static class Program
             stderr.WriteLine($"fastweights: error: {PrintableText.OneLine(message)} (see '{cmd} --help')");
             return ExitCodes.BadInput;
         }
+        int savedThreads = KernelThreads.MaxThreads;
+        if (parse.GetValue(ThreadsOption) is { } threads)
+        {
+            if (threads < 1)
+            {
+                stderr.WriteLine($"fastweights: error: --threads must be at least 1, not {threads}");
+                return ExitCodes.BadInput;
+            }
+            KernelThreads.MaxThreads = threads;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
@@ -46,6 +57,10 @@ public static class Program
             stderr.WriteLine("fastweights: error: out of memory; lower the sizes (--batch, --train-size, --hidden, --d-model, …) or free memory");
             return ExitCodes.OutOfMemory;
         }
+        finally
+        {
+            KernelThreads.MaxThreads = savedThreads;
+        }
     }
 
     // The full name of the command a parse stopped in, for example "fastweights data export".
@@ -64,6 +79,13 @@ public static class Program
         or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or CheckpointMismatchException
         or IOException or UnauthorizedAccessException;
 
+    // Threads of the kernels, for every command. Not a run setting: results are bit-identical for any count (docs/reproducibility.md).
+    private static readonly Option<int?> ThreadsOption = new("--threads")
+    {
+        Description = "Threads the kernels may use (default: every core); results are the same bit for bit whatever the count",
+        Recursive = true,
+    };
+
     private static Command BuildRoot(TextWriter stdout, TextWriter stderr)
     {
         // A named root (not RootCommand, which takes the assembly's name) so help reads "fastweights train …".
@@ -71,6 +93,7 @@ public static class Program
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
+            ThreadsOption,
         };
         root.Add(TrainCommand.Create(stdout, stderr));
         root.Add(TestCommand.Create(stdout));

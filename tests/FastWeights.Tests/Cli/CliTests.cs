@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FastWeights.Serialization;
 
 namespace FastWeights.Tests.Cli;
 
@@ -78,6 +79,8 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
     [InlineData(new[] { "train", "--form", "weird" }, "Did you mean one of the following? Auto, Efficient, Explicit")]
     [InlineData(new[] { "train", "--eta", "-1" }, "--eta must be 0 or more")]
     [InlineData(new[] { "predict", "--run", "/nonexistent/run", "abc" }, "does not exist")]
+    [InlineData(new[] { "train", "--threads", "0" }, "--threads must be at least 1, not 0")]
+    [InlineData(new[] { "test", "--run", "x", "--threads", "two" }, "two")]
     public void BadInputGivesOneLineAndExitCode2(string[] args, string expected)
     {
         var (code, _, err) = Run(args);
@@ -85,6 +88,20 @@ public sealed class CliTests() : CliTestBase("fw-cli-")
         Assert.Contains(expected, err);
         Assert.Single(err.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain("   at ", err);
+    }
+
+    /// <summary>--threads is an option of every command and changes no result: the same run with 1 and 2 threads, then its test.</summary>
+    [Fact]
+    public void ThreadsChangeNoResult()
+    {
+        string one = Path.Combine(Root, "one"), two = Path.Combine(Root, "two");
+        var a = Run([.. TinyTrain, "--out", one, "--threads", "1"]);
+        var b = Run(["--threads", "2", .. TinyTrain, "--out", two]);
+        Assert.True(a.Code == 0 && b.Code == 0, a.Err + b.Err);
+        Assert.Equal(
+            SafeTensorsFile.Load(Path.Combine(one, "model.safetensors")).ToList().Select(p => p.Value.ToArray()),
+            SafeTensorsFile.Load(Path.Combine(two, "model.safetensors")).ToList().Select(p => p.Value.ToArray()));
+        Assert.Equal(Run("test", "--run", one, "--json", "--threads", "1").Out, Run("test", "--run", two, "--json", "--threads", "2").Out);
     }
 
     [Fact]

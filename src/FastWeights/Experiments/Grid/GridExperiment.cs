@@ -69,7 +69,7 @@ public static class GridExperiment
         // With J jobs on P cores each product may use P/J threads, so the jobs do not oversubscribe the machine.
         int savedThreads = KernelThreads.MaxThreads;
         int jobs = Math.Min(settings.Jobs, plan.Count);
-        KernelThreads.MaxThreads = Math.Max(1, Environment.ProcessorCount / jobs);
+        KernelThreads.MaxThreads = Math.Max(1, savedThreads / jobs);
         try
         {
             if (jobs == 1)
