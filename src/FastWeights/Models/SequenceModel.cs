@@ -11,7 +11,7 @@ namespace FastWeights.Models;
 
 /// <summary>
 /// A language-model-shaped network: token embedding (<c>embedding</c>, N(0, 1)), optional learned positions
-/// (<c>positions</c>, N(0, 0.02²)), stacked <see cref="SequenceBlock"/>s (<c>blocks0</c>, <c>blocks1</c>, …), a final
+/// (<c>positions</c>, N(0, 0.02²)), stacked <see cref="SequenceBlock"/>s (<c>blocks.0</c>, <c>blocks.1</c>, …), a final
 /// LayerNorm (<c>final_norm</c>) and a head (<c>head</c>) giving logits [B, T, classes] at every position.
 /// </summary>
 public sealed class SequenceModel : TokenModel
@@ -36,11 +36,7 @@ public sealed class SequenceModel : TokenModel
         {
             positions = RegisterParameter("positions", Tensor.RandomNormal(rng, 0.02f, options.MaxPositions, options.ModelDim));
         }
-        blocks = new SequenceBlock[options.Layers];
-        for (int i = 0; i < blocks.Length; i++)
-        {
-            blocks[i] = RegisterModule($"blocks{i}", new SequenceBlock(rng, mixer(rng, i), options.MlpRatio));
-        }
+        blocks = [.. RegisterModule("blocks", new ModuleList<SequenceBlock>(Enumerable.Range(0, options.Layers).Select(i => new SequenceBlock(rng, mixer(rng, i), options.MlpRatio)))).Items];
         finalNorm = RegisterModule("final_norm", new LayerNorm(options.ModelDim));
         head = RegisterModule("head", new Linear(rng, options.ModelDim, classes));
     }
@@ -127,7 +123,7 @@ public sealed class SequenceModel : TokenModel
         return head.Forward(finalNorm.Forward(x));
     }
 
-    /// <summary>The tensors of a carried state by name (<c>blocks0.fast_weights</c>, …), for a checkpoint; loading writes into them.</summary>
+    /// <summary>The tensors of a carried state by name (<c>blocks.0.fast_weights</c>, …), for a checkpoint; loading writes into them.</summary>
     public IEnumerable<KeyValuePair<string, Tensor>> StateTensors(SequenceModelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -135,7 +131,7 @@ public sealed class SequenceModel : TokenModel
         {
             foreach (var (name, tensor) in blocks[i].Mixer.StateTensors(state.Mixers[i]))
             {
-                yield return new($"blocks{i}.{name}", tensor);
+                yield return new($"blocks.{i}.{name}", tensor);
             }
         }
     }

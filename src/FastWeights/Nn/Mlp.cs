@@ -3,7 +3,7 @@ using FastWeights.Tensors;
 
 namespace FastWeights.Nn;
 
-/// <summary>A multi-layer perceptron: Linear layers named <c>layers0</c>, <c>layers1</c>, … with ReLU between them (none after the last).</summary>
+/// <summary>A multi-layer perceptron: Linear layers named <c>layers.0</c>, <c>layers.1</c>, … with ReLU between them (none after the last).</summary>
 public sealed class Mlp : Module
 {
     private readonly Linear[] layers;
@@ -15,11 +15,7 @@ public sealed class Mlp : Module
         {
             throw new ArgumentException("An MLP needs at least an input and an output size.");
         }
-        layers = new Linear[sizes.Length - 1];
-        for (int i = 0; i < layers.Length; i++)
-        {
-            layers[i] = RegisterModule($"layers{i}", new Linear(rng, sizes[i], sizes[i + 1]));
-        }
+        layers = [.. RegisterModule("layers", new ModuleList<Linear>(Enumerable.Range(0, sizes.Length - 1).Select(i => new Linear(rng, sizes[i], sizes[i + 1])))).Items];
     }
 
     /// <summary>The layers in order.</summary>

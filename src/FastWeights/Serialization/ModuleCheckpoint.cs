@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using FastWeights.Nn;
 using FastWeights.Optim;
 using FastWeights.Tensors;
@@ -46,7 +47,7 @@ public static class ModuleCheckpoint
         // Everything is read into copies first, so that weights that are not finite, or a state the optimizer refuses
         // (it checks its values, the step count, only once they are read), leave the module and the optimizer as they were.
         var staged = targets.Select(t => new KeyValuePair<string, Tensor>(t.Key, t.Value.Clone())).ToList();
-        var metadata = SafeTensorsFile.LoadInto(path, staged, strict);
+        var metadata = SafeTensorsFile.LoadInto(path, UsesLegacyBlockNames(path) ? [.. staged.Select(t => KeyValuePair.Create(LegacyName(t.Key), t.Value))] : staged, strict);
         int parameters = module.NamedParameters().Count;
         // Training never saves a non-finite weight (a step whose loss or gradient is not finite updates nothing), so one
         // is damage or a diverged run's remains: a model with it answers NaN. The optimizer state is not checked.
@@ -82,6 +83,18 @@ public static class ModuleCheckpoint
         }
         return metadata;
     }
+
+    // Files written before 2026-12-05 name item i of a list of modules without a dot before the index: a sequence
+    // model's block 'blocks{i}.' and an MLP's layer 'layers{i}.', in the weights, the optimizer state ('adam.m.blocks0.…')
+    // and the carried state ('carried_state.blocks0.…'). They load into today's 'blocks.{i}.' and 'layers.{i}.'
+    // (docs/checkpoints.md).
+    private static readonly Regex LegacyBlock = new(@"(^|\.)(blocks|layers)([0-9]+)\.", RegexOptions.CultureInvariant);
+    private static readonly Regex CurrentBlock = new(@"(^|\.)(blocks|layers)\.([0-9]+)\.", RegexOptions.CultureInvariant);
+
+    /// <summary>The name a tensor had in files written before lists of modules took a dot before the index: <c>blocks.0.mlp.layers.1.x</c> → <c>blocks0.mlp.layers1.x</c>.</summary>
+    internal static string LegacyName(string name) => CurrentBlock.Replace(name, "$1$2$3.");
+
+    private static bool UsesLegacyBlockNames(string path) => SafeTensorsFile.ReadHeader(path).Tensors.Any(t => LegacyBlock.IsMatch(t.Name));
 
     private static List<KeyValuePair<string, Tensor>> Entries(Module module, Optimizer? optimizer, IReadOnlyList<KeyValuePair<string, Tensor>>? extra)
     {

@@ -8,7 +8,7 @@ namespace FastWeights.Training;
 /// Training with carried state (<c>--carry-state</c>, truncated backpropagation through time): the batch is B streams
 /// of consecutive windows of the training split (<see cref="SegmentStreams"/>); step s gives stream b its window
 /// b·P + s mod P, read from the state the stream's previous window left. Every P steps the streams start over from a
-/// zero state. The state is saved with each checkpoint (<c>carried_state.blocks0.fast_weights</c>, …), so a resumed run
+/// zero state. The state is saved with each checkpoint (<c>carried_state.blocks.0.fast_weights</c>, …), so a resumed run
 /// continues it exactly.
 /// </summary>
 internal sealed class CarriedTraining

@@ -44,7 +44,7 @@ public class EndToEndLearningTests
     public void ParameterNamesAreHierarchicalAndStable()
     {
         var mlp = new Mlp(new Rng(1), 2, 3, 4);
-        Assert.Equal(["layers0.weight", "layers0.bias", "layers1.weight", "layers1.bias"], mlp.NamedParameters().Select(p => p.Key));
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"], mlp.NamedParameters().Select(p => p.Key));
         Assert.Equal((2 * 3) + 3 + (3 * 4) + 4, mlp.ParameterCount());
     }
 }

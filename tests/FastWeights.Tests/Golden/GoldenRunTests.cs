@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FastWeights.Serialization;
 using FastWeights.Tests.Cli;
 
 namespace FastWeights.Tests.Golden;
@@ -105,7 +106,9 @@ public sealed class GoldenRunTests() : CliTestBase("fw-golden-")
         var header = JsonNode.Parse(bytes.AsSpan(8, headerLength))!.AsObject();
         var tensors = header.Where(kv => kv.Key != "__metadata__")
             .OrderBy(kv => kv.Value!["data_offsets"]![0]!.GetValue<long>())
-            .Select(kv => $"{kv.Key} [{string.Join(", ", kv.Value!["shape"]!.AsArray().Select(d => d!.GetValue<long>()))}]")
+            // The recorded names are those of the old layout ('blocks0.', 'mlp.layers0.'): today's names are those, renamed
+            // as ModuleCheckpoint documents, in the same order and with the same data.
+            .Select(kv => $"{ModuleCheckpoint.LegacyName(kv.Key)} [{string.Join(", ", kv.Value!["shape"]!.AsArray().Select(d => d!.GetValue<long>()))}]")
             .ToArray();
         Assert.Equal(golden.GetProperty("tensors").EnumerateArray().Select(t => t.GetString()!).ToArray(), tensors);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(8 + headerLength)));

@@ -76,8 +76,8 @@ public class CarriedStateTests
         var carried = model.StateTensors(state).ToList();
         var stepped = model.StateTensors(streamed).ToList();
         Assert.Equal(stepped.Select(p => p.Key), carried.Select(p => p.Key));
-        Assert.Contains(carried, p => p.Key == "blocks1.fast_weights");
-        Assert.Equal(shortConv, carried.Any(p => p.Key == "blocks0.k_history"));
+        Assert.Contains(carried, p => p.Key == "blocks.1.fast_weights");
+        Assert.Equal(shortConv, carried.Any(p => p.Key == "blocks.0.k_history"));
         for (int i = 0; i < carried.Count; i++)
         {
             var x = carried[i].Value.Span;

@@ -24,14 +24,14 @@ public class CheckpointDocsTests
             }
         }
         // Every sequence model's tensors, by their names with the block index and family-specific parts written as the
-        // docs write them (blocks{i}., and the pairs the docs list on one row).
+        // docs write them (blocks.{i}., and the pairs the docs list on one row).
         foreach (var m in ModelCatalog.All.Where(m => !m.ImageOnly))
         {
             var model = m.CreateSequenceModel(new Rng(1), 11, 11, new SequenceModelOptions { ModelDim = 8, Layers = 2, Heads = 2, MaxPositions = m.NeedsPositions ? 4 : 0, RecurrentHidden = 6 });
             foreach (var p in model.NamedParameters())
             {
-                string name = System.Text.RegularExpressions.Regex.Replace(p.Key, "^blocks[0-9]+\\.", "blocks{i}.");
-                string leaf = name.StartsWith("blocks{i}.mixer.", StringComparison.Ordinal) ? name["blocks{i}.mixer.".Length..] : name;
+                string name = System.Text.RegularExpressions.Regex.Replace(p.Key, "^blocks\\.[0-9]+\\.", "blocks.{i}.");
+                string leaf = name.StartsWith("blocks.{i}.mixer.", StringComparison.Ordinal) ? name["blocks.{i}.mixer.".Length..] : name;
                 bool documented = doc.Contains($"`{name}`", StringComparison.Ordinal) || doc.Contains($"`{leaf}`", StringComparison.Ordinal)
                     || (leaf.StartsWith("recurrent.", StringComparison.Ordinal) && doc.Contains("`recurrent.*` is the recurrent layer", StringComparison.Ordinal));
                 Assert.True(documented, $"docs/checkpoints.md does not mention {name} of {m.Name}");

@@ -49,8 +49,8 @@ public sealed class CarriedTrainingTests : IDisposable
         Assert.Equal(TrainingOutcome.Completed, full.Outcome);
         // The checkpoint holds the streams' state.
         var names = FastWeights.Serialization.SafeTensorsFile.ReadHeader(Path.Combine(root, "full", RunDirectory.CheckpointFile)).Tensors.Select(t => t.Name).ToList();
-        Assert.Contains("carried_state.blocks0.fast_weights", names);
-        Assert.Contains("carried_state.blocks0.v_history", names);
+        Assert.Contains("carried_state.blocks.0.fast_weights", names);
+        Assert.Contains("carried_state.blocks.0.v_history", names);
         string part = Path.Combine(root, "part");
         using (var cts = new CancellationTokenSource())
         {
