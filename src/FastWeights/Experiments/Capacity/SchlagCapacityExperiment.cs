@@ -32,7 +32,7 @@ public sealed record SchlagCapacityExperiment
     public FeatureMap FeatureMap { get; init; } = FeatureMap.Dpfp;
 
     /// <summary>Most training steps per point.</summary>
-    public int MaxSteps { get; init; } = 20000;
+    public int MaxSteps { get; init; } = 100_000;
 
     /// <summary>Sequences per step.</summary>
     public int Batch { get; init; } = 32;
@@ -101,7 +101,8 @@ public sealed record SchlagCapacityExperiment
             // Early stopping: after Patience validations without a new best, or once the loss reaches StopLoss.
             Validate = _ =>
             {
-                double loss = Evaluate(model, task, evalRng, EvalSequences, length).Loss;
+                // As the released code: on sequences of S writes, each sequence's mean loss over its queries averaged.
+                double loss = Evaluate(model, task, evalRng, EvalSequences, keys).SequenceLoss;
                 if (loss < best)
                 {
                     best = loss;
@@ -119,17 +120,18 @@ public sealed record SchlagCapacityExperiment
         {
             return new SchlagCapacityPoint(keys, double.NaN, double.NaN, double.NaN, double.NaN, step, clock.Elapsed.TotalSeconds) { Diverged = true };
         }
-        var (finalLoss, accuracy) = Evaluate(model, task, finalRng, FinalSequences, length);
-        var (shortLoss, shortAccuracy) = Evaluate(model, task, finalRng, FinalSequences, keys);
+        var (finalLoss, _, accuracy) = Evaluate(model, task, finalRng, FinalSequences, length);
+        var (shortLoss, _, shortAccuracy) = Evaluate(model, task, finalRng, FinalSequences, keys);
         return new SchlagCapacityPoint(keys, finalLoss, accuracy, shortLoss, shortAccuracy, step, clock.Elapsed.TotalSeconds) { Diverged = !double.IsFinite(finalLoss) || !double.IsFinite(shortLoss) };
     }
 
-    // Loss and accuracy over every written key of `sequences` fresh sequences of `length` writes, all queries of a sequence at once.
-    private static (double Loss, double Accuracy) Evaluate(SchlagCapacityNetwork model, SchlagCapacityTask task, Rng rng, int sequences, int length)
+    // Over every written key of `sequences` fresh sequences of `length` writes, all queries of a sequence at once: the
+    // loss per query, the mean of the sequences' mean losses, and the accuracy per query.
+    private static (double Loss, double SequenceLoss, double Accuracy) Evaluate(SchlagCapacityNetwork model, SchlagCapacityTask task, Rng rng, int sequences, int length)
     {
         var k = new int[length];
         var v = new int[length];
-        double lossSum = 0;
+        double lossSum = 0, sequenceLossSum = 0;
         long correct = 0, count = 0;
         using var noGrad = Tape.NoGrad();
         for (int s = 0; s < sequences; s++)
@@ -139,10 +141,12 @@ public sealed record SchlagCapacityExperiment
             var qk = all.Select(x => x.Key).ToArray();
             var qt = all.Select(x => x.Target).ToArray();
             var retrievals = model.Forward(k, v, 1, length, qk, qk.Length);
-            lossSum += SchlagCapacityNetwork.SquaredErrorLoss(retrievals, qt).Item() * qk.Length;
+            double loss = SchlagCapacityNetwork.SquaredErrorLoss(retrievals, qt).Item();
+            lossSum += loss * qk.Length;
+            sequenceLossSum += loss;
             correct += Evaluator.CountCorrect(retrievals.Span, qt, task.Values);
             count += qk.Length;
         }
-        return (lossSum / count, (double)correct / count);
+        return (lossSum / count, sequenceLossSum / sequences, (double)correct / count);
     }
 }

@@ -53,12 +53,16 @@ public sealed class SchlagCapacityNetwork : Module
         // W_k and W_q ~ U(±1/√d) as in the released code; the value columns of W_k act on onehot(v), i.e. a per-value row.
         keyProj = RegisterModule("key", new Linear(rng, e, hidden));
         Tensor.RandomUniform(rng, -u, u, hidden, e).Span.CopyTo(keyProj.Weight.Span);
+        // The released code's W_k and W_β are nn.Linear(e + V, …): biases (and W_β) ~ U(±1/√(e + V)).
+        float uw = 1f / MathF.Sqrt(e + values);
+        Tensor.RandomUniform(rng, -uw, uw, hidden).Span.CopyTo(keyProj.Bias!.Span);
         keyValue = RegisterParameter("key_value", Tensor.RandomUniform(rng, -u, u, values, hidden));
         if (rule == FastWeightRule.Delta)
         {
             betaProj = RegisterModule("beta", new Linear(rng, e, 1));
-            float ub = 1f / MathF.Sqrt(e + values);
-            betaValue = RegisterParameter("beta_value", Tensor.RandomUniform(rng, -ub, ub, values, 1));
+            Tensor.RandomUniform(rng, -uw, uw, 1, e).Span.CopyTo(betaProj.Weight.Span);
+            Tensor.RandomUniform(rng, -uw, uw, 1).Span.CopyTo(betaProj.Bias!.Span);
+            betaValue = RegisterParameter("beta_value", Tensor.RandomUniform(rng, -uw, uw, values, 1));
         }
         queryProj = RegisterModule("query", new Linear(rng, e, hidden));
         Tensor.RandomUniform(rng, -u, u, hidden, e).Span.CopyTo(queryProj.Weight.Span);
