@@ -120,13 +120,14 @@ internal static class PredictCommand
         var parsed = new List<(int[] Ids, int[] Targets)>();
         foreach (var s in sequences)
         {
-            var ids = task.Encode(s);
-            var targets = new int[ids.Length];
-            if (task.DeriveTargets(ids, targets) == 0)
+            try
             {
-                throw new CliException($"sequence \"{s}\" has no query (a key token 1 … {(task.Vocabulary / 2) - 1} that appeared earlier); quote each sequence, for example \"3 9 5 12 0 3\"");
+                parsed.Add(task.EncodeExample(s));
             }
-            parsed.Add((ids, targets));
+            catch (FormatException e)
+            {
+                throw new CliException($"sequence \"{s}\": {e.Message}; quote each sequence, for example \"3 9 5 12 0 3\"");
+            }
         }
         var (_, model) = RunDirectory.LoadModel(dir);
         var answers = new List<(string Sequence, List<Query> Queries)>();

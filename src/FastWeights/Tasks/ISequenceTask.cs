@@ -43,6 +43,18 @@ public interface ISequenceTask
     /// <summary>Writes the task's targets of <paramref name="ids"/> into <paramref name="targets"/> (one per position, the ignore index where none); returns how many are scored.</summary>
     int DeriveTargets(ReadOnlySpan<int> ids, Span<int> targets);
 
+    /// <summary>
+    /// Parses one sequence as users write it, with its targets: by default <see cref="Encode"/> and
+    /// <see cref="DeriveTargets"/>; a task whose text marks its targets (MQAR's <c>?</c>) reads them from the text.
+    /// Throws <see cref="FormatException"/> with a one-line message, also for a sequence with nothing to score.
+    /// </summary>
+    (int[] Ids, int[] Targets) EncodeExample(string text)
+    {
+        var ids = Encode(text);
+        var targets = new int[ids.Length];
+        return DeriveTargets(ids, targets) > 0 ? (ids, targets) : throw new FormatException($"\"{text}\" has nothing to score");
+    }
+
     /// <summary>A sequence in the form <see cref="Encode"/> reads.</summary>
     string Decode(ReadOnlySpan<int> ids);
 

@@ -11,7 +11,7 @@ public static class TaskCatalog
     private static readonly TaskSpec[] Specs =
     [
         new("assoc", "associative retrieval (Ba et al. 2016, §4.1)") { Create = c => new AssociativeRetrievalTask(c.Pairs), Targets = TargetLayout.OnePerSequence },
-        new("mqar", "multi-query associative recall (Arora et al. 2023)") { Create = c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs), Targets = TargetLayout.EveryPosition },
+        new("mqar", "multi-query associative recall (Arora et al. 2023)") { Create = c => new MultiQueryAssociativeRecallTask(c.Vocab, c.Length, c.KvPairs, MultiQueryAssociativeRecallTask.ParseLayout(c.QueryLayout)), Targets = TargetLayout.EveryPosition },
         new("glimpses", "28×28 images (MNIST, Fashion-MNIST) seen as 24 glimpses (Ba et al. 2016, §4.2)") { Create = c => new Glimpses.GlimpseTask(c.DataDir, c.ValidationFraction), Targets = TargetLayout.OnePerSequence, Images = true },
         new("lm", "language modelling of a text file (--data FILE, --context T, --tokenizer byte|char|gpt2)") { Create = c => new LanguageModelling.LanguageModelTask(c.DataFile, c.Context, c.CarryState, c.Tokenizer), Targets = TargetLayout.EveryPosition },
         new("catch", "the partially observable Catch game, learnt by actor-critic (Ba et al. 2016, §5)") { CreateReinforcement = c => new Catch.CatchTask(c.Size, c.BlankAfter, c.PaddleWidth) },

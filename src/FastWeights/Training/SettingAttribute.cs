@@ -33,4 +33,10 @@ public sealed class SettingAttribute(string flag, SettingPart part, string descr
     /// before the setting existed. A new setting gets the next format number, and <see cref="TrainingConfig.ConfigFormat"/> is raised to it.
     /// </summary>
     public int Since { get; init; } = 1;
+
+    /// <summary>
+    /// The value a file of a format older than <see cref="Since"/> takes when it lacks the key, where that differs from
+    /// the default of new runs (the setting then chose what the older runs did); null: the default.
+    /// </summary>
+    public string? Before { get; init; }
 }

@@ -171,10 +171,11 @@ public sealed partial record TrainingConfig
     /// The format of the <c>config.json</c> this build writes, its <c>"format"</c> key. A file of format N must hold the key
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
-    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer). From format 6 on it holds only the settings its run reads
+    /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer; format 7: --query-layout, which files before it lack and then take as
+    /// <c>answered</c>, their layout). From format 6 on it holds only the settings its run reads
     /// (<see cref="ReadSettingsOnlySince"/>): a file of format 6 or later needs each of those whose <c>Since</c> is at most its format, and no other.
     /// </summary>
-    public const int ConfigFormat = 6;
+    public const int ConfigFormat = 7;
 
     private const string FormatKey = "format";
 
@@ -318,6 +319,11 @@ public sealed partial record TrainingConfig
             foreach (var property in root.EnumerateObject().Where(p => p.Name != FormatKey))
             {
                 settings[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            }
+            // A setting added after the file was written, whose default changed what runs do, takes what they did.
+            foreach (var (key, _, setting) in SettingKeys.Where(k => k.Since > format && k.Setting.Before is not null && !seen.Contains(k.Key)))
+            {
+                settings[key] = setting.Before;
             }
             return settings.Deserialize<TrainingConfig>(JsonOptions) ?? throw new FormatException($"{source}: empty configuration");
         }

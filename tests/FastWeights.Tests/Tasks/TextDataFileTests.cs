@@ -54,14 +54,14 @@ public sealed class TextDataFileTests
     public void EachTaskBoundsItsLines()
     {
         Assert.Contains("in:1: line longer than 128", Assert.Throws<FormatException>(() => AssociativeRetrievalTask.ReadText(new StringReader(new string('a', 200)), "in")).Message);
-        // MQAR: four times the trained length of tokens, their digits and separators, and 256 to spare.
-        Assert.Equal((4 * 16 * 3) + 256, MultiQueryAssociativeRecallText.MaxLineLength(16, 16));
+        // MQAR: four times the trained length of tokens, their digits, query marks and separators, and 256 to spare.
+        Assert.Equal((4 * 16 * 4) + 256, MultiQueryAssociativeRecallText.MaxLineLength(16, 16));
         string mqar = Path.GetTempFileName();
         try
         {
             File.WriteAllText(mqar, "3 9 0 0 0 0 0 0 0 0 0 0 0 0 3 9\n" + string.Concat(Enumerable.Repeat("3 ", 300)) + "\n");
-            var task = new MultiQueryAssociativeRecallTask(16, 16, 2);
-            Assert.Contains($"{mqar}:2: line longer than 448 characters", Assert.Throws<FormatException>(() => task.ReadTextFile(mqar)).Message);
+            var task = new MultiQueryAssociativeRecallTask(16, 16, 2, MqarQueryLayout.Answered);
+            Assert.Contains($"{mqar}:2: line longer than 512 characters", Assert.Throws<FormatException>(() => task.ReadTextFile(mqar)).Message);
             var glimpses = new GlimpseTask("not-read", 0.1);
             File.WriteAllText(mqar, "1\t" + string.Concat(Enumerable.Repeat("255,", 800)) + "\n");
             Assert.Contains($"{mqar}:1: line longer than 3,200 characters", Assert.Throws<FormatException>(() => glimpses.ReadTextFile(mqar)).Message);

@@ -2,18 +2,37 @@ using FastWeights.Tensors;
 
 namespace FastWeights.Tasks;
 
+/// <summary>Where an MQAR sequence's queries go and what fills the rest (<c>--query-layout</c>).</summary>
+public enum MqarQueryLayout
+{
+    /// <summary>
+    /// Zoology's <c>multiquery_ar</c> (HazyResearch/zoology, <c>zoology/data/associative_recall.py</c>): after the P
+    /// pairs (C = 2P tokens), key i is queried at C + 2gᵢ, the gaps gᵢ distinct in [0, (T − C)/2) with
+    /// p(g) ∝ (g + 1)^(a − 1), a = 0.01; the query's target is its value, which is not in the input; every other
+    /// position holds a random token from [0, V). Needs T even, V &gt; T and 4P ≤ T.
+    /// </summary>
+    Zoology,
+
+    /// <summary>
+    /// This project's first layout: each key queried once, in random order, at uniformly drawn non-overlapping places,
+    /// each query followed by its value in the input; zeros elsewhere.
+    /// </summary>
+    Answered,
+}
+
 /// <summary>
-/// Multi-query associative recall (MQAR; Arora et al. 2023, "Zoology", §3): a sequence of T + 1 tokens starts with P
+/// Multi-query associative recall (MQAR; Arora et al. 2023, "Zoology", §3): a sequence of T tokens starts with P
 /// key–value pairs k₁ v₁ … k_P v_P (distinct keys from [1, V/2), distinct values from [V/2, V)); each key then appears
-/// once more, in random order, at a random position of the rest, followed by its value; every other token is 0.
-/// The model reads tokens 0 … T − 1 and predicts the next token; only the positions holding a repeated key carry a
-/// target (its value), all others <see cref="TokenDataset.IgnoreIndex"/>. Query positions are drawn uniformly
-/// (Zoology draws them from a power law and fills the gaps with random tokens; here the gaps are 0).
+/// once more, where <see cref="MqarQueryLayout"/> puts it. The model reads the tokens and predicts the next one; only
+/// the positions holding a query carry a target (its value), all others <see cref="TokenDataset.IgnoreIndex"/>.
 /// </summary>
 public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
 {
+    /// <summary>Zoology's power-law exponent a of the query gaps (its default, for training and test alike).</summary>
+    public const double GapPower = 0.01;
+
     /// <summary>Creates the task; throws <see cref="ArgumentException"/> naming the option when sizes do not fit.</summary>
-    public MultiQueryAssociativeRecallTask(int vocabulary = 256, int length = 64, int pairs = 4)
+    public MultiQueryAssociativeRecallTask(int vocabulary = 256, int length = 64, int pairs = 4, MqarQueryLayout layout = MqarQueryLayout.Zoology)
     {
         if (vocabulary < 4 || vocabulary % 2 != 0)
         {
@@ -27,10 +46,24 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         {
             throw new ArgumentException($"--length must be at least 4 × --kv-pairs = {4 * pairs} (the pairs, then each key and value again)");
         }
+        if (layout == MqarQueryLayout.Zoology && (length % 2 != 0 || vocabulary <= length))
+        {
+            throw new ArgumentException($"--query-layout zoology needs an even --length below --vocab (Zoology's conditions), not --length {length} with --vocab {vocabulary}; --query-layout answered takes any");
+        }
         Vocabulary = vocabulary;
         Length = length;
         Pairs = pairs;
+        Layout = layout;
     }
+
+    /// <summary>The layout a <c>--query-layout</c> value names; throws <see cref="ArgumentException"/> listing the valid ones.</summary>
+    public static MqarQueryLayout ParseLayout(string name) =>
+        Enum.TryParse<MqarQueryLayout>(name, ignoreCase: true, out var layout) && Enum.IsDefined(layout) && !name.Any(char.IsDigit)
+            ? layout
+            : throw new ArgumentException($"unknown --query-layout '{name}'; valid: zoology, answered");
+
+    /// <summary>Where the queries go.</summary>
+    public MqarQueryLayout Layout { get; }
 
     /// <summary>Vocabulary size V (also the number of output classes).</summary>
     public int Vocabulary { get; }
@@ -63,6 +96,9 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
     public int[] Encode(string text) => MultiQueryAssociativeRecallText.Parse(text, Vocabulary);
 
     /// <inheritdoc/>
+    public (int[] Ids, int[] Targets) EncodeExample(string text) => MultiQueryAssociativeRecallText.Example(text, Vocabulary);
+
+    /// <inheritdoc/>
     public string Decode(ReadOnlySpan<int> ids) => MultiQueryAssociativeRecallText.Format(ids);
 
     /// <inheritdoc/>
@@ -86,15 +122,57 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         int p = Pairs;
         var keys = Distinct(rng, 1, FirstValue, p);
         var values = Distinct(rng, FirstValue, Vocabulary, p);
-        Span<int> seq = stackalloc int[Length + 1];
-        seq.Clear();
+        inputs.Clear();
+        targets.Fill(TokenDataset.IgnoreIndex);
         for (int i = 0; i < p; i++)
         {
-            seq[2 * i] = keys[i];
-            seq[(2 * i) + 1] = values[i];
+            inputs[2 * i] = keys[i];
+            inputs[(2 * i) + 1] = values[i];
         }
-        // Query slots: P distinct non-overlapping (key, value) places in positions 2P … T; slot s covers 2P + 2s, 2P + 2s + 1
-        // when the rest is cut into pairs; a random offset of the pairs inside the region keeps the positions varied.
+        if (Layout == MqarQueryLayout.Zoology)
+        {
+            SampleZoologyQueries(rng, keys, values, inputs, targets);
+        }
+        else
+        {
+            SampleAnsweredQueries(rng, keys, values, inputs, targets);
+        }
+    }
+
+    // Zoology: key i at 2P + 2gᵢ with power-law gaps, its value the target there; random tokens everywhere else after the pairs.
+    private void SampleZoologyQueries(Rng rng, int[] keys, int[] values, Span<int> inputs, Span<int> targets)
+    {
+        int context = 2 * Pairs;
+        int space = (Length - context) / 2;
+        var weights = new double[space];
+        for (int g = 0; g < space; g++)
+        {
+            weights[g] = GapPower * Math.Pow(g + 1, GapPower - 1);
+        }
+        var gaps = WeightedDistinct(rng, weights, Pairs);
+        var isQuery = new bool[Length];
+        for (int i = 0; i < Pairs; i++)
+        {
+            int pos = context + (2 * gaps[i]);
+            inputs[pos] = keys[i];
+            targets[pos] = values[i];
+            isQuery[pos] = true;
+        }
+        for (int pos = context; pos < Length; pos++)
+        {
+            if (!isQuery[pos])
+            {
+                inputs[pos] = rng.NextInt(Vocabulary);
+            }
+        }
+    }
+
+    // This project's first layout: P distinct non-overlapping (key, value) slots in positions 2P … T; slot s covers
+    // 2P + 2s, 2P + 2s + 1 when the rest is cut into pairs; a random offset of the pairs inside the region keeps the
+    // positions varied; zeros elsewhere. The value of the last slot may fall just past the T inputs.
+    private void SampleAnsweredQueries(Rng rng, int[] keys, int[] values, Span<int> inputs, Span<int> targets)
+    {
+        int p = Pairs;
         int region = Length + 1 - (2 * p);
         int pairsInRegion = region / 2;
         var slots = Distinct(rng, 0, pairsInRegion, p);
@@ -108,15 +186,12 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         for (int i = 0; i < p; i++)
         {
             int pos = (2 * p) + shift + (2 * slots[i]);
-            seq[pos] = keys[order[i]];
-            seq[pos + 1] = values[order[i]];
-        }
-        seq[..Length].CopyTo(inputs);
-        targets.Fill(TokenDataset.IgnoreIndex);
-        for (int i = 0; i < p; i++)
-        {
-            int pos = (2 * p) + shift + (2 * slots[i]);
-            targets[pos] = seq[pos + 1];
+            inputs[pos] = keys[order[i]];
+            if (pos + 1 < Length)
+            {
+                inputs[pos + 1] = values[order[i]];
+            }
+            targets[pos] = values[order[i]];
         }
     }
 
@@ -140,6 +215,40 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         var rng = new Rng(seed);
         ulong a = rng.NextUInt64(), b = rng.NextUInt64(), c = rng.NextUInt64();
         return new DataSplits(Generate(a, train), Generate(b, validation), Generate(c, test));
+    }
+
+    // `count` distinct indices of `weights`, drawn one after another with probability proportional to the weights of
+    // those not yet drawn (sampling without replacement, as numpy's choice(replace=False, p=…) does).
+    private static int[] WeightedDistinct(Rng rng, double[] weights, int count)
+    {
+        var left = (double[])weights.Clone();
+        var drawn = new int[count];
+        for (int c = 0; c < count; c++)
+        {
+            double total = 0;
+            foreach (double w in left)
+            {
+                total += w;
+            }
+            double u = rng.NextDouble() * total;
+            int pick = -1;
+            for (int i = 0; i < left.Length; i++)
+            {
+                if (left[i] <= 0)
+                {
+                    continue;
+                }
+                pick = i;
+                u -= left[i];
+                if (u < 0)
+                {
+                    break;
+                }
+            }
+            drawn[c] = pick;
+            left[pick] = 0;
+        }
+        return drawn;
     }
 
     // `count` distinct integers from [low, high), in random order.
