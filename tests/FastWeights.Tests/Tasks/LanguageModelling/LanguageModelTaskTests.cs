@@ -76,6 +76,31 @@ public sealed class LanguageModelTaskTests : IDisposable
         Assert.Equal(TokenDataset.IgnoreIndex, targets[^1]);
     }
 
+    /// <summary>
+    /// The char tokenizer: its vocabulary is the training text's characters in code-point order after the unknown id 0;
+    /// a text of those characters round-trips, multi-byte ones included, each token standing for its UTF-8 bytes; a
+    /// character outside the vocabulary takes id 0 (its bytes still counted) and decodes to U+FFFD.
+    /// </summary>
+    [Fact]
+    public void CharactersRoundTripAndUnknownOnesTakeTheReservedId()
+    {
+        var chars = CharTokenizer.FromText(Encoding.UTF8.GetBytes("ab —日本 ab"));
+        Assert.Equal(1 + 6, chars.Vocabulary); // ' ', 'a', 'b', '—', '日', '本'
+        Assert.Equal(1, chars.Find(new Rune(' ')));
+        Assert.Equal(6, chars.Find(new Rune('本')));
+        const string known = "本 — ba";
+        var (ids, bytes) = chars.Encode(Encoding.UTF8.GetBytes(known));
+        Assert.Equal(known.EnumerateRunes().Count(), ids.Length);
+        Assert.DoesNotContain(CharTokenizer.UnknownId, ids);
+        Assert.Equal([3, 1, 3, 1, 1, 1], bytes);
+        Assert.Equal(known, Encoding.UTF8.GetString([.. ids.SelectMany(chars.Bytes)]));
+
+        var (unknownIds, unknownBytes) = chars.Encode(Encoding.UTF8.GetBytes("aé"));
+        Assert.Equal([2, CharTokenizer.UnknownId], unknownIds);
+        Assert.Equal([1, 2], unknownBytes);
+        Assert.True(chars.IsUnknown(unknownIds[1]));
+    }
+
     [Fact]
     public void BadFilesAreOneLineErrors()
     {
