@@ -5,24 +5,16 @@ namespace FastWeights.Tests.Bench;
 
 /// <summary>
 /// Runs each benchmark workload once at a tiny size (not a timing test: it checks that the workloads run and
-/// report well-formed results). The PyTorch peer is exercised only when <c>/usr/bin/python3</c> can import torch.
+/// report well-formed results). The PyTorch peer is required (.ci/run installs it).
 /// </summary>
 public class BenchmarkSmokeTests
 {
-    private static JsonElement RunOurs(Func<string[], TextWriter, int> workload, params string[] args)
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, workload(args, output));
-        string line = output.ToString().Trim();
-        return JsonDocument.Parse(line).RootElement.Clone();
-    }
-
     [Theory]
     [InlineData("efficient")]
     [InlineData("explicit")]
     public void TrainingStepWorkloadRunsAtATinySize(string form)
     {
-        var e = RunOurs(FwRnnWorkloads.Train, "--hidden", "8", "--batch", "4", "--form", form, "--samples", "2", "--sample-ms", "0", "--warmup", "1", "--threads", "1");
+        var e = OurWorkload.Run(FwRnnWorkloads.Train, "--hidden", "8", "--batch", "4", "--form", form, "--samples", "2", "--sample-ms", "0", "--warmup", "1", "--threads", "1");
         Assert.Equal("ours", e.GetProperty("impl").GetString());
         Assert.Equal(form, e.GetProperty("variant").GetString());
         Assert.True(e.GetProperty("ms").GetDouble() > 0);
@@ -34,7 +26,7 @@ public class BenchmarkSmokeTests
     [Fact]
     public void StreamingWorkloadRunsAtATinySize()
     {
-        var e = RunOurs(FwRnnWorkloads.Stream, "--hidden", "8", "--length", "16", "--samples", "1", "--sample-ms", "0", "--threads", "1");
+        var e = OurWorkload.Run(FwRnnWorkloads.Stream, "--hidden", "8", "--length", "16", "--samples", "1", "--sample-ms", "0", "--threads", "1");
         Assert.Equal("fwrnn-stream", e.GetProperty("workload").GetString());
         Assert.True(e.GetProperty("us").GetDouble() > 0);
         Assert.Equal(0, e.GetProperty("alloc_bytes_per_token").GetDouble());

@@ -9,14 +9,6 @@ namespace FastWeights.Tests.Bench;
 /// </summary>
 public class DeltaNetBenchmarkSmokeTests
 {
-
-    private static JsonElement RunOurs(Func<string[], TextWriter, int> workload, params string[] args)
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, workload(args, output));
-        return JsonDocument.Parse(output.ToString().Trim()).RootElement.Clone();
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -24,7 +16,7 @@ public class DeltaNetBenchmarkSmokeTests
     {
         string[] args = ["--batch", "1", "--heads", "2", "--length", "48", "--dk", "16", "--dv", "8", "--chunk", "16",
             "--samples", "1", "--sample-ms", "0", "--warmup", "0", "--threads", "1", .. (gated ? new[] { "--gated" } : [])];
-        var e = RunOurs(DeltaNetWorkloads.Op, args);
+        var e = OurWorkload.Run(DeltaNetWorkloads.Op, args);
         Assert.Equal(gated ? "gated" : "delta", e.GetProperty("variant").GetString());
         Assert.True(e.GetProperty("ms").GetDouble() > 0);
         Assert.Equal(3 * DeltaNetWorkloads.ForwardFlops(1, 2, 48, 16, 8, 16) / 1e9, e.GetProperty("gflop").GetDouble(), 12);
@@ -43,7 +35,7 @@ public class DeltaNetBenchmarkSmokeTests
     [Fact]
     public void AttentionWorkloadRunsAtATinySize()
     {
-        var e = RunOurs(DeltaNetWorkloads.Attention, "--length", "32", "--dk", "8", "--heads", "2", "--samples", "1", "--warmup", "0", "--threads", "1");
+        var e = OurWorkload.Run(DeltaNetWorkloads.Attention, "--length", "32", "--dk", "8", "--heads", "2", "--samples", "1", "--warmup", "0", "--threads", "1");
         Assert.Equal("softmax-attention", e.GetProperty("variant").GetString());
         Assert.True(e.GetProperty("ms").GetDouble() > 0);
     }
@@ -51,7 +43,7 @@ public class DeltaNetBenchmarkSmokeTests
     [Fact]
     public void StreamingWorkloadRunsAtATinySize()
     {
-        var e = RunOurs(DeltaNetWorkloads.Stream, "--model-dim", "16", "--heads", "2", "--vocab", "11", "--length", "6", "--samples", "1", "--sample-ms", "0", "--threads", "1");
+        var e = OurWorkload.Run(DeltaNetWorkloads.Stream, "--model-dim", "16", "--heads", "2", "--vocab", "11", "--length", "6", "--samples", "1", "--sample-ms", "0", "--threads", "1");
         Assert.Equal("deltanet-stream", e.GetProperty("workload").GetString());
         Assert.True(e.GetProperty("us").GetDouble() > 0);
         Assert.True(float.IsFinite(e.GetProperty("logit0").GetSingle()));
@@ -68,7 +60,7 @@ public class DeltaNetBenchmarkSmokeTests
         string dump = Path.Combine(Path.GetTempPath(), $"deltanet-dump-{Environment.ProcessId}-{gated}.bin");
         try
         {
-            RunOurs(DeltaNetWorkloads.Op, ["--batch", "2", "--heads", "2", "--length", "48", "--dk", "16", "--dv", "8", "--chunk", "16",
+            OurWorkload.Run(DeltaNetWorkloads.Op, ["--batch", "2", "--heads", "2", "--length", "48", "--dk", "16", "--dv", "8", "--chunk", "16",
                 "--samples", "1", "--sample-ms", "0", "--warmup", "0", "--threads", "1", "--dump", dump, .. (gated ? new[] { "--gated" } : [])]);
             var (code, stdout) = PeerProcess.Run(PeerProcess.Python, script, "check", "--threads", "1", "--compare", dump);
             Assert.Equal(0, code);

@@ -9,12 +9,6 @@ namespace FastWeights.Tests.Bench;
 /// </summary>
 public class LanguageModelBenchmarkSmokeTests
 {
-    private static JsonElement RunOurs(Func<string[], TextWriter, int> workload, params string[] args)
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, workload(args, output));
-        return JsonDocument.Parse(output.ToString().Trim()).RootElement.Clone();
-    }
 
     private static JsonElement RunPeer(params string[] args)
     {
@@ -33,7 +27,7 @@ public class LanguageModelBenchmarkSmokeTests
     {
         // The peer's chunkwise delta rule needs a context that is a multiple of its chunk, 64.
         string[] args = ["--model", model, "--batch", "2", "--context", "64", .. Tiny, "--samples", "1", "--sample-ms", "0", "--warmup", "1"];
-        var ours = RunOurs(LanguageModelWorkloads.Train, args);
+        var ours = OurWorkload.Run(LanguageModelWorkloads.Train, args);
         var peer = RunPeer(["train", .. args]);
         foreach (var e in new[] { ours, peer })
         {
@@ -52,7 +46,7 @@ public class LanguageModelBenchmarkSmokeTests
     public void GenerationRunsOnBothSidesAtATinySize(string model)
     {
         string[] args = ["--model", model, "--length", "6", .. Tiny, "--samples", "1", "--sample-ms", "0"];
-        var ours = RunOurs(LanguageModelWorkloads.Generate, args);
+        var ours = OurWorkload.Run(LanguageModelWorkloads.Generate, args);
         var peer = RunPeer(["generate", .. args]);
         foreach (var e in new[] { ours, peer })
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using FastWeights.Training;
 
 namespace FastWeights.Tests.Training;
@@ -15,13 +14,7 @@ public sealed class CarriedTrainingTests : IDisposable
         string path = Path.Combine(root, "text.txt");
         if (!File.Exists(path))
         {
-            var text = new StringBuilder();
-            var rng = new FastWeights.Tensors.Rng(5);
-            while (text.Length < 40_000)
-            {
-                text.Append("the ").Append((char)('a' + rng.NextInt(26))).Append("ing of ").Append(rng.NextInt(100)).Append(".\n");
-            }
-            File.WriteAllText(path, text.ToString());
+            SyntheticText.Write(path, 40_000, seed: 5);
         }
         return new TrainingConfig
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using FastWeights.Kernels;
 using FastWeights.Serialization;
 using FastWeights.Training;
@@ -47,13 +46,7 @@ public sealed class ReproducibilityTests : IDisposable
         string path = Path.Combine(root, "text.txt");
         if (!File.Exists(path))
         {
-            var text = new StringBuilder();
-            var rng = new FastWeights.Tensors.Rng(3);
-            while (text.Length < 30_000)
-            {
-                text.Append("and the ").Append((char)('a' + rng.NextInt(26))).Append("ing of ").Append(rng.NextInt(100)).Append(".\n");
-            }
-            File.WriteAllText(path, text.ToString());
+            SyntheticText.Write(path, 30_000, seed: 3);
         }
         return config with { DataFile = path, Context = 64, CarryState = model is "deltanet" or "gated-deltanet" };
     }
