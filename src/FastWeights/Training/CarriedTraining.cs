@@ -8,7 +8,9 @@ namespace FastWeights.Training;
 /// Training with carried state (<c>--carry-state</c>, truncated backpropagation through time): the batch is B streams
 /// of consecutive windows of the training split (<see cref="SegmentStreams"/>); step s gives stream b its window
 /// b·P + s mod P, read from the state the stream's previous window left. Every P steps the streams start over from a
-/// zero state. The state is saved with each checkpoint (<c>carried_state.blocks.0.fast_weights</c>, …), so a resumed run
+/// zero state, and every R steps within them, R the length of the streams the validation split is scored as
+/// (<see cref="Evaluator.EvaluateCarried"/>): trained on states carried much longer than scoring carries them, a model
+/// meets unfamiliar states when scored (the sum rule's unbounded memory most of all). The state is saved with each checkpoint (<c>carried_state.blocks.0.fast_weights</c>, …), so a resumed run
 /// continues it exactly.
 /// </summary>
 internal sealed class CarriedTraining
@@ -29,14 +31,19 @@ internal sealed class CarriedTraining
     /// <summary>The state's tensors by checkpoint name.</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> Tensors { get; }
 
-    /// <summary>The training of <paramref name="model"/> on the consecutive windows <paramref name="train"/>; throws <see cref="ArgumentException"/> when the model cannot carry a state.</summary>
-    public static CarriedTraining Create(TrainingConfig config, TokenModel model, TokenDataset train)
+    /// <summary>
+    /// The training of <paramref name="model"/> on the consecutive windows <paramref name="train"/>, its states carried
+    /// at most as far as scoring <paramref name="validation"/> carries them; throws <see cref="ArgumentException"/> when
+    /// the model cannot carry a state.
+    /// </summary>
+    public static CarriedTraining Create(TrainingConfig config, TokenModel model, TokenDataset train, TokenDataset validation)
     {
         if (model is not SequenceModel { CanCarryState: true } sequenceModel)
         {
             throw new ArgumentException(CannotCarry(config.Model));
         }
-        return new CarriedTraining(new SegmentStreams(train.Count, config.Batch, coverAll: false), sequenceModel, sequenceModel.CreateState(config.Batch));
+        int horizon = new SegmentStreams(validation.Count, Evaluator.CarriedStreams, coverAll: true).PerStream;
+        return new CarriedTraining(new SegmentStreams(train.Count, config.Batch, coverAll: false, horizon), sequenceModel, sequenceModel.CreateState(config.Batch));
     }
 
     /// <summary>The message for a model that cannot carry a state.</summary>

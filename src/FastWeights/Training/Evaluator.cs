@@ -52,13 +52,16 @@ public static class Evaluator
     /// <summary>Sequences per evaluation batch: the model's <see cref="TokenModel.EvaluationBatch"/>, fewer for sequences longer than <see cref="MaxEvaluationTokens"/> / that many tokens.</summary>
     public static int Rows(int evaluationBatch, int length) => Math.Clamp(MaxEvaluationTokens / Math.Max(1, length), 1, evaluationBatch);
 
+    /// <summary>The streams a split is scored as with carried state.</summary>
+    public const int CarriedStreams = 16;
+
     /// <summary>
     /// Evaluates a model that carries its state on all of <paramref name="data"/>, whose windows are consecutive text: the
     /// windows are laid out as <paramref name="streams"/> streams (<see cref="SegmentStreams"/>, every window once), each
     /// window read from the state the previous window of its stream left, so a stream is scored as one pass over its
     /// windows' concatenation. Padding past the end of the split is not scored.
     /// </summary>
-    public static EvaluationResult EvaluateCarried(SequenceModel model, TokenDataset data, int streams = 16)
+    public static EvaluationResult EvaluateCarried(SequenceModel model, TokenDataset data, int streams = CarriedStreams)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);

@@ -174,7 +174,7 @@ public static class Trainer
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
         var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
         // With --carry-state the batch is B streams of consecutive windows, each step continuing each stream's state.
-        var carried = config.CarryState ? CarriedTraining.Create(config, model, splits.Train) : null;
+        var carried = config.CarryState ? CarriedTraining.Create(config, model, splits.Train, splits.Validation) : null;
         start?.Invoke();
 
         string metricsPath = Path.Combine(dir, RunDirectory.MetricsFile);

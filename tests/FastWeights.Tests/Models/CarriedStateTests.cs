@@ -161,6 +161,11 @@ public class CarriedStateTests
         Assert.Equal([2, 5, 8], Enumerable.Range(0, 3).Select(b => training.Window(b, 5)));
         Assert.True(training.StartsOver(6));
         Assert.False(training.StartsOver(7));
+        // A horizon of 2 windows: the states also start over within the streams' 3 windows, at every stream's 2nd window.
+        var horizon = new SegmentStreams(10, 3, coverAll: false, horizon: 2);
+        Assert.Equal([true, false, true, true, false, true], Enumerable.Range(0, 6).Select(p => horizon.StartsOver(p)));
+        Assert.Equal(training.Window(1, 5), horizon.Window(1, 5));
+        Assert.Equal(3, new SegmentStreams(10, 3, coverAll: false, horizon: 50).Horizon);
         var evaluation = new SegmentStreams(10, 3, coverAll: true);
         Assert.Equal(4, evaluation.PerStream);
         Assert.Equal(-1, evaluation.Window(2, 2));
