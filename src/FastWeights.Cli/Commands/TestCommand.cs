@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FastWeights.Models;
 using FastWeights.Tasks;
 using FastWeights.Training;
 using FastWeights.Training.Reinforcement;
@@ -20,8 +21,13 @@ internal static class TestCommand
             Description = "Evaluate on this text file instead of a split: one 'sequence<TAB>answer' per line (assoc), or one sequence of space-separated token ids per line (mqar, as 'data export' writes)",
         };
         var episodes = new Option<int?>("--episodes") { Description = "Reinforcement tasks (catch): greedy episodes to play (default: the run's --test-episodes); the split picks which seeded set" };
+        var scoring = new Option<string?>("--scoring")
+        {
+            Description = "Language models: 'window' scores each window from a zero state, 'carried' each from the state the previous window of its stream left (fast weight programmers); default: as the run was trained",
+        };
+        scoring.AcceptOnlyFromAmong("window", "carried");
         var json = CommonOptions.Json();
-        var cmd = new Command("test", "Evaluate a trained run: accuracy and error rate (MQAR: at the query positions; catch: the greedy policy's catch rate).") { run, split, data, episodes, json };
+        var cmd = new Command("test", "Evaluate a trained run: accuracy and error rate (MQAR: at the query positions; catch: the greedy policy's catch rate).") { run, split, data, episodes, scoring, json };
         cmd.SetAction(p =>
         {
             string dir = p.GetValue(run)!;
@@ -51,8 +57,18 @@ internal static class TestCommand
             {
                 set = set.AtEveryPosition();
             }
-            // A run trained with carried state is scored as it was validated: window after window from the carried state.
-            var r = Evaluator.Evaluate(model, set, config.CarryState);
+            // A run trained with carried state is scored as it was validated (window after window from the carried state),
+            // unless --scoring says otherwise.
+            bool carried = p.GetValue(scoring) is { } how ? how == "carried" : config.CarryState;
+            if (p.GetValue(scoring) is not null && task is not Tasks.LanguageModelling.LanguageModelTask)
+            {
+                throw new CliException($"--scoring is for language-model runs (--task lm), not --task {task.Name}");
+            }
+            if (carried && model is not SequenceModel { CanCarryState: true })
+            {
+                throw new CliException($"--scoring carried needs a model whose state can be carried from window to window: a fast weight programmer ({string.Join(", ", ModelCatalog.All.Where(m => m.CanCarryState).Select(m => m.Name))}); --model {config.Model} cannot");
+            }
+            var r = Evaluator.Evaluate(model, set, carried);
             if (p.GetValue(json))
             {
                 var doc = new System.Text.Json.Nodes.JsonObject { ["split"] = name, ["accuracy"] = r.Accuracy, ["error_rate"] = r.ErrorRate, ["loss"] = r.Loss, ["count"] = r.Count };

@@ -66,6 +66,40 @@ public sealed class LanguageModelCliTests : CliTestBase
         Assert.All(doc.GetProperty("tokens").EnumerateArray(), t => Assert.Equal(1.0, t.GetProperty("probability").GetDouble()));
     }
 
+    /// <summary>
+    /// test --scoring: a window-trained fast weight programmer scored with carried state (each window from the state its
+    /// stream's previous window left) gives another loss; 'window' gives the default; models and tasks that cannot are refused.
+    /// </summary>
+    [Fact]
+    public void TestScoresWindowByWindowOrWithCarriedStateOnRequest()
+    {
+        string data = Corpus();
+        string run = Path.Combine(Root, "scoring");
+        var train = Run("train", "--task", "lm", "--data", data, "--model", "deltanet", "--context", "32", "--d-model", "16", "--layers", "1", "--heads", "2",
+            "--steps", "40", "--batch", "8", "--train-size", "500", "--eval-every", "40", "--out", run, "--quiet");
+        Assert.True(train.Code == 0, train.Err);
+        double Loss(params string[] extra)
+        {
+            var test = Run(["test", "--run", run, "--json", .. extra]);
+            Assert.True(test.Code == 0, test.Err);
+            return JsonDocument.Parse(test.Out).RootElement.GetProperty("loss").GetDouble();
+        }
+        double byDefault = Loss(), window = Loss("--scoring", "window"), carried = Loss("--scoring", "carried");
+        Assert.Equal(byDefault, window);
+        Assert.NotEqual(window, carried, 6);
+        var model = FastWeights.Training.RunDirectory.LoadSequenceModel(run).Model;
+        var split = FastWeights.Training.RunDirectory.Splits(FastWeights.Training.RunDirectory.ReadConfig(run), model)["test"];
+        Assert.Equal(FastWeights.Training.Evaluator.EvaluateCarried(model, split).Loss, carried, 9);
+
+        string rnn = Path.Combine(Root, "scoring-rnn");
+        Assert.Equal(0, Run("train", "--task", "lm", "--data", data, "--model", "lstm", "--context", "32", "--d-model", "16", "--layers", "1", "--hidden", "8",
+            "--steps", "2", "--batch", "4", "--train-size", "50", "--eval-every", "2", "--out", rnn, "--quiet").Code);
+        var refused = Run("test", "--run", rnn, "--scoring", "carried");
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("--scoring carried needs a model whose state can be carried", refused.Err);
+        Assert.Equal(2, Run("test", "--run", run, "--scoring", "sideways").Code);
+    }
+
     [Fact]
     public void BadLanguageModelInputsAreOneLineErrors()
     {
