@@ -199,7 +199,7 @@ public sealed partial record TrainingConfig
         var all = JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
         var model = ModelCatalog.Find(Model);
         var task = TaskCatalog.Find(Task);
-        foreach (var (key, _, _) in SettingKeys.Where(k => !Reads(k.Setting, model, task)))
+        foreach (var (key, _) in SettingKeys.Where(k => !Reads(k.Setting, model, task)))
         {
             all.Remove(key);
         }
@@ -241,13 +241,14 @@ public sealed partial record TrainingConfig
         };
     }
 
-    // The config.json key of each setting, with the format from which on it is required, in the order of 'train --help'.
-    private static readonly List<(string Key, int Since, SettingAttribute Setting)> SettingKeys = [.. typeof(TrainingConfig).GetProperties()
+    // The config.json key of each setting with its declaration (the format from which on it is required is its Since), in
+    // the order of 'train --help'.
+    private static readonly List<(string Key, SettingAttribute Setting)> SettingKeys = [.. typeof(TrainingConfig).GetProperties()
         .Select(p => (Property: p, Setting: p.GetCustomAttribute<SettingAttribute>()))
         .Where(p => p.Setting is not null)
         .OrderBy(p => p.Setting!.Part)
         .ThenBy(p => p.Property.MetadataToken)
-        .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Property.Name), p.Setting!.Since, p.Setting!))];
+        .Select(p => (JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Property.Name), p.Setting!))];
 
     /// <summary>
     /// Parses config.json strictly: one JSON object whose keys are the settings' (each once, none unknown), all present
@@ -309,7 +310,7 @@ public sealed partial record TrainingConfig
                 }
             }
             // Every setting that existed when the file was written is in it: a missing one would silently take today's default.
-            var missing = SettingKeys.Where(k => k.Since <= format && expected(k.Setting) && !seen.Contains(k.Key)).Select(k => k.Key).ToList();
+            var missing = SettingKeys.Where(k => k.Setting.Since <= format && expected(k.Setting) && !seen.Contains(k.Key)).Select(k => k.Key).ToList();
             if (missing.Count > 0)
             {
                 string more = missing.Count > 1 ? $", and {missing.Count - 1} more" : "";
@@ -321,7 +322,7 @@ public sealed partial record TrainingConfig
                 settings[property.Name] = JsonNode.Parse(property.Value.GetRawText());
             }
             // A setting added after the file was written, whose default changed what runs do, takes what they did.
-            foreach (var (key, _, setting) in SettingKeys.Where(k => k.Since > format && k.Setting.Before is not null && !seen.Contains(k.Key)))
+            foreach (var (key, setting) in SettingKeys.Where(k => k.Setting.Since > format && k.Setting.Before is not null && !seen.Contains(k.Key)))
             {
                 settings[key] = setting.Before;
             }

@@ -57,10 +57,17 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
     }
 
     /// <summary>The layout a <c>--query-layout</c> value names; throws <see cref="ArgumentException"/> listing the valid ones.</summary>
-    public static MqarQueryLayout ParseLayout(string name) =>
-        Enum.TryParse<MqarQueryLayout>(name, ignoreCase: true, out var layout) && Enum.IsDefined(layout) && !name.Any(char.IsDigit)
-            ? layout
-            : throw new ArgumentException($"unknown --query-layout '{name}'; valid: zoology, answered");
+    public static MqarQueryLayout ParseLayout(string name)
+    {
+        foreach (var layout in Enum.GetValues<MqarQueryLayout>())
+        {
+            if (string.Equals(layout.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return layout;
+            }
+        }
+        throw new ArgumentException($"unknown --query-layout '{name}'; valid: zoology, answered");
+    }
 
     /// <summary>Where the queries go.</summary>
     public MqarQueryLayout Layout { get; }
