@@ -59,8 +59,9 @@ internal static class TestCommand
             }
             // A run trained with carried state is scored as it was validated (window after window from the carried state),
             // unless --scoring says otherwise.
-            bool carried = p.GetValue(scoring) is { } how ? how == "carried" : config.CarryState;
-            if (p.GetValue(scoring) is not null && task is not Tasks.LanguageModelling.LanguageModelTask)
+            string? how = p.GetValue(scoring);
+            bool carried = how is null ? config.CarryState : how == "carried";
+            if (how is not null && task is not Tasks.LanguageModelling.LanguageModelTask)
             {
                 throw new CliException($"--scoring is for language-model runs (--task lm), not --task {task.Name}");
             }

@@ -54,7 +54,15 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         Length = length;
         Pairs = pairs;
         Layout = layout;
+        // Zoology's gap weights p(g) ∝ (g + 1)^(a − 1) over the (T − 2P)/2 places after the pairs, once per task.
+        gapWeights = new double[(length - (2 * pairs)) / 2];
+        for (int g = 0; g < gapWeights.Length; g++)
+        {
+            gapWeights[g] = GapPower * Math.Pow(g + 1, GapPower - 1);
+        }
     }
+
+    private readonly double[] gapWeights;
 
     /// <summary>The layout a <c>--query-layout</c> value names; throws <see cref="ArgumentException"/> listing the valid ones.</summary>
     public static MqarQueryLayout ParseLayout(string name)
@@ -150,24 +158,17 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
     private void SampleZoologyQueries(Rng rng, int[] keys, int[] values, Span<int> inputs, Span<int> targets)
     {
         int context = 2 * Pairs;
-        int space = (Length - context) / 2;
-        var weights = new double[space];
-        for (int g = 0; g < space; g++)
-        {
-            weights[g] = GapPower * Math.Pow(g + 1, GapPower - 1);
-        }
-        var gaps = WeightedDistinct(rng, weights, Pairs);
-        var isQuery = new bool[Length];
+        var gaps = WeightedDistinct(rng, gapWeights, Pairs);
         for (int i = 0; i < Pairs; i++)
         {
             int pos = context + (2 * gaps[i]);
             inputs[pos] = keys[i];
             targets[pos] = values[i];
-            isQuery[pos] = true;
         }
+        // Every position after the pairs that is not a query (it has no target) holds a random token.
         for (int pos = context; pos < Length; pos++)
         {
-            if (!isQuery[pos])
+            if (targets[pos] == TokenDataset.IgnoreIndex)
             {
                 inputs[pos] = rng.NextInt(Vocabulary);
             }
