@@ -54,15 +54,25 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
         Length = length;
         Pairs = pairs;
         Layout = layout;
-        // Zoology's gap weights p(g) ∝ (g + 1)^(a − 1) over the (T − 2P)/2 places after the pairs, once per task.
-        gapWeights = new double[(length - (2 * pairs)) / 2];
-        for (int g = 0; g < gapWeights.Length; g++)
-        {
-            gapWeights[g] = GapPower * Math.Pow(g + 1, GapPower - 1);
-        }
     }
 
-    private readonly double[] gapWeights;
+    // Zoology's gap weights p(g) ∝ (g + 1)^(a − 1) over the (T − 2P)/2 places after the pairs: made at the first example,
+    // not with the task, whose sizes the memory estimate has not checked yet.
+    private double[]? gapWeights;
+
+    private double[] GapWeights()
+    {
+        if (gapWeights is null)
+        {
+            var weights = new double[(Length - (2 * Pairs)) / 2];
+            for (int g = 0; g < weights.Length; g++)
+            {
+                weights[g] = GapPower * Math.Pow(g + 1, GapPower - 1);
+            }
+            gapWeights = weights;
+        }
+        return gapWeights;
+    }
 
     /// <summary>The layout a <c>--query-layout</c> value names; throws <see cref="ArgumentException"/> listing the valid ones.</summary>
     public static MqarQueryLayout ParseLayout(string name)
@@ -158,7 +168,7 @@ public sealed class MultiQueryAssociativeRecallTask : ISequenceTask
     private void SampleZoologyQueries(Rng rng, int[] keys, int[] values, Span<int> inputs, Span<int> targets)
     {
         int context = 2 * Pairs;
-        var gaps = WeightedDistinct(rng, gapWeights, Pairs);
+        var gaps = WeightedDistinct(rng, GapWeights(), Pairs);
         for (int i = 0; i < Pairs; i++)
         {
             int pos = context + (2 * gaps[i]);
