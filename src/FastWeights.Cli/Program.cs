@@ -106,6 +106,7 @@ public static class Program
         root.Add(ModelsCommand.Create(stdout));
         root.Add(ReproduceCommand.Create(stdout));
         root.Add(CapacityCommand.Create(stdout));
+        root.Add(ImportCommand.Create(stdout));
         return root;
     }
 }

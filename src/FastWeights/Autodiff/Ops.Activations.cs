@@ -13,6 +13,9 @@ public static partial class Ops
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
     public static Tensor Sigmoid(Tensor a) => ElementwiseOfOutput<SigmoidOp>(a);
 
+    /// <summary>softplus(x) = log(1 + eˣ) (x itself above 20, as PyTorch's threshold); its derivative is σ(x) = 1 − e^−y.</summary>
+    public static Tensor Softplus(Tensor a) => ElementwiseOfOutput<SoftplusOp>(a);
+
     /// <summary>e^x.</summary>
     public static Tensor Exp(Tensor a)
     {
@@ -141,6 +144,28 @@ public static partial class Ops
         // ∂σ/∂x = y(1 − y)
         public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * y * (1f - y);
     }
+
+    private readonly struct SoftplusOp : IElementwiseOfOutput
+    {
+        /// <summary>Above this input, softplus(x) = x to float precision (PyTorch's and fla's threshold).</summary>
+        public const float Threshold = 20f;
+
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = Value(x[i]);
+            }
+        }
+
+        // ∂softplus/∂x = σ(x) = 1 − e^−y
+        public static void AccumulateGrad(ref float dx, float dy, float y) => dx += dy * -float.ExpM1(-y);
+
+        public static float Value(float x) => x > Threshold ? x : float.LogP1(MathF.Exp(x));
+    }
+
+    /// <summary>softplus(x) of one value, as <see cref="Softplus"/> computes it (for the streaming step).</summary>
+    internal static float SoftplusValue(float x) => SoftplusOp.Value(x);
 
     /// <summary>
     /// y = f(x) row by row over the last axis for an f whose gradient is written through its output, recorded with

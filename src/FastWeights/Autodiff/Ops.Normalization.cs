@@ -72,6 +72,89 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// RMS normalisation over the last axis of each row (Zhang, Sennrich 2019): y = x · r · gain with
+    /// r = 1/√(mean(x²) + ε); the gain is optional. Backward, with u = gain ⊙ ∂y:
+    /// ∂x = r·u − x · r³ · Σ(x ⊙ u) / n, ∂gain += Σ_rows ∂y ⊙ x·r.
+    /// </summary>
+    public static Tensor RmsNorm(Tensor x, Tensor? gain, float eps = 1e-6f)
+    {
+        int n = x.Dim(-1);
+        if (gain is not null && gain.Length != n)
+        {
+            throw new ArgumentException($"RmsNorm gain needs {n} elements.");
+        }
+        int rows = n == 0 ? 0 : x.Length / n;
+        var r = Tensor.ZerosLike(x);
+        var rrms = TensorArena.Allocate(rows);
+        var xs = x.Span;
+        var ys = r.Span;
+        for (int row = 0; row < rows; row++)
+        {
+            rrms[row] = RmsNormRow(xs.Slice(row * n, n), gain is null ? default : gain.Span, eps, ys.Slice(row * n, n));
+        }
+        Tensor[] inputs = gain is null ? [x] : [x, gain];
+        if (Tape.ShouldRecord(inputs))
+        {
+            Tape.Record(r, () =>
+            {
+                if (r.Grad is not { } g)
+                {
+                    return;
+                }
+                var gs = g.Span;
+                var u = TensorArena.Allocate(n);
+                var xr = x.Span;
+                for (int row = 0; row < rows; row++)
+                {
+                    var gr = gs.Slice(row * n, n);
+                    var xrow = xr.Slice(row * n, n);
+                    float rr = rrms[row];
+                    if (gain is not null && gain.RequiresGrad)
+                    {
+                        // ∂gain += ∂y ⊙ x · r
+                        var dg = gain.EnsureGrad().Span;
+                        for (int i = 0; i < n; i++)
+                        {
+                            dg[i] += gr[i] * xrow[i] * rr;
+                        }
+                    }
+                    if (x.RequiresGrad)
+                    {
+                        if (gain is not null)
+                        {
+                            TensorPrimitives.Multiply(gr, gain.Span, u);
+                        }
+                        else
+                        {
+                            gr.CopyTo(u);
+                        }
+                        float c = TensorPrimitives.Dot(xrow, u) * rr * rr * rr / n;
+                        var gx = x.EnsureGrad().Span.Slice(row * n, n);
+                        for (int i = 0; i < n; i++)
+                        {
+                            gx[i] += (rr * u[i]) - (c * xrow[i]);
+                        }
+                    }
+                }
+            });
+        }
+        return r;
+    }
+
+    /// <summary>y = x · r (· gain when given) for one row, r = 1/√(mean(x²) + ε); returns r. y may be x.</summary>
+    internal static float RmsNormRow(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, float eps, Span<float> y)
+    {
+        int n = x.Length;
+        float rr = 1f / MathF.Sqrt((TensorPrimitives.SumOfSquares(x) / n) + eps);
+        TensorPrimitives.Multiply(x, rr, y);
+        if (!gain.IsEmpty)
+        {
+            TensorPrimitives.Multiply(y[..n], gain, y);
+        }
+        return rr;
+    }
+
+    /// <summary>
     /// Embedding lookup: rows of <paramref name="weight"/> [V, D] at <paramref name="ids"/>; the result has
     /// shape <paramref name="idsShape"/> + [D]. The gradient is scattered back (summed for repeated ids).
     /// </summary>

@@ -73,6 +73,6 @@ public static class ModelCatalog
 
     private static ModelSpec Programmer(string name, FastWeightRule rule, string description) =>
         new(name, [], ModelFamily.FastWeightProgrammer, description, (rng, v, c, o) => new SequenceModel(rng, v, c, o,
-            (r, _) => new FastWeightProgrammerLayer(r, o.ModelDim, FastWeightLayerOptions.For(rule, o.Heads) with { ShortConv = o.ShortConv })))
+            (r, _) => new FastWeightProgrammerLayer(r, o.ModelDim, o.LayerOptions(rule))))
         { Rule = rule };
 }

@@ -99,7 +99,7 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
         }
         string[] mixer = Family switch
         {
-            ModelFamily.FastWeightProgrammer => ["--heads", "--short-conv"],
+            ModelFamily.FastWeightProgrammer => ["--heads", "--short-conv", "--conventions", "--key-dim", "--value-dim", "--mlp-size", "--norm-eps"],
             ModelFamily.Attention => ["--heads"],
             _ => recurrent,
         };
@@ -152,6 +152,11 @@ public sealed record ModelSpec(string Name, IReadOnlyList<string> Aliases, Model
             Heads = config.Heads,
             MlpRatio = config.MlpRatio,
             ShortConv = config.ShortConv,
+            Conventions = config.Conventions == "fla" ? LayerConventions.Fla : LayerConventions.FastWeights,
+            KeyDim = config.KeyDim,
+            ValueDim = config.ValueDim,
+            MlpSize = config.MlpSize,
+            NormEps = config.NormEps,
             MaxPositions = NeedsPositions ? task.Length : 0,
             RecurrentHidden = config.Hidden,
             Recurrent = options,

@@ -8,27 +8,27 @@ using TapeOps = FastWeights.Autodiff.Ops;
 namespace FastWeights.Models;
 
 /// <summary>
-/// A pre-norm residual block: h = x + mixer(LN₁(x)); y = h + MLP(LN₂(h)) with a ReLU MLP D → r·D → D (no MLP when r = 0).
-/// Parameters <c>mixer_norm</c>, <c>mixer</c>, <c>mlp_norm</c>, <c>mlp</c>.
+/// A pre-norm residual block: h = x + mixer(N₁(x)); y = h + FFN(N₂(h)), with N layer norms or RMS norms and FFN a ReLU
+/// MLP D → hidden → D or SwiGLU (no FFN when hidden = 0). Parameters <c>mixer_norm</c>, <c>mixer</c>, <c>mlp_norm</c>, <c>mlp</c>.
 /// </summary>
 public sealed class SequenceBlock : Module
 {
-    private readonly LayerNorm mixerNorm;
-    private readonly LayerNorm? mlpNorm;
-    private readonly Mlp? mlp;
+    private readonly NormModule mixerNorm;
+    private readonly NormModule? mlpNorm;
+    private readonly FeedForward? mlp;
 
-    /// <summary>Creates the block around <paramref name="mixer"/>.</summary>
-    public SequenceBlock(Rng rng, SequenceMixer mixer, int mlpRatio)
+    /// <summary>Creates the block around <paramref name="mixer"/>, with <paramref name="mlpHidden"/> hidden units in its feed-forward network (0: none).</summary>
+    public SequenceBlock(Rng rng, SequenceMixer mixer, int mlpHidden, NormKind norm = NormKind.LayerNorm, float normEps = 1e-5f, FeedForwardKind feedForward = FeedForwardKind.Relu)
     {
         ArgumentNullException.ThrowIfNull(mixer);
-        ArgumentOutOfRangeException.ThrowIfNegative(mlpRatio);
+        ArgumentOutOfRangeException.ThrowIfNegative(mlpHidden);
         int d = mixer.ModelDim;
-        mixerNorm = RegisterModule("mixer_norm", new LayerNorm(d));
+        mixerNorm = RegisterModule("mixer_norm", NormModule.Create(norm, d, normEps));
         Mixer = RegisterModule("mixer", mixer);
-        if (mlpRatio > 0)
+        if (mlpHidden > 0)
         {
-            mlpNorm = RegisterModule("mlp_norm", new LayerNorm(d));
-            mlp = RegisterModule("mlp", new Mlp(rng, d, mlpRatio * d, d));
+            mlpNorm = RegisterModule("mlp_norm", NormModule.Create(norm, d, normEps));
+            mlp = RegisterModule("mlp", FeedForward.Create(rng, feedForward, d, mlpHidden));
         }
     }
 
@@ -58,12 +58,12 @@ public sealed class SequenceBlock : Module
     }
 
     /// <summary>Widest MLP layer output (0 without an MLP), for the step buffers.</summary>
-    internal int MlpWidth => mlp is null ? 0 : mlp.Layers.Max(l => l.Weight.Dim(0));
+    internal int MlpWidth => mlp?.Width ?? 0;
 
     /// <summary>
-    /// <see cref="Step"/> as vector passes on <paramref name="s"/>.X [B, D], in place: LayerNorm rows, the mixer's
+    /// <see cref="Step"/> as vector passes on <paramref name="s"/>.X [B, D], in place: the norm's rows, the mixer's
     /// <see cref="SequenceMixer.StepInto"/> (allocation-free for a <see cref="FastWeightProgrammerLayer"/>),
-    /// the residual add, and the MLP as matrix–vector products with ReLU.
+    /// the residual add, and the feed-forward network's rows.
     /// </summary>
     internal void StepInto(SequenceMixerState state, SequenceModelStepScratch s, int batch)
     {
@@ -73,7 +73,7 @@ public sealed class SequenceBlock : Module
         var m = s.Mixed.AsSpan(0, batch * d);
         for (int b = 0; b < batch; b++)
         {
-            StreamingKernels.LayerNorm(x.Slice(b * d, d), mixerNorm.Weight.Span, mixerNorm.Bias.Span, mixerNorm.Eps, n.Slice(b * d, d));
+            mixerNorm.Row(x.Slice(b * d, d), n.Slice(b * d, d));
         }
         Mixer.StepInto(state, n, m);
         TensorPrimitives.Add(x, m, x);
@@ -83,24 +83,9 @@ public sealed class SequenceBlock : Module
         }
         for (int b = 0; b < batch; b++)
         {
-            StreamingKernels.LayerNorm(x.Slice(b * d, d), mlpNorm!.Weight.Span, mlpNorm.Bias.Span, mlpNorm.Eps, n.Slice(b * d, d));
+            mlpNorm!.Row(x.Slice(b * d, d), n.Slice(b * d, d));
         }
-        // MLP: h ← relu(W_i h + b_i) between layers; the last layer's output is added to x.
-        ReadOnlySpan<float> input = n;
-        var layers = mlp.Layers;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            var layer = layers[i];
-            int rows = layer.Weight.Dim(0), cols = layer.Weight.Dim(1);
-            bool last = i == layers.Count - 1;
-            var output = last ? m : ((i % 2 == 0) ? s.HiddenA : s.HiddenB).AsSpan(0, batch * rows);
-            StreamingKernels.MatVec(layer.Weight.Span, layer.Bias is null ? default : layer.Bias.Span, input, output, batch, rows, cols);
-            if (!last)
-            {
-                TensorPrimitives.Max(output, 0f, output);
-            }
-            input = output;
-        }
+        mlp.Row(n, m, batch, s.HiddenA, s.HiddenB);
         TensorPrimitives.Add(x, m, x);
     }
 }

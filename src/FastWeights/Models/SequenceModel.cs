@@ -19,7 +19,7 @@ public sealed class SequenceModel : TokenModel
     private readonly Embedding embedding;
     private readonly Tensor? positions;
     private readonly SequenceBlock[] blocks;
-    private readonly LayerNorm finalNorm;
+    private readonly NormModule finalNorm;
     private readonly Linear head;
 
     /// <summary>Creates the model; <paramref name="mixer"/> builds the mixer of block i from (rng, i).</summary>
@@ -36,9 +36,9 @@ public sealed class SequenceModel : TokenModel
         {
             positions = RegisterParameter("positions", Tensor.RandomNormal(rng, 0.02f, options.MaxPositions, options.ModelDim));
         }
-        blocks = [.. RegisterModule("blocks", new ModuleList<SequenceBlock>(Enumerable.Range(0, options.Layers).Select(i => new SequenceBlock(rng, mixer(rng, i), options.MlpRatio)))).Items];
-        finalNorm = RegisterModule("final_norm", new LayerNorm(options.ModelDim));
-        head = RegisterModule("head", new Linear(rng, options.ModelDim, classes));
+        blocks = [.. RegisterModule("blocks", new ModuleList<SequenceBlock>(Enumerable.Range(0, options.Layers).Select(i => new SequenceBlock(rng, mixer(rng, i), options.MlpHidden, options.Conventions.Norm(), options.Eps, options.Conventions.FeedForward())))).Items];
+        finalNorm = RegisterModule("final_norm", NormModule.Create(options.Conventions.Norm(), options.ModelDim, options.Eps));
+        head = RegisterModule("head", new Linear(rng, options.ModelDim, classes, bias: options.Conventions != LayerConventions.Fla));
     }
 
     /// <summary>Input vocabulary size.</summary>
@@ -213,7 +213,7 @@ public sealed class SequenceModel : TokenModel
         var n = s.Normalized.AsSpan(0, b * d);
         for (int i = 0; i < b; i++)
         {
-            StreamingKernels.LayerNorm(x.Slice(i * d, d), finalNorm.Weight.Span, finalNorm.Bias.Span, finalNorm.Eps, n.Slice(i * d, d));
+            finalNorm.Row(x.Slice(i * d, d), n.Slice(i * d, d));
         }
         StreamingKernels.MatVec(head.Weight.Span, head.Bias is null ? default : head.Bias.Span, n, logits, b, Classes, d);
     }

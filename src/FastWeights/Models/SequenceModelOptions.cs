@@ -20,6 +20,33 @@ public sealed record SequenceModelOptions
     /// <summary>Whether fast-weight layers use the short causal convolution.</summary>
     public bool ShortConv { get; init; } = true;
 
+    /// <summary>The conventions of the fast-weight layers and blocks (this library's or flash-linear-attention's).</summary>
+    public LayerConventions Conventions { get; init; } = LayerConventions.FastWeights;
+
+    /// <summary>Key size per head of fast-weight layers (0: D / heads).</summary>
+    public int KeyDim { get; init; }
+
+    /// <summary>Value size per head of fast-weight layers (0: D / heads).</summary>
+    public int ValueDim { get; init; }
+
+    /// <summary>MLP hidden units (0: from <see cref="MlpRatio"/>, see <see cref="MlpHidden"/>).</summary>
+    public int MlpSize { get; init; }
+
+    /// <summary>ε of every norm (0: the conventions' own, <see cref="LayerConventionsExtensions.DefaultNormEps"/>).</summary>
+    public float NormEps { get; init; }
+
+    /// <summary>The norms' ε in effect.</summary>
+    public float Eps => NormEps > 0 ? NormEps : Conventions.DefaultNormEps();
+
+    /// <summary>
+    /// MLP hidden units in effect (0: no MLP): <see cref="MlpSize"/> when given; else r·D, or with fla's conventions
+    /// fla's GatedMLP size ⌈⌊(2/3)·r·D⌋ / 256⌉ · 256 (fla/modules/mlp.py).
+    /// </summary>
+    public int MlpHidden => MlpRatio == 0 && MlpSize == 0 ? 0
+        : MlpSize > 0 ? MlpSize
+        : Conventions == LayerConventions.Fla ? 256 * (((int)(ModelDim * MlpRatio * 2.0 / 3.0) + 255) / 256)
+        : MlpRatio * ModelDim;
+
     /// <summary>Learned absolute positions for up to this many tokens (0: none; the transformer needs them).</summary>
     public int MaxPositions { get; init; }
 

@@ -1,10 +1,11 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
 namespace FastWeights.Nn;
 
 /// <summary>Layer normalisation over the last axis with learned <c>weight</c> (gain, init 1) and <c>bias</c> (init 0).</summary>
-public sealed class LayerNorm : Module
+public sealed class LayerNorm : NormModule
 {
     /// <summary>Creates the layer for rows of <paramref name="features"/> values.</summary>
     public LayerNorm(int features, float eps = 1e-5f)
@@ -22,8 +23,11 @@ public sealed class LayerNorm : Module
     public Tensor Bias { get; }
 
     /// <summary>The ε added to the variance.</summary>
-    public float Eps { get; }
+    public override float Eps { get; }
 
     /// <summary>Normalises each row of the last axis.</summary>
-    public Tensor Forward(Tensor x) => Ops.LayerNorm(x, Weight, Bias, Eps);
+    public override Tensor Forward(Tensor x) => Ops.LayerNorm(x, Weight, Bias, Eps);
+
+    /// <inheritdoc/>
+    public override void Row(ReadOnlySpan<float> x, Span<float> y) => LayerNormKernel.NormalizeAffine(x, Weight.Span, Bias.Span, Eps, y);
 }

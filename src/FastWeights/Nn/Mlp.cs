@@ -1,10 +1,11 @@
 using FastWeights.Autodiff;
+using FastWeights.Kernels;
 using FastWeights.Tensors;
 
 namespace FastWeights.Nn;
 
 /// <summary>A multi-layer perceptron: Linear layers named <c>layers.0</c>, <c>layers.1</c>, … with ReLU between them (none after the last).</summary>
-public sealed class Mlp : Module
+public sealed class Mlp : FeedForward
 {
     private readonly Linear[] layers;
 
@@ -22,7 +23,7 @@ public sealed class Mlp : Module
     public IReadOnlyList<Linear> Layers => layers;
 
     /// <summary>Applies the layers to the last axis of <paramref name="x"/>.</summary>
-    public Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x)
     {
         for (int i = 0; i < layers.Length; i++)
         {
@@ -33,5 +34,28 @@ public sealed class Mlp : Module
             }
         }
         return x;
+    }
+
+    /// <inheritdoc/>
+    public override int Width => layers.Max(l => l.Weight.Dim(0));
+
+    /// <inheritdoc/>
+    public override void Row(ReadOnlySpan<float> x, Span<float> y, int batch, float[] hiddenA, float[] hiddenB)
+    {
+        // h ← relu(W_i h + b_i) between layers; the last layer writes y.
+        ReadOnlySpan<float> input = x;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = layers[i];
+            int rows = layer.Weight.Dim(0), cols = layer.Weight.Dim(1);
+            bool last = i == layers.Length - 1;
+            var output = last ? y : ((i % 2 == 0) ? hiddenA : hiddenB).AsSpan(0, batch * rows);
+            StreamingKernels.MatVec(layer.Weight.Span, layer.Bias is null ? default : layer.Bias.Span, input, output, batch, rows, cols);
+            if (!last)
+            {
+                TensorPrimitives.Max(output, 0f, output);
+            }
+            input = output;
+        }
     }
 }

@@ -172,10 +172,10 @@ public sealed partial record TrainingConfig
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
     /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer; format 7: --query-layout, which files before it lack and then take as
-    /// <c>answered</c>, their layout). From format 6 on it holds only the settings its run reads
+    /// <c>answered</c>, their layout; format 8: --conventions, --key-dim, --value-dim, --mlp-size, --norm-eps). From format 6 on it holds only the settings its run reads
     /// (<see cref="ReadSettingsOnlySince"/>): a file of format 6 or later needs each of those whose <c>Since</c> is at most its format, and no other.
     /// </summary>
-    public const int ConfigFormat = 7;
+    public const int ConfigFormat = 8;
 
     private const string FormatKey = "format";
 

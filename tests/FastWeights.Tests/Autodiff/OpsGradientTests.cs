@@ -43,6 +43,7 @@ public class OpsGradientTests
         GradCheck.Check(() => Ops.Tanh(a), [a]);
         GradCheck.Check(() => Ops.Sigmoid(a), [a]);
         GradCheck.Check(() => Ops.Exp(a), [a]);
+        GradCheck.Check(() => Ops.Softplus(Ops.Scale(a, 3f)), [a]);
         var pos = GradCheck.Random(rng, 0.5f, 2f, 4, 5);
         GradCheck.Check(() => Ops.Log(pos), [pos]);
     }
@@ -181,5 +182,39 @@ public class OpsGradientTests
                 return Ops.Mul(Ops.Tanh(h), h);
             },
             [x, w]);
+    }
+
+    [Fact]
+    public void SoftplusFollowsItsDefinitionAndThreshold()
+    {
+        var x = new Tensor([-30f, -2f, 0f, 1.5f, 19f, 25f], 0, [6]);
+        var y = Ops.Softplus(x).Span;
+        Assert.Equal(0f, y[0], 1e-12f);
+        Assert.Equal(MathF.Log(1f + MathF.Exp(-2f)), y[1], 1e-6f);
+        Assert.Equal(MathF.Log(2f), y[2], 1e-6f);
+        Assert.Equal(MathF.Log(1f + MathF.Exp(1.5f)), y[3], 1e-6f);
+        Assert.Equal(19f, y[4], 1e-5f);
+        Assert.Equal(25f, y[5]);
+    }
+
+    [Fact]
+    public void RmsNormPassesGradientCheckAndNormalises()
+    {
+        var rng = new Rng(9);
+        var a = R(rng, 3, 2, 6);
+        var gain = GradCheck.Random(rng, 0.5f, 1.5f, 6);
+        GradCheck.Check(() => Ops.RmsNorm(a, gain, 1e-6f), [a, gain]);
+        GradCheck.Check(() => Ops.RmsNorm(a, null, 1e-3f), [a]);
+        // Without a gain each row has mean square 1 (up to ε).
+        var y = Ops.RmsNorm(a, null, 0f).Span;
+        for (int row = 0; row < 6; row++)
+        {
+            float ms = 0f;
+            for (int i = 0; i < 6; i++)
+            {
+                ms += y[(row * 6) + i] * y[(row * 6) + i];
+            }
+            Assert.Equal(1f, ms / 6f, 1e-5f);
+        }
     }
 }

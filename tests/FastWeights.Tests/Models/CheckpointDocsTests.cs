@@ -25,9 +25,9 @@ public class CheckpointDocsTests
         }
         // Every sequence model's tensors, by their names with the block index and family-specific parts written as the
         // docs write them (blocks.{i}., and the pairs the docs list on one row).
-        foreach (var m in ModelCatalog.All.Where(m => !m.ImageOnly))
+        foreach (var (m, conventions) in ModelCatalog.All.Where(m => !m.ImageOnly).SelectMany(m => new[] { (m, LayerConventions.FastWeights), (m, LayerConventions.Fla) }))
         {
-            var model = m.CreateSequenceModel(new Rng(1), 11, 11, new SequenceModelOptions { ModelDim = 8, Layers = 2, Heads = 2, MaxPositions = m.NeedsPositions ? 4 : 0, RecurrentHidden = 6 });
+            var model = m.CreateSequenceModel(new Rng(1), 11, 11, new SequenceModelOptions { ModelDim = 8, Layers = 2, Heads = 2, MaxPositions = m.NeedsPositions ? 4 : 0, RecurrentHidden = 6, Conventions = conventions });
             foreach (var p in model.NamedParameters())
             {
                 string name = System.Text.RegularExpressions.Regex.Replace(p.Key, "^blocks\\.[0-9]+\\.", "blocks.{i}.");

@@ -54,16 +54,23 @@ public sealed class ConfigJsonTests : IDisposable
         string formatSix = Path.Combine(Fixtures, "Configs", "format-6.json");
         var six = TrainingConfig.FromJson(File.ReadAllText(formatSix), formatSix);
         Assert.Equal(five with { Pairs = new TrainingConfig().Pairs, Hidden = new TrainingConfig().Hidden, DModel = 32, Heads = 4 }, six);
-        Assert.Equal(File.ReadAllText(formatSix).Replace("\"format\": 6", "\"format\": 7", StringComparison.Ordinal), six.ToJson() + "\n");
+        Assert.True(six.SameRunAs(TrainingConfig.FromJson(six.ToJson(), formatSix)));
         // Format 7 adds mqar's --query-layout, whose default (zoology) is not what older runs did: a file of an older
         // format without it takes theirs, answered.
         string formatSeven = Path.Combine(Fixtures, "Configs", "format-7.json");
         var seven = TrainingConfig.FromJson(File.ReadAllText(formatSeven), formatSeven);
         Assert.Equal(six with { Task = "mqar", DataFile = null, Context = new TrainingConfig().Context, CarryState = false, Tokenizer = "byte", Vocab = 64, Length = 32, KvPairs = 4, QueryLayout = "zoology" }, seven);
-        Assert.Equal(File.ReadAllText(formatSeven), seven.ToJson() + "\n");
+        Assert.True(seven.SameRunAs(TrainingConfig.FromJson(seven.ToJson(), formatSeven)));
         string olderSeven = Without(File.ReadAllText(formatSeven).Replace("\"format\": 7", "\"format\": 6", StringComparison.Ordinal), "query_layout");
         Assert.Equal(seven with { QueryLayout = "answered" }, TrainingConfig.FromJson(olderSeven, formatSeven));
         Assert.Equal("answered", RunDirectory.ReadConfig(Directory.GetDirectories(Path.Combine(Fixtures, "Runs")).First(d => d.Contains("deltanet", StringComparison.Ordinal))).QueryLayout);
+        // Format 8 adds the fast weight programmers' conventions and sizes (for 'import fla'); older files take this
+        // library's conventions, what they ran.
+        Assert.Equal("fastweights", seven.Conventions);
+        string formatEight = Path.Combine(Fixtures, "Configs", "format-8.json");
+        var eight = TrainingConfig.FromJson(File.ReadAllText(formatEight), formatEight);
+        Assert.Equal(seven with { Model = "gated-deltanet", Task = "lm", Vocab = new TrainingConfig().Vocab, Length = new TrainingConfig().Length, KvPairs = new TrainingConfig().KvPairs, Tokenizer = "byte", Context = 64, DataFile = "kjv.txt", Conventions = "fla", KeyDim = 8, ValueDim = 16, MlpSize = 48, NormEps = 1e-6f, QueryLayout = new TrainingConfig().QueryLayout }, eight);
+        Assert.Equal(File.ReadAllText(formatEight), eight.ToJson() + "\n");
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -71,19 +78,19 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 7 holds the settings of model deltanet on task lm)")]
-    [InlineData("drop context", "key 'context' is missing (a config.json of format 7")]
-    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 7")]
-    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 7")]
-    [InlineData("drop heads", "key 'heads' is missing (a config.json of format 7 holds the settings of model deltanet on task lm)")]
-    [InlineData("add lambda", "key 'lambda' is not a setting of model deltanet on task lm (a config.json of format 7 holds only the settings its run reads)")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 8 holds the settings of model deltanet on task lm)")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 8")]
+    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 8")]
+    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 8")]
+    [InlineData("drop heads", "key 'heads' is missing (a config.json of format 8 holds the settings of model deltanet on task lm)")]
+    [InlineData("add lambda", "key 'lambda' is not a setting of model deltanet on task lm (a config.json of format 8 holds only the settings its run reads)")]
     [InlineData("add pairs", "key 'pairs' is not a setting of model deltanet on task lm")]
     [InlineData("model x", "unknown model 'x'; valid models: fw-rnn")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 8", "'format' is 8; this fastweights reads formats 1 to 7")]
+    [InlineData("format 9", "'format' is 9; this fastweights reads formats 1 to 8")]
     [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1 holds every setting)")]
-    [InlineData("format 5 with format 7 keys", "key 'gamma' is missing, and 20 more (a config.json of format 5 holds every setting)")]
+    [InlineData("format 5 with format 8 keys", "key 'gamma' is missing, and 20 more (a config.json of format 5 holds every setting)")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
     {
@@ -97,14 +104,14 @@ public sealed class ConfigJsonTests : IDisposable
             "add pairs" => good.Replace("\"seed\": 1", "\"seed\": 1, \"pairs\": 4", StringComparison.Ordinal),
             "model x" => good.Replace("\"model\": \"deltanet\"", "\"model\": \"x\"", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 8" => good.Replace("\"format\": 7", "\"format\": 8", StringComparison.Ordinal),
+            "format 9" => good.Replace("\"format\": 8", "\"format\": 9", StringComparison.Ordinal),
             "drop context" => Without(good, "context"),
             "drop carry_state" => Without(good, "carry_state"),
             "drop tokenizer" => Without(good, "tokenizer"),
             "drop heads" => Without(good, "heads"),
             "format 1 without hidden" => Without(Without(File.ReadAllText(Path.Combine(Fixtures, "Configs", "format-2.json")), "format"), "hidden"),
             // A format-5 file holds every setting, those its run does not read too.
-            "format 5 with format 7 keys" => good.Replace("\"format\": 7", "\"format\": 5", StringComparison.Ordinal),
+            "format 5 with format 8 keys" => good.Replace("\"format\": 8", "\"format\": 5", StringComparison.Ordinal),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,
         };

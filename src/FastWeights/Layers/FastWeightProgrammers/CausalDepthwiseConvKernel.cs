@@ -100,9 +100,9 @@ internal static unsafe class CausalDepthwiseConvKernel
     public static void StepSilu(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> history, Span<float> u, Span<float> y, int kernel)
     {
         int c = u.Length, hist = kernel - 1;
-        if (weight.Length != c * kernel || bias.Length != c || history.Length != hist * c || y.Length != c)
+        if (weight.Length != c * kernel || (!bias.IsEmpty && bias.Length != c) || history.Length != hist * c || y.Length != c)
         {
-            throw new ArgumentException($"StepSilu needs w [{c}, {kernel}], bias and y [{c}], history [{hist}, {c}].");
+            throw new ArgumentException($"StepSilu needs w [{c}, {kernel}], bias (or none) and y [{c}], history [{hist}, {c}].");
         }
         fixed (float* w = weight, bp = bias, h = history, up = u, yp = y)
         {

@@ -14,14 +14,17 @@ namespace FastWeights.Layers.FastWeightProgrammers;
 /// convolution and SiLU); q_t, k_t ← norm(φ(·)) (feature map and normalisation of <see cref="FeatureMaps"/>); β_t = σ(w_β·x_t) (delta rules); α_t = σ(w_α·x_t + b_α) (gated rules);
 /// the rule's fast weights give o_t = S_t q_t per head; y_t = W_o · LayerNorm_head(o_t).
 /// Parameters: <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>beta_proj</c>, <c>alpha_proj</c>, <c>q_conv</c>/<c>k_conv</c>/<c>v_conv</c>
-/// (<c>weight</c> [C, K], <c>bias</c> [C]), <c>out_norm</c>, <c>out_proj</c>.
+/// (<c>weight</c> [C, K], <c>bias</c> [C]), <c>out_norm</c>, <c>out_proj</c>. The options give the variants fla uses
+/// (<see cref="FastWeightLayerOptions"/>): q scaled by d_k^−½, SiLU without the convolution, no biases, RMS output norm,
+/// α = exp(−e^{A_log} softplus(w_α·x + dt_bias)) (<c>A_log</c>, <c>dt_bias</c>) and the output gate o ⊙ SiLU(W_g x) (<c>g_proj</c>).
 /// </summary>
 public sealed class FastWeightProgrammerLayer : SequenceMixer
 {
     private readonly Linear qProj, kProj, vProj, outProj;
-    private readonly Linear? betaProj, alphaProj;
+    private readonly Linear? betaProj, alphaProj, gateProj;
+    private readonly Tensor? aLog, dtBias;
     private readonly ShortConv? qConv, kConv, vConv;
-    private readonly LayerNorm? outNorm;
+    private readonly NormModule? outNorm;
 
     /// <summary>Creates the layer with parameters drawn from <paramref name="rng"/>.</summary>
     public FastWeightProgrammerLayer(Rng rng, int modelDim, FastWeightLayerOptions options)
@@ -44,23 +47,41 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         vProj = RegisterModule("v_proj", new Linear(rng, modelDim, Heads * ValueDim, bias: false));
         if (IsDelta)
         {
-            betaProj = RegisterModule("beta_proj", new Linear(rng, modelDim, Heads));
+            betaProj = RegisterModule("beta_proj", new Linear(rng, modelDim, Heads, bias: options.Biases));
         }
-        if (IsGated)
+        if (IsGated && options.Decay == DecayGate.Sigmoid)
         {
             alphaProj = RegisterModule("alpha_proj", new Linear(rng, modelDim, Heads));
             alphaProj.Bias!.Span.Fill(options.GateBias);
         }
+        else if (IsGated)
+        {
+            // α = exp(−e^{A_log} softplus(w_α·x + dt_bias)); fla's initialisation: A ~ U(0, 16), dt log-uniform in
+            // [0.001, 0.1] (at least 1e-4), dt_bias = softplus⁻¹(dt) = dt + log(−expm1(−dt)).
+            alphaProj = RegisterModule("alpha_proj", new Linear(rng, modelDim, Heads, bias: false));
+            aLog = RegisterParameter("A_log", Tensor.Zeros(Heads));
+            dtBias = RegisterParameter("dt_bias", Tensor.Zeros(Heads));
+            for (int h = 0; h < Heads; h++)
+            {
+                aLog.Span[h] = MathF.Log(16f * rng.NextFloat());
+                float dt = MathF.Max(1e-4f, MathF.Exp((rng.NextFloat() * (MathF.Log(0.1f) - MathF.Log(0.001f))) + MathF.Log(0.001f)));
+                dtBias.Span[h] = dt + MathF.Log(-float.ExpM1(-dt));
+            }
+        }
         if (options.ShortConv)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ConvKernel);
-            qConv = RegisterModule("q_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel));
-            kConv = RegisterModule("k_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel));
-            vConv = RegisterModule("v_conv", new ShortConv(rng, Heads * ValueDim, options.ConvKernel));
+            qConv = RegisterModule("q_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel, options.Biases));
+            kConv = RegisterModule("k_conv", new ShortConv(rng, Heads * KeyDim, options.ConvKernel, options.Biases));
+            vConv = RegisterModule("v_conv", new ShortConv(rng, Heads * ValueDim, options.ConvKernel, options.Biases));
+        }
+        if (options.OutputGate)
+        {
+            gateProj = RegisterModule("g_proj", new Linear(rng, modelDim, Heads * ValueDim, bias: false));
         }
         if (options.OutputNorm)
         {
-            outNorm = RegisterModule("out_norm", new LayerNorm(ValueDim));
+            outNorm = RegisterModule("out_norm", NormModule.Create(options.OutputNormKind, ValueDim, options.NormEps));
         }
         outProj = RegisterModule("out_proj", new Linear(rng, Heads * ValueDim, modelDim, bias: false));
     }
@@ -119,7 +140,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
         var (o, final) = FastWeightOpCore.Forward(Options.Rule, q, k, v, alpha, beta, initialState, mode, Options.ChunkSize);
         var perToken = TapeOps.Transpose(o, 1, 2); // [B, T, H, d_v]
-        return (Readout(perToken, b, t), final);
+        return (Readout(perToken, x, b, t), final);
     }
 
     /// <summary>True: the rules' ops take an initial state, and the convolution an input history.</summary>
@@ -212,7 +233,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         {
             throw new ArgumentException($"x_t and y_t must hold [{b}, {d}]: got {x.Length} and {y.Length} floats.");
         }
-        if (state.Scratch is not { } s || s.Batch != b || s.PhiQ.Length != b * Heads * f || s.Q.Length != b * ck || s.V.Length != b * cv || (s.QConv is null) != (qConv is null))
+        if (state.Scratch is not { } s || s.Batch != b || s.PhiQ.Length != b * Heads * f || s.Q.Length != b * ck || s.V.Length != b * cv || (s.QConv is null) != (qConv is null) || (s.Gate is null) != (gateProj is null))
         {
             s = state.Scratch = NewScratch(b);
         }
@@ -229,6 +250,12 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             vConv!.StepSilu(state.ValueHistory!, s.V, s.VConv!, b);
             (q, k, v) = (s.QConv!, s.KConv!, s.VConv!);
         }
+        else if (Options.SiluWithoutConv)
+        {
+            SiluInPlace(s.Q);
+            SiluInPlace(s.K);
+            SiluInPlace(s.V);
+        }
 
         // φ and its normalisation per (batch, head); β = σ(w_β·x + b_β), α = σ(w_α·x + b_α).
         for (int r = 0; r < b * Heads; r++)
@@ -236,15 +263,32 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, q.AsSpan(r * KeyDim, KeyDim), s.PhiQ.AsSpan(r * f, f), s.Rectified);
             FeatureMaps.Row(Options.FeatureMap, Options.Normalization, Options.DpfpNu, k.AsSpan(r * KeyDim, KeyDim), s.PhiK.AsSpan(r * f, f), s.Rectified);
         }
+        if (Options.ScaleQuery)
+        {
+            TensorPrimitives.Multiply(s.PhiQ, QueryScale, s.PhiQ);
+        }
         if (betaProj is not null)
         {
-            StreamingKernels.MatVec(betaProj.Weight.Span, betaProj.Bias!.Span, x, s.Beta, b, Heads, d);
+            StreamingKernels.MatVec(betaProj.Weight.Span, betaProj.Bias is null ? default : betaProj.Bias.Span, x, s.Beta, b, Heads, d);
             TensorPrimitives.Sigmoid(s.Beta, s.Beta);
         }
-        if (alphaProj is not null)
+        if (alphaProj is not null && aLog is null)
         {
             StreamingKernels.MatVec(alphaProj.Weight.Span, alphaProj.Bias!.Span, x, s.Alpha, b, Heads, d);
             TensorPrimitives.Sigmoid(s.Alpha, s.Alpha);
+        }
+        else if (alphaProj is not null)
+        {
+            StreamingKernels.MatVec(alphaProj.Weight.Span, default, x, s.Alpha, b, Heads, d);
+            for (int r = 0; r < b * Heads; r++)
+            {
+                s.Alpha[r] = ExpSoftplusDecay(s.Alpha[r], r % Heads);
+            }
+        }
+        if (gateProj is not null)
+        {
+            StreamingKernels.MatVec(gateProj.Weight.Span, default, x, s.Gate!, b, cv, d);
+            SiluInPlace(s.Gate!);
         }
 
         // Per head: the rule's update of S and o = S q, then LayerNorm_head(o).
@@ -270,10 +314,20 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             var o = s.O.AsSpan(r * ValueDim, ValueDim);
             FastWeightStepKernel.Step<TRule>(fast.Slice(r * size, size), s.PhiQ.AsSpan(r * f, f), s.PhiK.AsSpan(r * f, f),
                 v.AsSpan(r * ValueDim, ValueDim), TRule.HasDecay ? s.Alpha[r] : 1f, TRule.IsDelta ? s.Beta[r] : 1f, o, s.Work);
-            if (outNorm is not null)
-            {
-                StreamingKernels.LayerNorm(o, outNorm.Weight.Span, outNorm.Bias.Span, outNorm.Eps, o);
-            }
+            outNorm?.Row(o, o);
+        }
+        if (s.Gate is not null)
+        {
+            TensorPrimitives.Multiply(s.O, s.Gate, s.O);
+        }
+    }
+
+    // x ← x·σ(x), as Silu on the tape computes it.
+    private static void SiluInPlace(Span<float> x)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] *= 1f / (1f + MathF.Exp(-x[i]));
         }
     }
 
@@ -289,7 +343,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         var s = state.FastWeights;
         var o = FastWeightOpCore.Step(Options.Rule, s, qt, kt, vt, alpha?.View(b, Heads), beta?.View(b, Heads));
         state.Position++;
-        return Readout(o.View(b, 1, Heads, ValueDim), b, 1).View(b, ModelDim);
+        return Readout(o.View(b, 1, Heads, ValueDim), x.View(b, 1, ModelDim), b, 1).View(b, ModelDim);
     }
 
     // The batch size B of one token x_t, after checking that x_t is [B, D] for the state's B.
@@ -305,7 +359,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         return b;
     }
 
-    private FastWeightStepScratch NewScratch(int batch) => new(batch, Heads, KeyDim, ValueDim, FeatureDim, qConv is not null);
+    private FastWeightStepScratch NewScratch(int batch) => new(batch, Heads, KeyDim, ValueDim, FeatureDim, qConv is not null, gateProj is not null);
 
     // The state's batch size, after checking that its tensors fit this layer.
     private int CheckState(FastWeightLayerState state)
@@ -348,13 +402,29 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
             k = Silu(segment ? ConvolveSegment(kConv!, k, state!.KeyHistory!) : Convolve(kConv!, k, state, 1));
             v = Silu(segment ? ConvolveSegment(vConv!, v, state!.ValueHistory!) : Convolve(vConv!, v, state, 2));
         }
+        else if (Options.SiluWithoutConv)
+        {
+            (q, k, v) = (Silu(q), Silu(k), Silu(v));
+        }
         q = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(q, b, t, Heads, KeyDim), Options.DpfpNu));
+        if (Options.ScaleQuery)
+        {
+            q = TapeOps.Scale(q, QueryScale);
+        }
         k = FeatureMaps.Normalize(Options.Normalization, FeatureMaps.Apply(Options.FeatureMap, TapeOps.Reshape(k, b, t, Heads, KeyDim), Options.DpfpNu));
         v = TapeOps.Reshape(v, b, t, Heads, ValueDim);
         var beta = betaProj is null ? null : TapeOps.Sigmoid(betaProj.Forward(x));
-        var alpha = alphaProj is null ? null : TapeOps.Sigmoid(alphaProj.Forward(x));
+        var alpha = alphaProj is null ? null
+            : aLog is null ? TapeOps.Sigmoid(alphaProj.Forward(x))
+            : TapeOps.Exp(TapeOps.Mul(TapeOps.Softplus(TapeOps.Add(alphaProj.Forward(x), dtBias!)), TapeOps.Scale(TapeOps.Exp(aLog), -1f)));
         return (q, k, v, beta, alpha);
     }
+
+    // d_k^−½, the scale of φ(q) under ScaleQuery.
+    private float QueryScale => 1f / MathF.Sqrt(KeyDim);
+
+    // α = exp(−e^{A_log[h]} · softplus(z + dt_bias[h])) for one pre-activation z of head h (the streaming step).
+    private float ExpSoftplusDecay(float z, int h) => MathF.Exp(-MathF.Exp(aLog!.Span[h]) * TapeOps.SoftplusValue(z + dtBias!.Span[h]));
 
     private static Tensor Convolve(ShortConv conv, Tensor u, FastWeightLayerState? state, int which)
     {
@@ -402,12 +472,16 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
 
     private Tensor Heads4(Tensor x, int b, int t, int d) => TapeOps.Transpose(TapeOps.Reshape(x, b, t, Heads, d), 1, 2);
 
-    // o [B, T, H, d_v] → per-head LayerNorm → [B, T, H·d_v] → W_o.
-    private Tensor Readout(Tensor o, int b, int t)
+    // o [B, T, H, d_v] → per-head norm (→ ⊙ SiLU(W_g x) with the output gate) → [B, T, H·d_v] → W_o.
+    private Tensor Readout(Tensor o, Tensor x, int b, int t)
     {
         if (outNorm is not null)
         {
             o = outNorm.Forward(o);
+        }
+        if (gateProj is not null)
+        {
+            o = TapeOps.Mul(o, Silu(TapeOps.Reshape(gateProj.Forward(x), b, t, Heads, ValueDim)));
         }
         return outProj.Forward(TapeOps.Reshape(o, b, t, Heads * ValueDim));
     }

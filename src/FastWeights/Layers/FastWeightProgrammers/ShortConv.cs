@@ -3,22 +3,22 @@ using FastWeights.Tensors;
 
 namespace FastWeights.Layers.FastWeightProgrammers;
 
-/// <summary>A short causal depthwise convolution module: <c>weight</c> [C, K] (uniform ±1/√K, as PyTorch's Conv1d) and <c>bias</c> [C] (zeros).</summary>
+/// <summary>A short causal depthwise convolution module: <c>weight</c> [C, K] (uniform ±1/√K, as PyTorch's Conv1d) and optionally <c>bias</c> [C] (zeros).</summary>
 public sealed class ShortConv : Module
 {
     /// <summary>Creates the module for <paramref name="channels"/> channels and a kernel of <paramref name="kernel"/> taps.</summary>
-    public ShortConv(Rng rng, int channels, int kernel)
+    public ShortConv(Rng rng, int channels, int kernel, bool bias = true)
     {
         float bound = 1f / MathF.Sqrt(kernel);
         Weight = RegisterParameter("weight", Tensor.RandomUniform(rng, -bound, bound, channels, kernel));
-        Bias = RegisterParameter("bias", Tensor.Zeros(channels));
+        Bias = bias ? RegisterParameter("bias", Tensor.Zeros(channels)) : null;
     }
 
     /// <summary>The filters, [C, K].</summary>
     public Tensor Weight { get; }
 
-    /// <summary>The biases, [C].</summary>
-    public Tensor Bias { get; }
+    /// <summary>The biases, [C], or null (none).</summary>
+    public Tensor? Bias { get; }
 
     /// <summary>Convolves x [B, T, C], reading the K − 1 earlier inputs from <paramref name="history"/> (null: zeros).</summary>
     public Tensor Forward(Tensor x, Tensor? history) => CausalDepthwiseConvOp.Forward(x, Weight, Bias, history);
@@ -33,7 +33,7 @@ public sealed class ShortConv : Module
         var h = history.Span;
         for (int bi = 0; bi < batch; bi++)
         {
-            CausalDepthwiseConvKernel.StepSilu(Weight.Span, Bias.Span, h.Slice(bi * hist, hist), u.Slice(bi * c, c), y.Slice(bi * c, c), kernel);
+            CausalDepthwiseConvKernel.StepSilu(Weight.Span, Bias is null ? default : Bias.Span, h.Slice(bi * hist, hist), u.Slice(bi * c, c), y.Slice(bi * c, c), kernel);
         }
     }
 

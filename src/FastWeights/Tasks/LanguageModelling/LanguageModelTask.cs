@@ -24,7 +24,8 @@ public sealed class LanguageModelTask : ISequenceTask
     /// <summary>Creates the task for the text at <paramref name="path"/> (read when the data or the tokenizer's vocabulary are needed).</summary>
     public LanguageModelTask(string? path, int context, bool consecutiveTraining = false, string tokenizer = "byte")
     {
-        if (string.IsNullOrWhiteSpace(path))
+        // A run without a text (an imported model) can encode, predict and generate, but not read splits.
+        if (string.IsNullOrWhiteSpace(path) && (tokenizer == "char" || !tokenizer.StartsWith(TextTokenizers.HuggingFacePrefix, StringComparison.Ordinal)))
         {
             throw new ArgumentException("--task lm needs --data FILE, the text to model");
         }
@@ -34,10 +35,10 @@ public sealed class LanguageModelTask : ISequenceTask
         }
         TextTokenizers.Check(tokenizer);
         ConsecutiveTraining = consecutiveTraining;
-        Path = path;
+        Path = path ?? string.Empty;
         Length = context;
         TokenizerName = tokenizer;
-        splits = new(() => TextSplits.Read(Path, Length));
+        splits = new(() => TextSplits.Read(string.IsNullOrWhiteSpace(Path) ? throw new ArgumentException("this run has no text of its own (it was imported): give one with --data FILE") : Path, Length));
         this.tokenizer = new(() => TextTokenizers.Create(tokenizer, () => splits.Value.Train));
     }
 

@@ -9,13 +9,45 @@ public static class TextTokenizers
     /// <summary>The names users type.</summary>
     public static IReadOnlyList<string> Names { get; } = ["byte", "char", "gpt2"];
 
+    /// <summary>The prefix of a tokenizer read from a Hugging Face directory's files (<see cref="HuggingFaceTokenizer"/>): <c>hf:DIR</c>.</summary>
+    public const string HuggingFacePrefix = "hf:";
+
     /// <summary>Throws <see cref="ArgumentException"/> listing the valid names when <paramref name="name"/> is none of them.</summary>
     public static void Check(string? name)
     {
-        if (name is null || !Names.Contains(name))
+        if (name is null || !(Names.Contains(name) || (name.StartsWith(HuggingFacePrefix, StringComparison.Ordinal) && name.Length > HuggingFacePrefix.Length)))
         {
-            throw new ArgumentException($"unknown --tokenizer '{name}'; valid: {string.Join(", ", Names)}");
+            throw new ArgumentException($"unknown --tokenizer '{name}'; valid: {string.Join(", ", Names)}, or {HuggingFacePrefix}DIR (the tokenizer files of a Hugging Face model directory)");
         }
+    }
+
+    /// <summary>
+    /// The tokens of <paramref name="text"/> (decoded as UTF-8; invalid bytes become U+FFFD) by <paramref name="tokenizer"/>,
+    /// with the bytes of text each covers, from the tokens' character offsets.
+    /// </summary>
+    internal static (int[] Ids, int[] Bytes) EncodeWithOffsets(Tokenizer tokenizer, ReadOnlySpan<byte> text)
+    {
+        string s = Encoding.UTF8.GetString(text);
+        var tokens = tokenizer.EncodeToTokens(s, out _);
+        var ids = new int[tokens.Count];
+        var bytes = new int[tokens.Count];
+        // Bytes before each character offset; a token ends where the next begins (the last at the end of the text).
+        long covered = 0;
+        int charsSeen = 0;
+        long bytesSeen = 0;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            ids[i] = tokens[i].Id;
+            int end = i + 1 < tokens.Count ? tokens[i + 1].Offset.Start.GetOffset(s.Length) : s.Length;
+            if (end > charsSeen)
+            {
+                bytesSeen += Encoding.UTF8.GetByteCount(s.AsSpan(charsSeen, end - charsSeen));
+                charsSeen = end;
+            }
+            bytes[i] = (int)(bytesSeen - covered);
+            covered = bytesSeen;
+        }
+        return (ids, bytes);
     }
 
     /// <summary>The tokenizer <paramref name="name"/>; the char vocabulary is built from <paramref name="trainingText"/> (read only for it).</summary>
@@ -27,7 +59,8 @@ public static class TextTokenizers
         {
             "byte" => new ByteTokenizer(),
             "char" => CharTokenizer.FromText(trainingText().Span),
-            _ => new Gpt2Tokenizer(),
+            "gpt2" => new Gpt2Tokenizer(),
+            _ => HuggingFaceTokenizer.Read(name[HuggingFacePrefix.Length..]),
         };
     }
 }
@@ -155,30 +188,7 @@ public sealed class Gpt2Tokenizer : ITextTokenizer
     /// The BPE tokens of the text (decoded as UTF-8; invalid bytes become U+FFFD) with the bytes of text each covers,
     /// from the tokens' character offsets.
     /// </summary>
-    public (int[] Ids, int[] Bytes) Encode(ReadOnlySpan<byte> text)
-    {
-        string s = Encoding.UTF8.GetString(text);
-        var tokens = Shared.Value.EncodeToTokens(s, out _);
-        var ids = new int[tokens.Count];
-        var bytes = new int[tokens.Count];
-        // Bytes before each character offset; a token ends where the next begins (the last at the end of the text).
-        long covered = 0;
-        int charsSeen = 0;
-        long bytesSeen = 0;
-        for (int i = 0; i < tokens.Count; i++)
-        {
-            ids[i] = tokens[i].Id;
-            int end = i + 1 < tokens.Count ? tokens[i + 1].Offset.Start.GetOffset(s.Length) : s.Length;
-            if (end > charsSeen)
-            {
-                bytesSeen += Encoding.UTF8.GetByteCount(s.AsSpan(charsSeen, end - charsSeen));
-                charsSeen = end;
-            }
-            bytes[i] = (int)(bytesSeen - covered);
-            covered = bytesSeen;
-        }
-        return (ids, bytes);
-    }
+    public (int[] Ids, int[] Bytes) Encode(ReadOnlySpan<byte> text) => TextTokenizers.EncodeWithOffsets(Shared.Value, text);
 
     /// <inheritdoc/>
     public byte[] Bytes(int id) => Encoding.UTF8.GetBytes(Shared.Value.Decode([id]) ?? string.Empty);

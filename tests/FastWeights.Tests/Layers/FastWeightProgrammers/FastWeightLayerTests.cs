@@ -87,7 +87,7 @@ public sealed class FastWeightLayerTests
     public void BlockAndRecurrentMixerPassGradientCheck()
     {
         var rng = new Rng(13);
-        var block = new SequenceBlock(rng, new FastWeightProgrammerLayer(rng, 8, FastWeightLayerOptions.For(FastWeightRule.Delta, 2) with { Mode = FastWeightComputeMode.Recurrent }), mlpRatio: 2);
+        var block = new SequenceBlock(rng, new FastWeightProgrammerLayer(rng, 8, FastWeightLayerOptions.For(FastWeightRule.Delta, 2) with { Mode = FastWeightComputeMode.Recurrent }), mlpHidden: 16);
         var x = GradCheck.Random(rng, -1f, 1f, 2, 4, 8);
         GradCheck.Check(() => block.Forward(x), [x, .. block.Parameters()], eps: 5e-3f, atol: 1e-2, rtol: 5e-2);
 
@@ -99,6 +99,65 @@ public sealed class FastWeightLayerTests
     [MemberData(nameof(RulesAndConv))]
     public void StreamingStepsEqualTheFullForwardPass(FastWeightRule rule, bool conv) =>
         CheckStreaming(FastWeightLayerOptions.For(rule, heads: 2) with { ShortConv = conv, ChunkSize = 4 });
+
+    /// <summary>fla's conventions as layer options (<see cref="LayerConventionsExtensions.LayerOptions"/>), with and without the convolution.</summary>
+    public static TheoryData<FastWeightRule, bool> FlaRulesAndConv() => new()
+    {
+        { FastWeightRule.Delta, true },
+        { FastWeightRule.Delta, false },
+        { FastWeightRule.GatedDelta, true },
+        { FastWeightRule.GatedDelta, false },
+    };
+
+    private static FastWeightLayerOptions FlaOptions(FastWeightRule rule, bool conv) =>
+        new SequenceModelOptions { Heads = 2, ShortConv = conv, Conventions = LayerConventions.Fla }.LayerOptions(rule) with { ChunkSize = 4 };
+
+    [Theory]
+    [MemberData(nameof(FlaRulesAndConv))]
+    public void FlaLayerPassesGradientCheck(FastWeightRule rule, bool conv)
+    {
+        var rng = new Rng(12);
+        var options = FlaOptions(rule, conv) with { Mode = FastWeightComputeMode.Recurrent };
+        var layer = new FastWeightProgrammerLayer(rng, 8, options);
+        var names = layer.NamedParameters().Select(p => p.Key).ToHashSet();
+        Assert.Equal(rule == FastWeightRule.GatedDelta, names.Contains("g_proj.weight") && names.Contains("A_log") && names.Contains("dt_bias"));
+        Assert.DoesNotContain("beta_proj.bias", names);
+        Assert.DoesNotContain("out_norm.bias", names);
+        Assert.DoesNotContain(names, n => n.EndsWith("conv.bias", StringComparison.Ordinal));
+        var x = GradCheck.Random(rng, -1f, 1f, 2, 4, 8);
+        var inputs = new List<Tensor> { x };
+        inputs.AddRange(layer.Parameters());
+        GradCheck.Check(() => layer.Forward(x), [.. inputs], eps: 1e-3f, atol: 1e-2, rtol: 3e-2);
+    }
+
+    [Theory]
+    [MemberData(nameof(FlaRulesAndConv))]
+    public void FlaStreamingStepsEqualTheFullForwardPass(FastWeightRule rule, bool conv) => CheckStreaming(FlaOptions(rule, conv));
+
+    [Fact]
+    public void FlaConventionsChangeTheOutput()
+    {
+        // Each of fla's variants is live: the same weights give another output without it.
+        var options = FlaOptions(FastWeightRule.GatedDelta, conv: true);
+        var x = Tensor.RandomNormal(new Rng(5), 1f, 1, 6, 8);
+        using var _ = Tape.NoGrad();
+        var reference = new FastWeightProgrammerLayer(new Rng(4), 8, options).Forward(x);
+        foreach (var variant in new[] { options with { ScaleQuery = false }, options with { NormEps = 1e-1f } })
+        {
+            var y = new FastWeightProgrammerLayer(new Rng(4), 8, variant).Forward(x);
+            Assert.True(MaxAbsDiff(reference, y) > 1e-4f);
+        }
+    }
+
+    private static float MaxAbsDiff(Tensor a, Tensor b)
+    {
+        float m = 0f;
+        for (int i = 0; i < a.Length; i++)
+        {
+            m = MathF.Max(m, MathF.Abs(a.Span[i] - b.Span[i]));
+        }
+        return m;
+    }
 
     [Fact]
     public void StreamingWorksWithDpfpFeatures()
