@@ -31,23 +31,23 @@ public sealed partial record TrainingConfig
     public bool ShortConv { get; init; } = SequenceDefaults.ShortConv;
 
     /// <summary>The conventions of the fast-weight layers and their blocks: <c>fastweights</c> (this library's) or <c>fla</c> (flash-linear-attention's).</summary>
-    [Setting("--conventions", SettingPart.Model, "Fast weight programmers: fastweights (layer norms, ReLU MLP, q unscaled, β and α from σ of biased projections) or fla (flash-linear-attention's: RMSNorm, SwiGLU, q·d_k^-1/2, SiLU without the convolution too, Mamba-style decay, gated output norm; what 'import fla' writes)", Scope = "Sequence models", Since = 8)]
+    [Setting("--conventions", SettingPart.Model, "fastweights (layer norms, ReLU MLP, q unscaled, β and α from σ of biased projections) or fla (flash-linear-attention's: RMSNorm, SwiGLU, q·d_k^-1/2, SiLU without the convolution too, Mamba-style decay, gated output norm; what 'import fla' writes)", Scope = "Fast weight programmers", Since = 8)]
     public string Conventions { get; init; } = "fastweights";
 
     /// <summary>Key (and query) size per head of the fast-weight layers; 0: D / heads.</summary>
-    [Setting("--key-dim", SettingPart.Model, "Fast weight programmers: key size per head (0: D / heads)", Scope = "Sequence models", Since = 8)]
+    [Setting("--key-dim", SettingPart.Model, "Key size per head (0: D / heads)", Scope = "Fast weight programmers", Since = 8)]
     public int KeyDim { get; init; }
 
     /// <summary>Value size per head of the fast-weight layers; 0: D / heads.</summary>
-    [Setting("--value-dim", SettingPart.Model, "Fast weight programmers: value size per head (0: D / heads)", Scope = "Sequence models", Since = 8)]
+    [Setting("--value-dim", SettingPart.Model, "Value size per head (0: D / heads)", Scope = "Fast weight programmers", Since = 8)]
     public int ValueDim { get; init; }
 
     /// <summary>Hidden units of the blocks' MLP; 0: from --mlp-ratio.</summary>
-    [Setting("--mlp-size", SettingPart.Model, "Fast weight programmers: MLP hidden units (0: --mlp-ratio × D; with fla conventions, fla's ⌈(2/3)·ratio·D / 256⌉ · 256)", Scope = "Sequence models", Since = 8)]
+    [Setting("--mlp-size", SettingPart.Model, "MLP hidden units (0: --mlp-ratio × D; with fla conventions, fla's ⌈(2/3)·ratio·D / 256⌉ · 256)", Scope = "Fast weight programmers", Since = 8)]
     public int MlpSize { get; init; }
 
     /// <summary>ε of every normalisation of the model; 0: the conventions' own (1e-5 fastweights, 1e-6 fla).</summary>
-    [Setting("--norm-eps", SettingPart.Model, "Fast weight programmers: ε of the norms (0: the conventions' own, 1e-5 fastweights, 1e-6 fla)", Scope = "Sequence models", Since = 8)]
+    [Setting("--norm-eps", SettingPart.Model, "ε of the norms (0: the conventions' own, 1e-5 fastweights, 1e-6 fla)", Scope = "Fast weight programmers", Since = 8)]
     public float NormEps { get; init; }
 
     private void ValidateSequenceModel()

@@ -19,6 +19,6 @@ public sealed partial record TrainingConfig
     public bool CarryState { get; init; }
 
     /// <summary>How the text becomes tokens (<see cref="Tasks.LanguageModelling.TextTokenizers"/>).</summary>
-    [Setting("--tokenizer", SettingPart.Task, "Tokens of the text: byte (UTF-8 bytes, 256 ids), char (the characters of the training split, one more id for unknown ones), gpt2 (GPT-2's BPE, 50,257 ids)", Scope = "lm", Since = 5)]
+    [Setting("--tokenizer", SettingPart.Task, "Tokens of the text: byte (UTF-8 bytes, 256 ids), char (the characters of the training split, one more id for unknown ones), gpt2 (GPT-2's BPE, 50,257 ids), or hf:DIR (the tokenizer files of a Hugging Face model directory: tokenizer.model, vocab.json + merges.txt or tokenizer.json; what 'import fla' writes)", Scope = "lm", Since = 5)]
     public string Tokenizer { get; init; } = "byte";
 }
