@@ -329,7 +329,7 @@ internal static class Report
         }
         return $"Machine: {cpu}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; PyTorch (version, default threads) {torch}; " +
             $"both sides run with {o.Threads} thread(s) (ours: `KernelThreads.MaxThreads`; PyTorch: `torch.set_num_threads`, `OMP_NUM_THREADS`); " +
-            $"{o.Repeats} alternating round(s); date {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at the start: {LoadAverage()}.";
+            $"{o.Repeats} alternating round(s); date {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at the start: {LoadAverage()}. {FastWeights.Kernels.SimdPaths.Describe()}.";
     }
 
     internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
