@@ -219,6 +219,7 @@ internal static class ReproduceCommand
                 TrainSize = p.GetValue(trainSize),
                 ValidationSize = p.GetValue(valSize),
                 TestSize = p.GetValue(testSize),
+                Eta = PaperTable1.FastWeightsEta,
             });
             return Run(PaperTable1.Table, settings, FigureSize, stdout);
         });
