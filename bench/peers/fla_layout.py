@@ -176,6 +176,7 @@ def main():
     ap.add_argument("--shards", type=int, default=1, help="1: model.safetensors; more: model-0000i-of-0000N.safetensors and the index")
     ap.add_argument("--dtype", choices=["F32", "BF16"], default="F32")
     ap.add_argument("--no-conv", action="store_true", help="use_short_conv = false")
+    ap.add_argument("--tie", action="store_true", help="tie_word_embeddings = true: no lm_head.weight, the embeddings are the head")
     args = ap.parse_args()
     gated = args.model == "gated_deltanet"
     cfg = {
@@ -191,7 +192,7 @@ def main():
         "hidden_ratio": 4,
         "intermediate_size": None,
         "hidden_act": "swish",
-        "tie_word_embeddings": False,
+        "tie_word_embeddings": args.tie,
         "torch_dtype": "float32" if args.dtype == "F32" else "bfloat16",
     }
     if gated:
@@ -203,13 +204,15 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     p = parameters(cfg, gated, gen)
     p = {n: stored(t, args.dtype).to(torch.float64) for n, t in p.items()}
+    if args.tie:
+        p["lm_head.weight"] = p["model.embeddings.weight"]
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
-    names = list(p)
+    names = [n for n in p if not (args.tie and n == "lm_head.weight")]
     if args.shards == 1:
-        write_safetensors(os.path.join(args.out, "model.safetensors"), p, args.dtype)
+        write_safetensors(os.path.join(args.out, "model.safetensors"), {n: p[n] for n in names}, args.dtype)
     else:
         weight_map = {}
         for s in range(args.shards):

@@ -24,6 +24,7 @@ public sealed class FlaImportTests() : CliTestBase("fw-fla-")
         new[] { "--model", "gated_deltanet" },
         new[] { "--model", "delta_net", "--no-conv", "--shards", "3" },
         new[] { "--model", "gated_deltanet", "--no-conv", "--dtype", "BF16", "--shards", "2" },
+        new[] { "--model", "delta_net", "--tie" },
     };
 
     private string Write(string name, params string[] args)
