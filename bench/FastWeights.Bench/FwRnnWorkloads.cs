@@ -39,7 +39,8 @@ internal static class FwRnnWorkloads
         var network = RunDirectory.CreateNetwork(config, rng);
         var optimizer = new Adam(network.NamedParameters(), config.LearningRate);
         bool pooled = bool.Parse(Sampling.Option(args, "--pooled", "true"));
-        var step = new TrainingStep(network, optimizer, config.ClipNorm, pooled);
+        // As the trainer runs it: batches of 16 or more data parallel over two replicas.
+        var step = new TrainingStep(network, optimizer, config.ClipNorm, pooled, () => RunDirectory.CreateNetwork(config, new Rng(1)));
         // A fixed pool of batches, drawn before timing.
         const int Pool = 16;
         int length = task.Length;

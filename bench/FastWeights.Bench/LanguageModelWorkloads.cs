@@ -29,7 +29,8 @@ internal static class LanguageModelWorkloads
         int threads = FwRnnWorkloads.ApplyThreads(args);
         Kernels.KernelThreads.MaxThreads = threads;
         var model = Create(args, name, context);
-        var step = new TrainingStep(model, new Adam(model.NamedParameters(), 1e-3f), clipNorm: 5f);
+        // As the trainer runs it: batches of 16 or more data parallel over two replicas.
+        var step = new TrainingStep(model, new Adam(model.NamedParameters(), 1e-3f), clipNorm: 5f, replicate: () => Create(args, name, context));
         var rng = new Rng(2);
         var inputs = new int[batch * context];
         var targets = new int[batch * context];

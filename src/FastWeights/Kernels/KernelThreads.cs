@@ -16,12 +16,36 @@ public static class KernelThreads
     /// </summary>
     public static int MaxThreads
     {
-        get => maxThreads;
+        get => threadLimit > 0 ? Math.Min(threadLimit, maxThreads) : maxThreads;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             maxThreads = value;
         }
+    }
+
+    // A lower limit for the kernels called from this thread (a shard of a data-parallel step); 0: none.
+    [ThreadStatic]
+    private static int threadLimit;
+
+    /// <summary>
+    /// Until the returned scope is disposed, kernels called from this thread use at most <paramref name="threads"/>
+    /// threads (and never more than <see cref="MaxThreads"/>): the shards of a data-parallel step share the cores
+    /// instead of each taking all of them. Never changes a result.
+    /// </summary>
+    internal static ThreadLimitScope LimitThisThread(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int previous = threadLimit;
+        threadLimit = threads;
+        return new ThreadLimitScope(previous);
+    }
+
+    /// <summary>Restores the calling thread's previous kernel thread limit.</summary>
+    internal readonly struct ThreadLimitScope(int previous) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose() => threadLimit = previous;
     }
 
     /// <summary>
@@ -32,7 +56,7 @@ public static class KernelThreads
     {
         if (threads < 0)
         {
-            threads = maxThreads;
+            threads = MaxThreads;
         }
         if (count <= 1 || threads == 1)
         {
@@ -52,7 +76,8 @@ public static class KernelThreads
         {
             return;
         }
-        if (maxThreads == 1 || count == 1)
+        int limit = MaxThreads;
+        if (limit == 1 || count == 1)
         {
             var work = createWorkspace();
             for (int s = 0; s < count; s++)
@@ -64,7 +89,7 @@ public static class KernelThreads
         Parallel.For(
             0,
             count,
-            new ParallelOptions { MaxDegreeOfParallelism = maxThreads },
+            new ParallelOptions { MaxDegreeOfParallelism = limit },
             createWorkspace,
             (s, _, work) =>
             {

@@ -56,6 +56,15 @@ public sealed class OptimizationStep
             return false;
         }
         Tape.Backward(loss);
+        return ApplyGradients();
+    }
+
+    /// <summary>
+    /// Clipping and update from the gradients the parameters already hold (a data-parallel step sums its shards'
+    /// gradients into them); false (nothing updated) when clipping finds a gradient that is not finite.
+    /// </summary>
+    public bool ApplyGradients()
+    {
         if (clipNorm is { } c && !float.IsFinite(GradientClipping.ClipGlobalNorm(parameters, c)))
         {
             return false;

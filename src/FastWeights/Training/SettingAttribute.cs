@@ -39,4 +39,7 @@ public sealed class SettingAttribute(string flag, SettingPart part, string descr
     /// the default of new runs (the setting then chose what the older runs did); null: the default.
     /// </summary>
     public string? Before { get; init; }
+
+    /// <summary>Whether only supervised runs read it (a setting of the training step that actor-critic training does not use).</summary>
+    public bool SupervisedOnly { get; init; }
 }

@@ -172,7 +172,15 @@ public static class Trainer
         var inputs = new int[batch * length];
         var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
-        var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm);
+        // Batches of 16 or more are data parallel over --shards replicas, built exactly as the model was (their weights
+        // are the model's at every step); the split is fixed, so the run is the same whatever the thread count.
+        var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm, replicate: () =>
+        {
+            var again = new Rng(config.Seed);
+            again.NextUInt64();
+            again.NextUInt64();
+            return ModelCatalog.Find(config.Model).Create(config, task, again);
+        }, shards: config.Shards);
         // With --carry-state the batch is B streams of consecutive windows, each step continuing each stream's state.
         var carried = config.CarryState ? CarriedTraining.Create(config, model, splits.Train, splits.Validation) : null;
         start?.Invoke();

@@ -83,6 +83,13 @@ public sealed partial record TrainingConfig
     [Setting("--min-lr-fraction", SettingPart.Optimizer, "Final learning rate as a fraction of the peak (the cosine schedule's floor)")]
     public float MinLearningRateFraction { get; init; } = 0.05f;
 
+    /// <summary>
+    /// Data-parallel shards of each batch of at least <see cref="TrainingStep.MinShardedBatch"/> sequences
+    /// (<see cref="TrainingStep"/>); 1: the whole batch at once. Config formats before 9 take 1, what their runs did.
+    /// </summary>
+    [Setting("--shards", SettingPart.Training, "Data-parallel shards of each batch of 16 or more: each runs forward and backward on its own replica of the model, on its own core when there is one, and their gradients are summed in order; the split depends only on the batch, so results are the same whatever --threads; 1: the whole batch at once", Since = 9, Before = "1", SupervisedOnly = true)]
+    public int Shards { get; init; } = 2;
+
     /// <summary>Global gradient-norm clipping threshold.</summary>
     [Setting("--clip", SettingPart.Optimizer, "Global gradient-norm clipping threshold")]
     public float ClipNorm { get; init; } = 5f;
@@ -121,6 +128,7 @@ public sealed partial record TrainingConfig
         }
         Require(Steps >= 1, "--steps must be at least 1");
         Require(Batch >= 1, "--batch must be at least 1");
+        Require(Shards is >= 1 and <= TrainingStep.MaxShards, $"--shards must be between 1 and {TrainingStep.MaxShards}");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be a positive number");
         Require(WarmupSteps >= 0, "--warmup must be 0 or more");
         Require(MinLearningRateFraction is >= 0f and <= 1f, "--min-lr-fraction must be in [0, 1]");
@@ -172,10 +180,10 @@ public sealed partial record TrainingConfig
     /// of every setting whose <see cref="SettingAttribute.Since"/> is N or less. Files written before the key existed are
     /// format 1: they hold the settings of the first run directories (<c>tests/FastWeights.Tests/Fixtures/Runs</c>), and
     /// may hold or lack each setting added later (format 2: the optimizer, the glimpse, Catch and actor-critic settings; format 3: the language-modelling settings and --max-memory-gb; format 4: --carry-state; format 5: --tokenizer; format 7: --query-layout, which files before it lack and then take as
-    /// <c>answered</c>, their layout; format 8: --conventions, --key-dim, --value-dim, --mlp-size, --norm-eps). From format 6 on it holds only the settings its run reads
+    /// <c>answered</c>, their layout; format 8: --conventions, --key-dim, --value-dim, --mlp-size, --norm-eps; format 9: --shards, which files before it lack and then take as 1, the whole batch). From format 6 on it holds only the settings its run reads
     /// (<see cref="ReadSettingsOnlySince"/>): a file of format 6 or later needs each of those whose <c>Since</c> is at most its format, and no other.
     /// </summary>
-    public const int ConfigFormat = 8;
+    public const int ConfigFormat = 9;
 
     private const string FormatKey = "format";
 
@@ -237,7 +245,7 @@ public sealed partial record TrainingConfig
             SettingPart.Reinforcement => task.IsReinforcement,
             SettingPart.Task => setting.Scope == task.Name,
             SettingPart.Model => model.SettingsOn(task).Contains(setting.Flag),
-            _ => true,
+            _ => !setting.SupervisedOnly || !task.IsReinforcement,
         };
     }
 
@@ -324,7 +332,9 @@ public sealed partial record TrainingConfig
             // A setting added after the file was written, whose default changed what runs do, takes what they did.
             foreach (var (key, setting) in SettingKeys.Where(k => k.Setting.Since > format && k.Setting.Before is not null && !seen.Contains(k.Key)))
             {
-                settings[key] = setting.Before;
+                settings[key] = int.TryParse(setting.Before, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int number)
+                    ? JsonValue.Create(number)
+                    : JsonValue.Create(setting.Before);
             }
             return settings.Deserialize<TrainingConfig>(JsonOptions) ?? throw new FormatException($"{source}: empty configuration");
         }

@@ -12,7 +12,9 @@ namespace FastWeights.Tests.Golden;
 /// of <c>Fixtures/Golden/golden.json</c> runs the same command line and must give the same metrics (every field but
 /// the wall-clock seconds), the same result.json, and weights whose bytes hash to the recorded sha256 (the data
 /// section of model.safetensors: its header also stores the wall-clock seconds). The run directories under
-/// <c>Fixtures/Runs</c> were written and interrupted by that commit; they must still resume to the same end.
+/// <c>Fixtures/Runs</c> were written and interrupted by that commit; they must still resume to the same end. That commit
+/// ran every batch whole: the train cases pass <c>--shards 1</c>, and the interrupted runs' config.json (format 1)
+/// takes 1 as files before format 9 do.
 /// </summary>
 public sealed class GoldenRunTests() : CliTestBase("fw-golden-")
 {

@@ -35,7 +35,7 @@ public sealed class ConfigJsonTests : IDisposable
         string formatTwo = Path.Combine(Fixtures, "Configs", "format-2.json");
         var two = TrainingConfig.FromJson(File.ReadAllText(formatTwo), formatTwo);
         // Files before format 7 take the MQAR layout of their day, answered.
-        Assert.Equal(new TrainingConfig { Steps = 2, Batch = 4, EvalEvery = 1, SaveEvery = 1, TrainSize = 50, ValidationSize = 10, TestSize = 10, Pairs = 2, Hidden = 8, QueryLayout = "answered" }, two);
+        Assert.Equal(new TrainingConfig { Steps = 2, Batch = 4, EvalEvery = 1, SaveEvery = 1, TrainSize = 50, ValidationSize = 10, TestSize = 10, Pairs = 2, Hidden = 8, QueryLayout = "answered", Shards = 1 }, two);
         // Format 2 lacks the language-modelling settings (format 3): they take their defaults.
         string formatThree = Path.Combine(Fixtures, "Configs", "format-3.json");
         var three = TrainingConfig.FromJson(File.ReadAllText(formatThree), formatThree);
@@ -70,7 +70,13 @@ public sealed class ConfigJsonTests : IDisposable
         string formatEight = Path.Combine(Fixtures, "Configs", "format-8.json");
         var eight = TrainingConfig.FromJson(File.ReadAllText(formatEight), formatEight);
         Assert.Equal(seven with { Model = "gated-deltanet", Task = "lm", Vocab = new TrainingConfig().Vocab, Length = new TrainingConfig().Length, KvPairs = new TrainingConfig().KvPairs, Tokenizer = "byte", Context = 64, DataFile = "kjv.txt", Conventions = "fla", KeyDim = 8, ValueDim = 16, MlpSize = 48, NormEps = 1e-6f, QueryLayout = new TrainingConfig().QueryLayout }, eight);
-        Assert.Equal(File.ReadAllText(formatEight), eight.ToJson() + "\n");
+        // Format 9 adds --shards, whose default (2, data parallel) is not what older runs did: they take 1.
+        Assert.Equal(1, eight.Shards);
+        Assert.Equal(1, seven.Shards);
+        string formatNine = Path.Combine(Fixtures, "Configs", "format-9.json");
+        var nine = TrainingConfig.FromJson(File.ReadAllText(formatNine), formatNine);
+        Assert.Equal(eight with { Shards = 2 }, nine);
+        Assert.Equal(File.ReadAllText(formatNine), nine.ToJson() + "\n");
         Assert.Equal(TrainingConfig.ConfigFormat, (int)JsonNode.Parse(new TrainingConfig().ToJson())!["format"]!);
     }
 
@@ -78,19 +84,19 @@ public sealed class ConfigJsonTests : IDisposable
     [InlineData("{}", "key 'model' is missing")]
     [InlineData("[]", "a configuration is a JSON object")]
     [InlineData("drop seed", "key 'seed' is missing")]
-    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 8 holds the settings of model deltanet on task lm)")]
-    [InlineData("drop context", "key 'context' is missing (a config.json of format 8")]
-    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 8")]
-    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 8")]
-    [InlineData("drop heads", "key 'heads' is missing (a config.json of format 8 holds the settings of model deltanet on task lm)")]
-    [InlineData("add lambda", "key 'lambda' is not a setting of model deltanet on task lm (a config.json of format 8 holds only the settings its run reads)")]
+    [InlineData("drop optimizer", "key 'optimizer' is missing (a config.json of format 9 holds the settings of model deltanet on task lm)")]
+    [InlineData("drop context", "key 'context' is missing (a config.json of format 9")]
+    [InlineData("drop carry_state", "key 'carry_state' is missing (a config.json of format 9")]
+    [InlineData("drop tokenizer", "key 'tokenizer' is missing (a config.json of format 9")]
+    [InlineData("drop heads", "key 'heads' is missing (a config.json of format 9 holds the settings of model deltanet on task lm)")]
+    [InlineData("add lambda", "key 'lambda' is not a setting of model deltanet on task lm (a config.json of format 9 holds only the settings its run reads)")]
     [InlineData("add pairs", "key 'pairs' is not a setting of model deltanet on task lm")]
     [InlineData("model x", "unknown model 'x'; valid models: fw-rnn")]
     [InlineData("add sed", "unknown key 'sed'")]
     [InlineData("repeat seed", "key 'seed' appears more than once")]
-    [InlineData("format 9", "'format' is 9; this fastweights reads formats 1 to 8")]
+    [InlineData("format 10", "'format' is 10; this fastweights reads formats 1 to 9")]
     [InlineData("format 1 without hidden", "key 'hidden' is missing (a config.json of format 1 holds every setting)")]
-    [InlineData("format 5 with format 8 keys", "key 'gamma' is missing, and 20 more (a config.json of format 5 holds every setting)")]
+    [InlineData("format 5 with format 9 keys", "key 'gamma' is missing, and 20 more (a config.json of format 5 holds every setting)")]
     [InlineData("seed text", "$.seed")]
     public void NonsenseConfigJsonIsRefusedNamingTheFileAndTheKey(string edit, string expected)
     {
@@ -104,14 +110,14 @@ public sealed class ConfigJsonTests : IDisposable
             "add pairs" => good.Replace("\"seed\": 1", "\"seed\": 1, \"pairs\": 4", StringComparison.Ordinal),
             "model x" => good.Replace("\"model\": \"deltanet\"", "\"model\": \"x\"", StringComparison.Ordinal),
             "repeat seed" => good.Replace("\"seed\": 1", "\"seed\": 1, \"seed\": 2", StringComparison.Ordinal),
-            "format 9" => good.Replace("\"format\": 8", "\"format\": 9", StringComparison.Ordinal),
+            "format 10" => good.Replace("\"format\": 9", "\"format\": 10", StringComparison.Ordinal),
             "drop context" => Without(good, "context"),
             "drop carry_state" => Without(good, "carry_state"),
             "drop tokenizer" => Without(good, "tokenizer"),
             "drop heads" => Without(good, "heads"),
             "format 1 without hidden" => Without(Without(File.ReadAllText(Path.Combine(Fixtures, "Configs", "format-2.json")), "format"), "hidden"),
             // A format-5 file holds every setting, those its run does not read too.
-            "format 5 with format 8 keys" => good.Replace("\"format\": 8", "\"format\": 5", StringComparison.Ordinal),
+            "format 5 with format 9 keys" => good.Replace("\"format\": 9", "\"format\": 5", StringComparison.Ordinal),
             "seed text" => good.Replace("\"seed\": 1", "\"seed\": \"one\"", StringComparison.Ordinal),
             _ => edit,
         };
