@@ -26,7 +26,8 @@ namespace FastWeights.Training;
 /// MNIST-format files' 60,000 training and 10,000 test images, and each image counts its 784 bytes as read; Catch has
 /// no dataset. Evaluation without the splits (<c>predict</c>, <c>test --data</c>) counts none.</item>
 /// <item><b>parameters</b>: 4P · 6 bytes when training (weights, gradients, Adam's two moments, and the copies that
-/// saving or resuming a checkpoint stages), 4P · 2 when evaluating. P is counted from the settings and equals the built
+/// saving or resuming a checkpoint stages), plus 4P · 2S for the S replicas of a data-parallel step (<c>--shards</c>,
+/// batches of 16 or more), 4P · 2 when evaluating. P is counted from the settings and equals the built
 /// model's; a recurrent layer's g·R·(D + R + 1) + e·R is read off two tiny builds of it.</item>
 /// <item><b>activations</b>: 4 · (2B + E) · T · W bytes (a training step keeps values and gradients, an evaluation pass
 /// values), W the floats on the tape per position: the embedding and the final norm 4D, the per-position head
@@ -173,7 +174,9 @@ public sealed record MemoryEstimate
 
         public MemoryEstimate Result()
         {
-            double perParameter = training ? 6 : 2;
+            // A data-parallel step also keeps each shard replica's weights and gradients.
+            bool sharded = training && config.Shards > 1 && config.Batch >= TrainingStep.MinShardedBatch && !TaskCatalog.Find(config.Task).IsReinforcement;
+            double perParameter = training ? 6 + (sharded ? 2 * config.Shards : 0) : 2;
             double activations = 4 * ((training ? trainingFloats : 0) + evaluationFloats + sharedFloats);
             return new MemoryEstimate(data, 4 * parameters * perParameter, activations, parameters, arrays);
         }

@@ -91,7 +91,7 @@ public sealed class TrainingStep
         return new TrainingStepResult(loss.Item(), correct, updated, scored);
     }
 
-    // Shard s holds rows [s·B/2, (s+1)·B/2) of the batch; each runs forward and backward on its replica, with the
+    // Shard s of S holds rows [s·B/S, (s+1)·B/S) of the batch; each runs forward and backward on its replica, with the
     // loss mean_s · n_s/N (n_s of the N scored targets), so that the summed gradients are those of the batch's mean.
     private TrainingStepResult RunSharded(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int length)
     {
