@@ -77,7 +77,7 @@ public static class FlaImport
         }
         // fla's GatedMLP: intermediate_size, or ⌈⌊(2/3)·ratio·D⌋ / 256⌉ · 256 with ratio = hidden_ratio (4 when null).
         int mlp = fla["intermediate_size"] is JsonValue i ? i.GetValue<int>()
-            : 256 * (((int)(hidden * (fla["hidden_ratio"] is JsonValue r ? r.GetValue<double>() : 4.0) * 2.0 / 3.0) + 255) / 256);
+            : LayerConventionsExtensions.FlaMlpSize(hidden, fla["hidden_ratio"] is JsonValue r ? r.GetValue<double>() : 4.0);
         return new TrainingConfig
         {
             Model = gated ? "gated-deltanet" : "deltanet",
@@ -195,7 +195,7 @@ public static class FlaImport
         string tokenizerDir = Path.Combine(runDirectory, TokenizerDirectory);
         var config = Configuration(fla, tokenizer ?? TextTokenizers.HuggingFacePrefix + tokenizerDir);
         config.Validate();
-        if (tokenizer is null && !TokenizerFiles.Take(4).Any(f => File.Exists(Path.Combine(modelDirectory, f))))
+        if (tokenizer is null && !HuggingFaceTokenizer.HasFiles(modelDirectory))
         {
             throw new ArgumentException($"'{modelDirectory}' has no tokenizer files (tokenizer.model, vocab.json + merges.txt, tokenizer.json); give one of --tokenizer {string.Join(", ", TextTokenizers.Names.Where(n => n != "char"))}");
         }

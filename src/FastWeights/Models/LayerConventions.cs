@@ -27,6 +27,9 @@ public static class LayerConventionsExtensions
     /// <summary>The norms' ε: 1e-5 (PyTorch's LayerNorm) or 1e-6 (fla's norm_eps).</summary>
     public static float DefaultNormEps(this LayerConventions c) => c == LayerConventions.Fla ? 1e-6f : 1e-5f;
 
+    /// <summary>fla's GatedMLP size for model size <paramref name="d"/> and hidden ratio <paramref name="ratio"/>: ⌈⌊(2/3)·ratio·D⌋ / 256⌉ · 256 (fla/modules/mlp.py).</summary>
+    public static int FlaMlpSize(int d, double ratio) => 256 * (((int)(d * ratio * 2.0 / 3.0) + 255) / 256);
+
     /// <summary>The blocks' and the final norm.</summary>
     public static NormKind Norm(this LayerConventions c) => c == LayerConventions.Fla ? NormKind.RmsNorm : NormKind.LayerNorm;
 

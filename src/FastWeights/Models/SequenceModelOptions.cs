@@ -42,9 +42,8 @@ public sealed record SequenceModelOptions
     /// MLP hidden units in effect (0: no MLP): <see cref="MlpSize"/> when given; else r·D, or with fla's conventions
     /// fla's GatedMLP size ⌈⌊(2/3)·r·D⌋ / 256⌉ · 256 (fla/modules/mlp.py).
     /// </summary>
-    public int MlpHidden => MlpRatio == 0 && MlpSize == 0 ? 0
-        : MlpSize > 0 ? MlpSize
-        : Conventions == LayerConventions.Fla ? 256 * (((int)(ModelDim * MlpRatio * 2.0 / 3.0) + 255) / 256)
+    public int MlpHidden => MlpSize > 0 ? MlpSize
+        : Conventions == LayerConventions.Fla ? LayerConventionsExtensions.FlaMlpSize(ModelDim, MlpRatio)
         : MlpRatio * ModelDim;
 
     /// <summary>Learned absolute positions for up to this many tokens (0: none; the transformer needs them).</summary>

@@ -175,7 +175,7 @@ public sealed record MemoryEstimate
         public MemoryEstimate Result()
         {
             // A data-parallel step also keeps each shard replica's weights and gradients.
-            bool sharded = training && config.Shards > 1 && config.Batch >= TrainingStep.MinShardedBatch && !TaskCatalog.Find(config.Task).IsReinforcement;
+            bool sharded = training && TrainingStep.Splits(config.Shards, config.Batch) && !TaskCatalog.Find(config.Task).IsReinforcement;
             double perParameter = training ? 6 + (sharded ? 2 * config.Shards : 0) : 2;
             double activations = 4 * ((training ? trainingFloats : 0) + evaluationFloats + sharedFloats);
             return new MemoryEstimate(data, 4 * parameters * perParameter, activations, parameters, arrays);

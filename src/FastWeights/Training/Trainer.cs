@@ -156,12 +156,17 @@ public static class Trainer
         {
             return Reinforcement.ActorCriticTrainer.Run(config, dir, resume, observer, cancel, start);
         }
-        // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights.
-        var rng = new Rng(config.Seed);
-        ulong dataSeed = rng.NextUInt64();
-        ulong orderSeed = rng.NextUInt64();
         var task = TaskCatalog.Create(config);
-        var model = ModelCatalog.Find(config.Model).Create(config, task, rng);
+        // One generator, consumed in a fixed order: the data seed, the batch-order seed, then the initial weights. A
+        // data-parallel step's replicas are built the same way, so they match the model in everything but the weights
+        // it copies into them at every step.
+        (ulong Data, ulong Order, TokenModel Model) Build()
+        {
+            var rng = new Rng(config.Seed);
+            ulong data = rng.NextUInt64(), order = rng.NextUInt64();
+            return (data, order, ModelCatalog.Find(config.Model).Create(config, task, rng));
+        }
+        var (dataSeed, orderSeed, model) = Build();
         var splits = Splits(task, model, config, dataSeed);
         var optimizer = OptimizerCatalog.Find(config.Optimizer).Create(model.NamedParameters(), config.LearningRate);
         var schedule = Schedule(config);
@@ -172,15 +177,9 @@ public static class Trainer
         var inputs = new int[batch * length];
         var targets = new int[batch * splits.Train.TargetsPerSequence];
         // Forward, loss, backward, clipping, Adam; its tensors are recycled from step to step.
-        // Batches of 16 or more are data parallel over --shards replicas, built exactly as the model was (their weights
-        // are the model's at every step); the split is fixed, so the run is the same whatever the thread count.
-        var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm, replicate: () =>
-        {
-            var again = new Rng(config.Seed);
-            again.NextUInt64();
-            again.NextUInt64();
-            return ModelCatalog.Find(config.Model).Create(config, task, again);
-        }, shards: config.Shards);
+        // Batches of 16 or more are data parallel over --shards replicas; the split is fixed, so the run is the same
+        // whatever the thread count.
+        var trainingStep = new TrainingStep(model, optimizer, config.ClipNorm, replicate: () => Build().Model, shards: config.Shards);
         // With --carry-state the batch is B streams of consecutive windows, each step continuing each stream's state.
         var carried = config.CarryState ? CarriedTraining.Create(config, model, splits.Train, splits.Validation) : null;
         start?.Invoke();

@@ -59,7 +59,10 @@ public sealed class TrainingStep
     public int Shards { get; }
 
     /// <summary>Whether a batch of <paramref name="batch"/> sequences runs as <see cref="Shards"/> data-parallel shards.</summary>
-    public bool IsSharded(int batch) => replicate is not null && Shards > 1 && batch >= MinShardedBatch;
+    public bool IsSharded(int batch) => replicate is not null && Splits(Shards, batch);
+
+    /// <summary>Whether <paramref name="shards"/> (<c>--shards</c>) split a batch of <paramref name="batch"/> sequences.</summary>
+    public static bool Splits(int shards, int batch) => shards > 1 && batch >= MinShardedBatch;
 
     /// <summary>
     /// Trains on one batch of token ids laid out [batch, length] with targets as the model predicts them (one per

@@ -322,7 +322,7 @@ public sealed class FastWeightProgrammerLayer : SequenceMixer
         }
     }
 
-    // x ← x·σ(x), as Silu on the tape computes it.
+    // x ← x·σ(x), one element at a time (no scratch buffer); equals the tape's Silu to rounding.
     private static void SiluInPlace(Span<float> x)
     {
         for (int i = 0; i < x.Length; i++)

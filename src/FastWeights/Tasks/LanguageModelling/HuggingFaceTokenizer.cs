@@ -17,25 +17,28 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
 {
     private readonly Tokenizer tokenizer;
 
-    private HuggingFaceTokenizer(string directory, Tokenizer tokenizer, int vocabulary, string files)
+    private HuggingFaceTokenizer(string directory, Tokenizer tokenizer, int vocabulary)
     {
         Directory = directory;
         this.tokenizer = tokenizer;
         Vocabulary = vocabulary;
-        Files = files;
     }
 
     /// <summary>The directory the files were read from.</summary>
     public string Directory { get; }
-
-    /// <summary>Which files were read.</summary>
-    public string Files { get; }
 
     /// <inheritdoc/>
     public string Name => TextTokenizers.HuggingFacePrefix + Directory;
 
     /// <inheritdoc/>
     public int Vocabulary { get; }
+
+    /// <summary>Whether <paramref name="directory"/> holds tokenizer files <see cref="Read"/> reads.</summary>
+    public static bool HasFiles(string directory)
+    {
+        string P(string f) => Path.Combine(directory, f);
+        return File.Exists(P("tokenizer.model")) || (File.Exists(P("vocab.json")) && File.Exists(P("merges.txt"))) || File.Exists(P("tokenizer.json"));
+    }
 
     /// <summary>The tokenizer files of <paramref name="directory"/>.</summary>
     /// <exception cref="ArgumentException">The directory has none of the supported files, or they cannot be read.</exception>
@@ -45,38 +48,34 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         {
             throw new ArgumentException($"--tokenizer hf:{directory}: no such directory");
         }
+        if (!HasFiles(directory))
+        {
+            throw new ArgumentException($"--tokenizer hf:{directory}: the directory has no tokenizer.model, vocab.json + merges.txt or tokenizer.json");
+        }
         string P(string f) => Path.Combine(directory, f);
         try
         {
             Tokenizer t;
-            string files;
             if (File.Exists(P("tokenizer.model")))
             {
                 using var model = File.OpenRead(P("tokenizer.model"));
                 t = LlamaTokenizer.Create(model, addBeginOfSentence: false, addEndOfSentence: false);
-                files = "tokenizer.model";
             }
             else if (File.Exists(P("vocab.json")) && File.Exists(P("merges.txt")))
             {
                 var vocab = JsonNode.Parse(File.ReadAllText(P("vocab.json")))?.AsObject() ?? throw new FormatException("vocab.json is not a JSON object");
                 t = ByteLevelBpe(vocab, File.ReadAllLines(P("merges.txt")).Where(l => !l.StartsWith("#version", StringComparison.Ordinal) && l.Length > 0));
-                files = "vocab.json, merges.txt";
-            }
-            else if (File.Exists(P("tokenizer.json")))
-            {
-                t = FromTokenizerJson(P("tokenizer.json"));
-                files = "tokenizer.json";
             }
             else
             {
-                throw new ArgumentException($"--tokenizer hf:{directory}: the directory has no tokenizer.model, vocab.json + merges.txt or tokenizer.json");
+                t = FromTokenizerJson(P("tokenizer.json"));
             }
             int size = TokenizerSize(t);
             if (File.Exists(P("config.json")) && JsonNode.Parse(File.ReadAllText(P("config.json")))?["vocab_size"] is JsonValue v && v.TryGetValue(out int configured))
             {
                 size = Math.Max(size, configured);
             }
-            return new HuggingFaceTokenizer(directory, t, size, files);
+            return new HuggingFaceTokenizer(directory, t, size);
         }
         catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or FormatException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidDataException)
         {
