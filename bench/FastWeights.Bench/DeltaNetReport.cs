@@ -100,12 +100,13 @@ internal sealed class DeltaNetReport(
 
     private void Op(StringBuilder md, StringBuilder jsonl)
     {
-        double peak = PeakFlops.Measure().OneThread;
-        Console.Error.WriteLine($"  measured FMA peak, 1 thread: {peak:F1} GFLOP/s");
+        PeakFlops.Peak peaks = PeakFlops.Measure();
+        double peak = peaks.OneThread;
+        Console.Error.WriteLine($"  measured {PeakFlops.Describe(peaks)}");
         int[] lengths = quick ? [256] : [2048, 8192];
         string[] sampling = quick ? ["--samples", "1", "--sample-ms", "0", "--warmup", "1"] : ["--samples", "3", "--sample-ms", "300", "--warmup", "1"];
         md.AppendLine("## Chunkwise DeltaNet op, forward + backward (B = 4, H = 4, d_k = d_v = 64, chunk 64, L2-normalised q, k)").AppendLine();
-        md.AppendLine($"GFLOP/s counts 3× the chunk algorithm's forward FLOPs (B·H·T/C · (2C²(3d_k + 2d_v) + 6C·d_k·d_v + C³/3)); measured FMA peak of one thread: {peak:F1} GFLOP/s.").AppendLine();
+        md.AppendLine($"GFLOP/s counts 3× the chunk algorithm's forward FLOPs (B·H·T/C · (2C²(3d_k + 2d_v) + 6C·d_k·d_v + C³/3)); measured FMA peak of one thread: {peak:F1} GFLOP/s ({peaks.Bits}-bit vectors; 256-bit: {peaks.OneThread256:F1}).").AppendLine();
         md.AppendLine($"| rule | T | ours ms | PyTorch ms | PyTorch / ours: median (min–max over {repeats} rounds) | same, CPU time | ours GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | ours / PyTorch peak RSS MiB |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var verdicts = new List<(string, double, double)>();

@@ -40,8 +40,10 @@ internal static unsafe class GemmBenchmark
         Console.WriteLine(blas is null
             ? "OpenBLAS: not found (apt-get install libopenblas0-pthread); only our figures are shown"
             : $"OpenBLAS: {blas.Path}, core {blas.CoreName}, config {blas.Config}");
-        (double peak1, double peakAll) = PeakFlops.Measure();
-        Console.WriteLine($"Peak FMA (register loop, best of 25 samples): 1 thread {peak1:F1} GFLOP/s (≈ {peak1 / 32:F2} GHz × 2 FMA × 8 lanes × 2), {Environment.ProcessorCount} threads {peakAll:F1} GFLOP/s");
+        PeakFlops.Peak peaks = PeakFlops.Measure();
+        (double peak1, double peakAll) = (peaks.OneThread, peaks.AllThreads);
+        Console.WriteLine(SimdPaths.Describe());
+        Console.WriteLine(PeakFlops.Describe(peaks));
         Console.WriteLine($"{repeats} alternating samples of ≥ {sampleSeconds} s each; medians.");
         Console.WriteLine();
         Console.WriteLine("| n | threads | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS (pairs) | ours % of peak | max rel. diff |");

@@ -28,9 +28,17 @@ internal static unsafe class GemmDriver
     /// <summary>Multiply-adds (m·n·k) from which the work is spread over threads.</summary>
     internal const long ParallelWork = 1L << 20;
 
-    /// <summary>Tests set this (for the calling thread) to run the portable kernel on AVX2 machines.</summary>
+    /// <summary>
+    /// Tests set this (for the calling thread) to run a slower path than the machine's best (the AVX2 fallback on
+    /// AVX-512 machines, the portable kernel); null runs <see cref="GemmMicroKernel.Best"/>.
+    /// </summary>
     [ThreadStatic]
-    internal static bool ForcePortable;
+    internal static GemmKernelPath? ForcePath;
+
+    /// <summary>The micro-kernel path of the calling thread's products.</summary>
+    internal static GemmKernelPath Path => ForcePath is { } forced
+        ? forced <= GemmMicroKernel.Best ? forced : throw new InvalidOperationException($"This machine cannot run the {forced} GEMM kernel (best: {GemmMicroKernel.Best}).")
+        : GemmMicroKernel.Best;
 
     /// <summary>Tests set this (for the calling thread) to force (true) or forbid (false) packing; null lets the size decide.</summary>
     [ThreadStatic]
@@ -41,8 +49,8 @@ internal static unsafe class GemmDriver
         float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, nint ldc,
         int m, int n, int k, float alpha, float beta, int maxThreads)
     {
-        bool portable = ForcePortable || !GemmMicroKernel.Avx2Supported;
-        if ((m == 1 || n == 1) && !portable && ForcePacking is null)
+        GemmKernelPath path = Path;
+        if ((m == 1 || n == 1) && path != GemmKernelPath.Portable && ForcePacking is null)
         {
             // Matrix-vector shapes: C column = op(A)·b, or C row = op(B)ᵀ·a.
             bool done = n == 1
@@ -73,7 +81,7 @@ internal static unsafe class GemmDriver
         job.Alpha = alpha;
         job.PackA = pack;
         job.PackBFull = pack || bcs != 1;
-        job.Portable = portable;
+        job.KernelPath = path;
         job.Threads = threads;
         try
         {
@@ -175,11 +183,24 @@ internal static unsafe class GemmDriver
     /// <summary>State of one product shared by its tasks.</summary>
     private sealed class Job
     {
+        /// <summary>Panel <paramref name="q"/> of the current block: packed (and the ragged last one), or B itself.</summary>
+        private float* PanelAt(int q, int kc, out nint stride)
+        {
+            if (PackBFull || (q + 1) * NR > Nc)
+            {
+                stride = NR;
+                return Bpack + ((nint)q * kc * NR);
+            }
+            stride = Brs;
+            return B + (Pc * Brs) + ((Jc + (q * NR)) * Bcs);
+        }
+
         public float* A, B, C, Bpack;
         public nint Ars, Acs, Brs, Bcs, Ldc;
         public int M, Nc, Kc, Pc, Jc, RowChunk, ColumnTasks, Panels, Tasks;
         public float Alpha, Beta;
-        public bool PackA, PackBFull, Portable;
+        public bool PackA, PackBFull;
+        public GemmKernelPath KernelPath;
         public int Threads;
 
         /// <summary>Packs the share <paramref name="task"/> of <see cref="Threads"/> of the current B block's panels.</summary>
@@ -220,36 +241,21 @@ internal static unsafe class GemmDriver
                     aPanelStride = MR * Ars;
                 }
 
-                for (int q = q0; q < q1; q++)
+                // One or two NR-wide panels per tile (GemmMicroKernel.TileWidth).
+                int step = GemmMicroKernel.TileWidth(KernelPath) / NR;
+                for (int q = q0; q < q1; q += step)
                 {
                     int jr = q * NR;
-                    int nr = Math.Min(NR, Nc - jr);
-                    float* bPanel;
-                    nint bps;
-                    if (PackBFull || nr < NR)
-                    {
-                        bPanel = Bpack + ((nint)q * kc * NR);
-                        bps = NR;
-                    }
-                    else
-                    {
-                        bPanel = B + (Pc * Brs) + ((Jc + jr) * Bcs);
-                        bps = Brs;
-                    }
+                    int nr = Math.Min(Math.Min(step, q1 - q) * NR, Nc - jr);
+                    float* b0 = PanelAt(q, kc, out nint b0s);
+                    float* b1 = nr > NR ? PanelAt(q + 1, kc, out nint b1s) : PanelAt(q, kc, out b1s);
 
                     float* cTile = C + (ic * Ldc) + Jc + jr;
                     float* aTile = aPanel;
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int mr = Math.Min(MR, mc - ir);
-                        if (Portable)
-                        {
-                            GemmMicroKernel.Portable(kc, aTile, ars, acs, bPanel, bps, cTile, Ldc, mr, nr, Alpha, Beta);
-                        }
-                        else
-                        {
-                            GemmMicroKernel.Avx2Fma(kc, aTile, ars, acs, bPanel, bps, cTile, Ldc, mr, nr, Alpha, Beta);
-                        }
+                        GemmMicroKernel.Tile(KernelPath, kc, aTile, ars, acs, b0, b0s, b1, b1s, cTile, Ldc, mr, nr, Alpha, Beta);
                         aTile += aPanelStride;
                         cTile += MR * Ldc;
                     }

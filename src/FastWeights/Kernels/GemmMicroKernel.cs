@@ -4,6 +4,19 @@ using System.Runtime.Intrinsics.X86;
 
 namespace FastWeights.Kernels;
 
+/// <summary>Which micro-kernel runs the tiles of a product (<see cref="GemmMicroKernel.Best"/> on this machine; tests force the others).</summary>
+internal enum GemmKernelPath
+{
+    /// <summary>Vector128 multiply then add (machines without AVX2/FMA).</summary>
+    Portable,
+
+    /// <summary>AVX2 + FMA, 6×16 tiles.</summary>
+    Avx2,
+
+    /// <summary>AVX-512F, 6×32 tiles (two 16-wide panels at once); the same bits as <see cref="Avx2"/>.</summary>
+    Avx512,
+}
+
 /// <summary>
 /// Register-blocked micro-kernels computing one <see cref="MR"/>×<see cref="NR"/> tile of C:
 /// acc[r, j] = Σ_p A(r, p) · B(p, j), accumulated in order p = 0, 1, …, kc−1 from acc = 0, then
@@ -23,6 +36,215 @@ internal static unsafe class GemmMicroKernel
 
     /// <summary>True when the AVX2 + FMA kernel runs on this machine.</summary>
     public static bool Avx2Supported => Fma.IsSupported && Avx2.IsSupported;
+
+    /// <summary>True when the AVX-512 kernel runs on this machine.</summary>
+    public static bool Avx512Supported => Avx2Supported && Avx512F.IsSupported;
+
+    /// <summary>The fastest path this machine runs (chosen at run time).</summary>
+    public static GemmKernelPath Best => Avx512Supported ? GemmKernelPath.Avx512 : Avx2Supported ? GemmKernelPath.Avx2 : GemmKernelPath.Portable;
+
+    /// <summary>Columns of C per tile on <paramref name="path"/>: two NR-wide panels for AVX-512, one otherwise.</summary>
+    public static int TileWidth(GemmKernelPath path) => path == GemmKernelPath.Avx512 ? 2 * NR : NR;
+
+    /// <summary>
+    /// One tile of at most MR×<see cref="TileWidth"/> on <paramref name="path"/>: columns [0, NR) from the panel
+    /// <paramref name="b0"/> (row stride <paramref name="b0s"/>), columns [NR, nr) from <paramref name="b1"/>
+    /// (stride <paramref name="b1s"/>). The AVX-512 and AVX2 paths give the same bits (one FMA per term, in order),
+    /// so which one ran never changes a result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile(
+        GemmKernelPath path, int kc, float* a, nint ars, nint acs, float* b0, nint b0s, float* b1, nint b1s,
+        float* c, nint ldc, int mr, int nr, float alpha, float beta)
+    {
+        if (path == GemmKernelPath.Avx512 && nr > NR)
+        {
+            Avx512Fma(kc, a, ars, acs, b0, b0s, b1, b1s, c, ldc, mr, nr, alpha, beta);
+            return;
+        }
+        int first = Math.Min(nr, NR);
+        if (path == GemmKernelPath.Portable)
+        {
+            Portable(kc, a, ars, acs, b0, b0s, c, ldc, mr, first, alpha, beta);
+            if (nr > NR)
+            {
+                Portable(kc, a, ars, acs, b1, b1s, c + NR, ldc, mr, nr - NR, alpha, beta);
+            }
+            return;
+        }
+        Avx2Fma(kc, a, ars, acs, b0, b0s, c, ldc, mr, first, alpha, beta);
+        if (nr > NR)
+        {
+            Avx2Fma(kc, a, ars, acs, b1, b1s, c + NR, ldc, mr, nr - NR, alpha, beta);
+        }
+    }
+
+    /// <summary>
+    /// The AVX-512 6×32 kernel: 12 zmm accumulators, one load from each of the two B panels and one A broadcast per
+    /// row and step (the AVX2 kernel's per-element arithmetic, so its results bit for bit). Rows r ≥
+    /// <paramref name="mr"/> read row 0 again (never stored); both panels need 16 readable columns.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Avx512Fma(
+        int kc, float* a, nint ars, nint acs, float* b0, nint b0s, float* b1, nint b1s,
+        float* c, nint ldc, int mr, int nr, float alpha, float beta)
+    {
+        nint o1 = mr > 1 ? ars : 0;
+        nint o2 = mr > 2 ? 2 * ars : 0;
+        nint o3 = mr > 3 ? 3 * ars : 0;
+        nint o4 = mr > 4 ? 4 * ars : 0;
+        nint o5 = mr > 5 ? 5 * ars : 0;
+
+        float* cRow = c;
+        for (int r = 0; r < mr; r++)
+        {
+            Sse.Prefetch0(cRow);
+            Sse.Prefetch0(cRow + 16);
+            Sse.Prefetch0(cRow + (2 * NR) - 1);
+            cRow += ldc;
+        }
+
+        Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero;
+        Vector512<float> c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero;
+        Vector512<float> c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero;
+        Vector512<float> c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero;
+        Vector512<float> c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero;
+        Vector512<float> c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero;
+
+        // Unrolled by 2 (the second step's loads come from the unrolled offsets); the per-element FMA order is unchanged.
+        int p = 0;
+        for (; p + 1 < kc; p += 2)
+        {
+            Vector512<float> v0 = Avx512F.LoadVector512(b0);
+            Vector512<float> v1 = Avx512F.LoadVector512(b1);
+            Vector512<float> av = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(av, v0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(av, v1, c01);
+            av = Vector512.Create(a[o1]);
+            c10 = Avx512F.FusedMultiplyAdd(av, v0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(av, v1, c11);
+            av = Vector512.Create(a[o2]);
+            c20 = Avx512F.FusedMultiplyAdd(av, v0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(av, v1, c21);
+            av = Vector512.Create(a[o3]);
+            c30 = Avx512F.FusedMultiplyAdd(av, v0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(av, v1, c31);
+            av = Vector512.Create(a[o4]);
+            c40 = Avx512F.FusedMultiplyAdd(av, v0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(av, v1, c41);
+            av = Vector512.Create(a[o5]);
+            c50 = Avx512F.FusedMultiplyAdd(av, v0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(av, v1, c51);
+
+            v0 = Avx512F.LoadVector512(b0 + b0s);
+            v1 = Avx512F.LoadVector512(b1 + b1s);
+            float* a1 = a + acs;
+            av = Vector512.Create(a1[0]);
+            c00 = Avx512F.FusedMultiplyAdd(av, v0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(av, v1, c01);
+            av = Vector512.Create(a1[o1]);
+            c10 = Avx512F.FusedMultiplyAdd(av, v0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(av, v1, c11);
+            av = Vector512.Create(a1[o2]);
+            c20 = Avx512F.FusedMultiplyAdd(av, v0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(av, v1, c21);
+            av = Vector512.Create(a1[o3]);
+            c30 = Avx512F.FusedMultiplyAdd(av, v0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(av, v1, c31);
+            av = Vector512.Create(a1[o4]);
+            c40 = Avx512F.FusedMultiplyAdd(av, v0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(av, v1, c41);
+            av = Vector512.Create(a1[o5]);
+            c50 = Avx512F.FusedMultiplyAdd(av, v0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(av, v1, c51);
+            a += 2 * acs;
+            b0 += 2 * b0s;
+            b1 += 2 * b1s;
+        }
+        if (p < kc)
+        {
+            Vector512<float> v0 = Avx512F.LoadVector512(b0);
+            Vector512<float> v1 = Avx512F.LoadVector512(b1);
+            Vector512<float> av = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(av, v0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(av, v1, c01);
+            av = Vector512.Create(a[o1]);
+            c10 = Avx512F.FusedMultiplyAdd(av, v0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(av, v1, c11);
+            av = Vector512.Create(a[o2]);
+            c20 = Avx512F.FusedMultiplyAdd(av, v0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(av, v1, c21);
+            av = Vector512.Create(a[o3]);
+            c30 = Avx512F.FusedMultiplyAdd(av, v0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(av, v1, c31);
+            av = Vector512.Create(a[o4]);
+            c40 = Avx512F.FusedMultiplyAdd(av, v0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(av, v1, c41);
+            av = Vector512.Create(a[o5]);
+            c50 = Avx512F.FusedMultiplyAdd(av, v0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(av, v1, c51);
+        }
+
+        if (nr == 2 * NR)
+        {
+            StoreRow512(c, c00, c01, alpha, beta);
+            if (mr > 1)
+            {
+                StoreRow512(c + ldc, c10, c11, alpha, beta);
+            }
+            if (mr > 2)
+            {
+                StoreRow512(c + (2 * ldc), c20, c21, alpha, beta);
+            }
+            if (mr > 3)
+            {
+                StoreRow512(c + (3 * ldc), c30, c31, alpha, beta);
+            }
+            if (mr > 4)
+            {
+                StoreRow512(c + (4 * ldc), c40, c41, alpha, beta);
+            }
+            if (mr > 5)
+            {
+                StoreRow512(c + (5 * ldc), c50, c51, alpha, beta);
+            }
+            return;
+        }
+
+        const int Width = 2 * NR;
+        float* tile = stackalloc float[MR * Width];
+        Avx512F.Store(tile, c00);
+        Avx512F.Store(tile + 16, c01);
+        Avx512F.Store(tile + 32, c10);
+        Avx512F.Store(tile + 48, c11);
+        Avx512F.Store(tile + 64, c20);
+        Avx512F.Store(tile + 80, c21);
+        Avx512F.Store(tile + 96, c30);
+        Avx512F.Store(tile + 112, c31);
+        Avx512F.Store(tile + 128, c40);
+        Avx512F.Store(tile + 144, c41);
+        Avx512F.Store(tile + 160, c50);
+        Avx512F.Store(tile + 176, c51);
+        StorePartialFused(tile, Width, c, ldc, mr, nr, alpha, beta);
+    }
+
+    /// <summary>32 floats of a C row ← alpha·acc (beta = 0) or fma(acc, alpha, beta·C), as <see cref="StoreRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow512(float* c, Vector512<float> acc0, Vector512<float> acc1, float alpha, float beta)
+    {
+        Vector512<float> alphaV = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            Avx512F.Store(c, Avx512F.Multiply(acc0, alphaV));
+            Avx512F.Store(c + 16, Avx512F.Multiply(acc1, alphaV));
+        }
+        else
+        {
+            Vector512<float> betaV = Vector512.Create(beta);
+            Avx512F.Store(c, Avx512F.FusedMultiplyAdd(acc0, alphaV, Avx512F.Multiply(betaV, Avx512F.LoadVector512(c))));
+            Avx512F.Store(c + 16, Avx512F.FusedMultiplyAdd(acc1, alphaV, Avx512F.Multiply(betaV, Avx512F.LoadVector512(c + 16))));
+        }
+    }
 
     /// <summary>
     /// The AVX2/FMA 6×16 kernel: 12 ymm accumulators, two B loads and one A broadcast per row and step.
@@ -178,7 +400,7 @@ internal static unsafe class GemmMicroKernel
         Avx.Store(tile + 72, c41);
         Avx.Store(tile + 80, c50);
         Avx.Store(tile + 88, c51);
-        StorePartialFused(tile, c, ldc, mr, nr, alpha, beta);
+        StorePartialFused(tile, NR, c, ldc, mr, nr, alpha, beta);
     }
 
     /// <summary>C row ← alpha·acc (beta = 0) or fma(acc, alpha, beta·C).</summary>
@@ -200,12 +422,12 @@ internal static unsafe class GemmMicroKernel
     }
 
     /// <summary>Scalar form of <see cref="StoreRow"/> for partial tiles: the same roundings element by element.</summary>
-    private static void StorePartialFused(float* tile, float* c, nint ldc, int mr, int nr, float alpha, float beta)
+    private static void StorePartialFused(float* tile, int tileStride, float* c, nint ldc, int mr, int nr, float alpha, float beta)
     {
         for (int r = 0; r < mr; r++)
         {
             float* row = c + (r * ldc);
-            float* acc = tile + (r * NR);
+            float* acc = tile + (r * tileStride);
             for (int j = 0; j < nr; j++)
             {
                 row[j] = beta == 0f ? acc[j] * alpha : MathF.FusedMultiplyAdd(acc[j], alpha, beta * row[j]);

@@ -45,7 +45,8 @@ internal static unsafe class PackedPanelProduct
         {
             throw new ArgumentException("PackedPanelProduct.Multiply: bad shape or span too short.");
         }
-        bool portable = GemmDriver.ForcePortable || !GemmMicroKernel.Avx2Supported;
+        GemmKernelPath path = GemmDriver.Path;
+        int width = GemmMicroKernel.TileWidth(path);
         float beta = accumulate ? 1f : 0f;
         fixed (float* pa = a, pb = packed, pc = c)
         {
@@ -53,19 +54,12 @@ internal static unsafe class PackedPanelProduct
             {
                 int mr = Math.Min(MR, m - i);
                 float* aTile = pa + ((nint)i * lda);
-                for (int j = 0, q = 0; j < n; j += NR, q++)
+                for (int j = 0; j < n; j += width)
                 {
-                    int nr = Math.Min(NR, n - j);
-                    float* bPanel = pb + ((nint)q * k * NR);
+                    int nr = Math.Min(width, n - j);
+                    float* bPanel = pb + ((nint)j * k);
                     float* cTile = pc + ((nint)i * ldc) + j;
-                    if (portable)
-                    {
-                        GemmMicroKernel.Portable(k, aTile, lda, 1, bPanel, NR, cTile, ldc, mr, nr, 1f, beta);
-                    }
-                    else
-                    {
-                        GemmMicroKernel.Avx2Fma(k, aTile, lda, 1, bPanel, NR, cTile, ldc, mr, nr, 1f, beta);
-                    }
+                    GemmMicroKernel.Tile(path, k, aTile, lda, 1, bPanel, NR, bPanel + ((nint)k * NR), NR, cTile, ldc, mr, nr, 1f, beta);
                 }
             }
         }

@@ -14,7 +14,12 @@ public static class SimdPaths
     public static string Describe()
     {
         string primitives = Vector512.IsHardwareAccelerated ? "512-bit (AVX-512)" : Vector256.IsHardwareAccelerated ? "256-bit (AVX2)" : Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
-        string ours = GemmMicroKernel.Avx2Supported ? "AVX2 + FMA (256-bit; the GEMM micro-kernel 6×16)" : "scalar fallback";
+        string ours = GemmMicroKernel.Best switch
+        {
+            GemmKernelPath.Avx512 => "AVX-512 GEMM micro-kernel 6×32, other kernels AVX2 + FMA",
+            GemmKernelPath.Avx2 => "AVX2 + FMA (256-bit; the GEMM micro-kernel 6×16)",
+            _ => "scalar fallback",
+        };
         string avx512 = Avx512F.IsSupported ? "present" : "absent";
         return $"SIMD: TensorPrimitives {primitives}; our kernels {ours}; AVX-512F {avx512}";
     }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using FastWeights.Kernels;
 using FastWeights.Tensors;
 
@@ -12,6 +13,9 @@ public class GemmTests
         Packed,
         Direct,
         Portable,
+
+        /// <summary>The AVX2 fallback, forced on machines whose best path is AVX-512.</summary>
+        Avx2,
     }
 
     private static readonly (int M, int N, int K)[] Shapes =
@@ -23,7 +27,7 @@ public class GemmTests
 
     private static readonly (float Alpha, float Beta)[] Scalars = [(1f, 0f), (-0.5f, 1f), (1.5f, 0.3f)];
 
-    public static TheoryData<Mode> Modes => [Mode.Auto, Mode.Packed, Mode.Direct, Mode.Portable];
+    public static TheoryData<Mode> Modes => [Mode.Auto, Mode.Packed, Mode.Direct, Mode.Portable, Mode.Avx2];
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -41,6 +45,58 @@ public class GemmTests
                         CheckCase(rng, mode, m, n, k, transA, transB, alpha, beta);
                     }
                 }
+            }
+        }
+    }
+
+    [Fact]
+    public void BestPathFollowsTheProcessor()
+    {
+        // AVX-512 where the processor has it, the AVX2 fallback otherwise; a path the machine lacks cannot be forced.
+        GemmKernelPath expected = Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported ? GemmKernelPath.Avx512
+            : Fma.IsSupported && Avx2.IsSupported ? GemmKernelPath.Avx2 : GemmKernelPath.Portable;
+        Assert.Equal(expected, GemmMicroKernel.Best);
+        Assert.Equal(expected, GemmDriver.Path);
+        if (expected != GemmKernelPath.Avx512)
+        {
+            try
+            {
+                GemmDriver.ForcePath = GemmKernelPath.Avx512;
+                Assert.Throws<InvalidOperationException>(() => GemmDriver.Path);
+            }
+            finally
+            {
+                GemmDriver.ForcePath = null;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BestPathEqualsTheAvx2FallbackBitForBit(bool pack)
+    {
+        // Partial tiles in both directions (m % 6, n % 32 and n % 16 non-zero), full tiles, a second k-block, beta ≠ 0.
+        var rng = new Rng(31);
+        foreach ((int m, int n, int k) in new[] { (7, 13, 5), (6, 32, 8), (13, 48, 33), (65, 70, 257), (150, 37, 600), (5, 2000, 120), (64, 64, 64) })
+        {
+            foreach (bool transB in new[] { false, true })
+            {
+                float[] a = Random(rng, m * k), b = Random(rng, k * n), c = Random(rng, m * n);
+                float[] best = (float[])c.Clone(), fallback = (float[])c.Clone();
+                try
+                {
+                    GemmDriver.ForcePacking = pack;
+                    Gemm.Multiply(false, transB, m, n, k, 0.75f, a, k, b, transB ? k : n, 0.5f, best, n);
+                    GemmDriver.ForcePath = GemmKernelPath.Avx2;
+                    Gemm.Multiply(false, transB, m, n, k, 0.75f, a, k, b, transB ? k : n, 0.5f, fallback, n);
+                }
+                finally
+                {
+                    GemmDriver.ForcePath = null;
+                    GemmDriver.ForcePacking = null;
+                }
+                Assert.True(best.AsSpan().SequenceEqual(fallback), $"{m}×{n}×{k} transB={transB}: {GemmMicroKernel.Best} differs from AVX2");
             }
         }
     }
@@ -181,13 +237,13 @@ public class GemmTests
         float[] c0 = (float[])c.Clone();
         try
         {
-            GemmDriver.ForcePortable = mode == Mode.Portable;
+            GemmDriver.ForcePath = mode switch { Mode.Portable => GemmKernelPath.Portable, Mode.Avx2 => GemmKernelPath.Avx2, _ => null };
             GemmDriver.ForcePacking = mode switch { Mode.Packed => true, Mode.Direct => false, _ => null };
             Gemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
         finally
         {
-            GemmDriver.ForcePortable = false;
+            GemmDriver.ForcePath = null;
             GemmDriver.ForcePacking = null;
         }
         AssertClose(a, lda, transA, b, ldb, transB, c0, c, ldc, m, n, k, alpha, beta);

@@ -6,13 +6,14 @@ namespace FastWeights.Tests.Kernels;
 public class PackedPanelProductTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void MultiplyMatchesDoubleReference(bool portable)
+    [InlineData("best")]
+    [InlineData("avx2")]
+    [InlineData("portable")]
+    public void MultiplyMatchesDoubleReference(string path)
     {
         var rng = new Rng(77);
-        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (1, 50, 50), (5, 3, 7), (7, 16, 9), (12, 50, 50), (13, 17, 33), (8, 100, 100) };
-        GemmDriver.ForcePortable = portable;
+        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (1, 50, 50), (5, 3, 7), (7, 16, 9), (12, 50, 50), (13, 17, 33), (8, 100, 100), (7, 32, 9), (6, 48, 20) };
+        GemmDriver.ForcePath = path switch { "avx2" => GemmKernelPath.Avx2, "portable" => GemmKernelPath.Portable, _ => null };
         try
         {
             foreach (var (m, n, k) in shapes)
@@ -60,7 +61,7 @@ public class PackedPanelProductTests
         }
         finally
         {
-            GemmDriver.ForcePortable = false;
+            GemmDriver.ForcePath = null;
         }
     }
 

@@ -10,6 +10,11 @@ public class SimdPathsTests
     {
         string s = SimdPaths.Describe();
         Assert.Contains(Vector512.IsHardwareAccelerated ? "TensorPrimitives 512-bit" : "TensorPrimitives 256-bit", s);
-        Assert.Contains(GemmMicroKernel.Avx2Supported ? "our kernels AVX2 + FMA" : "our kernels scalar fallback", s);
+        Assert.Contains(GemmMicroKernel.Best switch
+        {
+            GemmKernelPath.Avx512 => "our kernels AVX-512 GEMM micro-kernel 6×32",
+            GemmKernelPath.Avx2 => "our kernels AVX2 + FMA",
+            _ => "our kernels scalar fallback",
+        }, s);
     }
 }

@@ -5,11 +5,11 @@ using FastWeights.Kernels;
 namespace FastWeights.Layers.FastWeightProgrammers.Ops.Common;
 
 /// <summary>
-/// The chunk-sized products of <see cref="ChunkwiseKernel"/> (C, d ≈ 64): the AVX2/FMA micro-kernel of
-/// <see cref="GemmMicroKernel"/> driven tile by tile on the unpacked operands, skipping the parts of the shared
+/// The chunk-sized products of <see cref="ChunkwiseKernel"/> (C, d ≈ 64): the micro-kernels of
+/// <see cref="GemmMicroKernel"/> (AVX-512 or AVX2, the same bits) driven tile by tile on the unpacked operands, skipping the parts of the shared
 /// dimension where a triangular operand is zero and the tiles above the diagonal of a lower-triangular result.
 /// Skipped terms are exact zeros (fma(0, b, acc) = acc), so a result equals the full product's.
-/// Falls back to <see cref="Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> without AVX2/FMA or when n is not a multiple of 16.
+/// Falls back to <see cref="Gemm.Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> on the portable path or when n is not a multiple of 16.
 /// </summary>
 internal static unsafe class ChunkProducts
 {
@@ -35,7 +35,8 @@ internal static unsafe class ChunkProducts
         {
             throw new ArgumentException("lowerOnly needs beta = 0.", nameof(beta));
         }
-        if (!GemmMicroKernel.Avx2Supported || n % NR != 0 || k == 0)
+        GemmKernelPath path = GemmDriver.Path;
+        if (path == GemmKernelPath.Portable || n % NR != 0 || k == 0)
         {
             Gemm.Multiply(transA, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
@@ -45,6 +46,7 @@ internal static unsafe class ChunkProducts
             Check(b.Length, k, n, ldb);
             Check(c.Length, m, n, ldc);
             nint ars = transA ? 1 : lda, acs = transA ? lda : 1;
+            int width = GemmMicroKernel.TileWidth(path);
             fixed (float* pa = a, pb = b, pc = c)
             {
                 for (int i0 = 0; i0 < m; i0 += MR)
@@ -52,8 +54,9 @@ internal static unsafe class ChunkProducts
                     int mr = Math.Min(MR, m - i0);
                     int iEnd = i0 + mr;
                     int nEnd = lowerOnly ? Math.Min(n, iEnd) : n;
-                    for (int j0 = 0; j0 < nEnd; j0 += NR)
+                    for (int j0 = 0; j0 < nEnd; j0 += width)
                     {
+                        int nr = Math.Min(width, n - j0);
                         int kLo = 0, kHi = k;
                         if (aShape == Triangle.Lower)
                         {
@@ -69,11 +72,12 @@ internal static unsafe class ChunkProducts
                         }
                         else if (bShape == Triangle.Upper)
                         {
-                            kHi = Math.Min(kHi, j0 + NR);
+                            kHi = Math.Min(kHi, j0 + nr);
                         }
                         int kc = Math.Max(0, kHi - kLo);
-                        GemmMicroKernel.Avx2Fma(kc, pa + (i0 * ars) + (kLo * acs), ars, acs, pb + ((nint)kLo * ldb) + j0, ldb,
-                            pc + ((nint)i0 * ldc) + j0, ldc, mr, NR, alpha, beta);
+                        float* bTile = pb + ((nint)kLo * ldb) + j0;
+                        GemmMicroKernel.Tile(path, kc, pa + (i0 * ars) + (kLo * acs), ars, acs, bTile, ldb, bTile + NR, ldb,
+                            pc + ((nint)i0 * ldc) + j0, ldc, mr, nr, alpha, beta);
                     }
                 }
             }
