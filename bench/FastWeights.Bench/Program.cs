@@ -7,7 +7,7 @@ internal static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Workloads = new()
     {
         ["gemm"] = ("SGEMM GFLOP/s vs OpenBLAS for square sizes, 1 and 2 threads [--sizes 64,256,1024] [--shapes MxNxK,…] [--threads 1,2] [--repeats 15] [--sample-ms 60]", GemmBenchmark.Run),
-        ["report"] = ("Runs every workload against the PyTorch peers, alternating, and writes report.md / deltanet-report.md / lm-report.md + PNGs [--threads 1] [--repeats 5] [--out docs/bench] [--only fwrnn-train,fwrnn-stream,fwrnn-scaling,deltanet-op,deltanet-stream,deltanet-scaling,lm-train,lm-generate] [--quick]", Report.Run),
+        ["report"] = ("Runs every workload against the PyTorch peers, alternating, and writes report.md / deltanet-report.md / lm-report.md + PNGs [--threads 1] [--repeats 5] [--out docs/bench] [--only gemm,fwrnn-train,fwrnn-stream,fwrnn-scaling,deltanet-op,deltanet-stream,deltanet-scaling,lm-train,lm-generate] [--quick]", Report.Run),
         ["fwrnn-train"] = ("fw-rnn training step of the paper's network, ours (one JSON line) [--hidden 50] [--form auto|explicit|efficient] [--batch 128] [--pooled true]", FwRnnWorkloads.Train),
         ["fwrnn-stream"] = ("fw-rnn streaming inference, batch 1, µs per token, ours (one JSON line) [--hidden 50] [--length 256]", FwRnnWorkloads.Stream),
         ["fwrnn-profile"] = ("Stopwatch breakdown of our fw-rnn training step [--hidden 50] [--form auto] [--steps 200] [--threads 1]", FwRnnProfile.Run),

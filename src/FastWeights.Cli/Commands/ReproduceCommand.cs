@@ -220,6 +220,7 @@ internal static class ReproduceCommand
                 ValidationSize = p.GetValue(valSize),
                 TestSize = p.GetValue(testSize),
                 Eta = PaperTable1.FastWeightsEta,
+                LearningRate = PaperTable1.LearningRate,
             });
             return Run(PaperTable1.Table, settings, FigureSize, stdout);
         });

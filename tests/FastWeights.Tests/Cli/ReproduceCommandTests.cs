@@ -35,6 +35,15 @@ public sealed class ReproduceCommandTests() : CliTestBase("fw-repro-")
         Assert.Contains($"| Fast weights | 1.81 | {fwError:F2} |", md);
         Assert.Contains("| LSTM | 60.81 |", md);
         Assert.Contains("4 Adam steps of batch 8", md);
+        Assert.Contains("peak learning rate 0.001 ", md);
+
+        // Table 1's recipe: lr 1e-3 for every model, η = 0.05 for fast weights (the library defaults are 2e-3 and 0.5).
+        foreach (string run in new[] { "fw-rnn-r20-s1", "lstm-r20-s1" })
+        {
+            var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "runs", run, "config.json"))).RootElement;
+            Assert.Equal(0.001, config.GetProperty("learning_rate").GetDouble(), 6);
+        }
+        Assert.Equal(0.05, JsonDocument.Parse(File.ReadAllText(Path.Combine(fwRun, "config.json"))).RootElement.GetProperty("eta").GetDouble(), 6);
 
         string png = Path.Combine(dir, "learning-curves-r20.png");
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, File.ReadAllBytes(png).Take(8).ToArray());
