@@ -17,6 +17,7 @@ internal static class Program
         ["deltanet-attn"] = ("Causal softmax attention forward + backward on [B, H, T, d], ours (one JSON line) [--batch 1] [--heads 4] [--length 1024] [--dk 64]", DeltaNetWorkloads.Attention),
         ["lm-train"] = ("Byte-level LM training step (cross-entropy, backward, clip, Adam), ms per step, ours (one JSON line) [--model deltanet|transformer] [--batch 16] [--context 256] [--model-dim 256] [--heads 4] [--layers 2]", LanguageModelWorkloads.Train),
         ["lm-generate"] = ("Byte-level LM streaming generation, batch 1, µs per token, ours (one JSON line) [--model transformer|deltanet] [--length 256] [--model-dim 256] [--heads 4] [--layers 2]", LanguageModelWorkloads.Generate),
+        ["bandwidth"] = ("Single-thread read bandwidth over a buffer read again and again, the floor of batch-1 streaming [--mb 4.4] [--samples 15]", ReadBandwidth.Run),
         ["peak"] = ("Peak FMA throughput of this machine (register-only loop)", _ => PeakFlops.Report()),
     };
 

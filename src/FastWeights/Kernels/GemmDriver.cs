@@ -28,18 +28,6 @@ internal static unsafe class GemmDriver
     /// <summary>Multiply-adds (m·n·k) from which the work is spread over threads.</summary>
     internal const long ParallelWork = 1L << 20;
 
-    /// <summary>
-    /// Tests set this (for the calling thread) to run a slower path than the machine's best (the AVX2 fallback on
-    /// AVX-512 machines, the portable kernel); null runs <see cref="GemmMicroKernel.Best"/>.
-    /// </summary>
-    [ThreadStatic]
-    internal static GemmKernelPath? ForcePath;
-
-    /// <summary>The micro-kernel path of the calling thread's products.</summary>
-    internal static GemmKernelPath Path => ForcePath is { } forced
-        ? forced <= GemmMicroKernel.Best ? forced : throw new InvalidOperationException($"This machine cannot run the {forced} GEMM kernel (best: {GemmMicroKernel.Best}).")
-        : GemmMicroKernel.Best;
-
     /// <summary>Tests set this (for the calling thread) to force (true) or forbid (false) packing; null lets the size decide.</summary>
     [ThreadStatic]
     internal static bool? ForcePacking;
@@ -49,8 +37,8 @@ internal static unsafe class GemmDriver
         float* a, nint ars, nint acs, float* b, nint brs, nint bcs, float* c, nint ldc,
         int m, int n, int k, float alpha, float beta, int maxThreads)
     {
-        GemmKernelPath path = Path;
-        if ((m == 1 || n == 1) && path != GemmKernelPath.Portable && ForcePacking is null)
+        KernelPath path = KernelPaths.Current;
+        if ((m == 1 || n == 1) && path != KernelPath.Portable && ForcePacking is null)
         {
             // Matrix-vector shapes: C column = op(A)·b, or C row = op(B)ᵀ·a.
             bool done = n == 1
@@ -200,7 +188,7 @@ internal static unsafe class GemmDriver
         public int M, Nc, Kc, Pc, Jc, RowChunk, ColumnTasks, Panels, Tasks;
         public float Alpha, Beta;
         public bool PackA, PackBFull;
-        public GemmKernelPath KernelPath;
+        public KernelPath KernelPath;
         public int Threads;
 
         /// <summary>Packs the share <paramref name="task"/> of <see cref="Threads"/> of the current B block's panels.</summary>

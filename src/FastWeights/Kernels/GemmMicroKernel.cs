@@ -4,19 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace FastWeights.Kernels;
 
-/// <summary>Which micro-kernel runs the tiles of a product (<see cref="GemmMicroKernel.Best"/> on this machine; tests force the others).</summary>
-internal enum GemmKernelPath
-{
-    /// <summary>Vector128 multiply then add (machines without AVX2/FMA).</summary>
-    Portable,
-
-    /// <summary>AVX2 + FMA, 6×16 tiles.</summary>
-    Avx2,
-
-    /// <summary>AVX-512F, 6×32 tiles (two 16-wide panels at once); the same bits as <see cref="Avx2"/>.</summary>
-    Avx512,
-}
-
 /// <summary>
 /// Register-blocked micro-kernels computing one <see cref="MR"/>×<see cref="NR"/> tile of C:
 /// acc[r, j] = Σ_p A(r, p) · B(p, j), accumulated in order p = 0, 1, …, kc−1 from acc = 0, then
@@ -37,14 +24,8 @@ internal static unsafe class GemmMicroKernel
     /// <summary>True when the AVX2 + FMA kernel runs on this machine.</summary>
     public static bool Avx2Supported => Fma.IsSupported && Avx2.IsSupported;
 
-    /// <summary>True when the AVX-512 kernel runs on this machine.</summary>
-    public static bool Avx512Supported => Avx2Supported && Avx512F.IsSupported;
-
-    /// <summary>The fastest path this machine runs (chosen at run time).</summary>
-    public static GemmKernelPath Best => Avx512Supported ? GemmKernelPath.Avx512 : Avx2Supported ? GemmKernelPath.Avx2 : GemmKernelPath.Portable;
-
     /// <summary>Columns of C per tile on <paramref name="path"/>: two NR-wide panels for AVX-512, one otherwise.</summary>
-    public static int TileWidth(GemmKernelPath path) => path == GemmKernelPath.Avx512 ? 2 * NR : NR;
+    public static int TileWidth(KernelPath path) => path == KernelPath.Avx512 ? 2 * NR : NR;
 
     /// <summary>
     /// One tile of at most MR×<see cref="TileWidth"/> on <paramref name="path"/>: columns [0, NR) from the panel
@@ -54,16 +35,16 @@ internal static unsafe class GemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(
-        GemmKernelPath path, int kc, float* a, nint ars, nint acs, float* b0, nint b0s, float* b1, nint b1s,
+        KernelPath path, int kc, float* a, nint ars, nint acs, float* b0, nint b0s, float* b1, nint b1s,
         float* c, nint ldc, int mr, int nr, float alpha, float beta)
     {
-        if (path == GemmKernelPath.Avx512 && nr > NR)
+        if (path == KernelPath.Avx512 && nr > NR)
         {
             Avx512Fma(kc, a, ars, acs, b0, b0s, b1, b1s, c, ldc, mr, nr, alpha, beta);
             return;
         }
         int first = Math.Min(nr, NR);
-        if (path == GemmKernelPath.Portable)
+        if (path == KernelPath.Portable)
         {
             Portable(kc, a, ars, acs, b0, b0s, c, ldc, mr, first, alpha, beta);
             if (nr > NR)

@@ -45,7 +45,7 @@ internal static unsafe class PackedPanelProduct
         {
             throw new ArgumentException("PackedPanelProduct.Multiply: bad shape or span too short.");
         }
-        GemmKernelPath path = GemmDriver.Path;
+        KernelPath path = KernelPaths.Current;
         int width = GemmMicroKernel.TileWidth(path);
         float beta = accumulate ? 1f : 0f;
         fixed (float* pa = a, pb = packed, pc = c)

@@ -3,6 +3,41 @@ using System.Runtime.Intrinsics.X86;
 
 namespace FastWeights.Kernels;
 
+/// <summary>Which instruction set our hand-written kernels run (<see cref="KernelPaths.Best"/> on this machine; tests force the others).</summary>
+internal enum KernelPath
+{
+    /// <summary>No AVX2/FMA: Vector128 or scalar loops.</summary>
+    Portable,
+
+    /// <summary>AVX2 + FMA: the GEMM micro-kernel's 6×16 tiles, 256-bit streaming loops.</summary>
+    Avx2,
+
+    /// <summary>AVX-512F: 6×32 GEMM tiles, 512-bit streaming matrix–vector loops; the same bits as <see cref="Avx2"/>.</summary>
+    Avx512,
+}
+
+/// <summary>
+/// The kernel path chosen at run time. Every AVX-512 kernel computes each element with the operations, in the order, of
+/// its AVX2 twin (one FMA per term, the same chains), so the path never changes a result; tests force the AVX2 fallback
+/// on AVX-512 machines and compare bit for bit.
+/// </summary>
+internal static class KernelPaths
+{
+    /// <summary>The fastest path this machine runs.</summary>
+    public static KernelPath Best { get; } = Fma.IsSupported && Avx2.IsSupported
+        ? Avx512F.IsSupported ? KernelPath.Avx512 : KernelPath.Avx2
+        : KernelPath.Portable;
+
+    /// <summary>Tests set this (for the calling thread) to run a slower path than <see cref="Best"/>; null runs the best.</summary>
+    [ThreadStatic]
+    internal static KernelPath? Force;
+
+    /// <summary>The path of the calling thread's kernels.</summary>
+    public static KernelPath Current => Force is { } forced
+        ? forced <= Best ? forced : throw new InvalidOperationException($"This machine cannot run the {forced} kernels (best: {Best}).")
+        : Best;
+}
+
 /// <summary>Which vector instructions this process's kernels run (for benchmark headers and bug reports).</summary>
 public static class SimdPaths
 {
@@ -14,10 +49,10 @@ public static class SimdPaths
     public static string Describe()
     {
         string primitives = Vector512.IsHardwareAccelerated ? "512-bit (AVX-512)" : Vector256.IsHardwareAccelerated ? "256-bit (AVX2)" : Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
-        string ours = GemmMicroKernel.Best switch
+        string ours = KernelPaths.Best switch
         {
-            GemmKernelPath.Avx512 => "AVX-512 GEMM micro-kernel 6×32, other kernels AVX2 + FMA",
-            GemmKernelPath.Avx2 => "AVX2 + FMA (256-bit; the GEMM micro-kernel 6×16)",
+            KernelPath.Avx512 => "AVX-512 (GEMM micro-kernel 6×32, streaming matrix–vector products), other kernels AVX2 + FMA",
+            KernelPath.Avx2 => "AVX2 + FMA (256-bit; the GEMM micro-kernel 6×16)",
             _ => "scalar fallback",
         };
         string avx512 = Avx512F.IsSupported ? "present" : "absent";

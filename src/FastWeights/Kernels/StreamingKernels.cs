@@ -117,13 +117,39 @@ internal static unsafe class StreamingKernels
         }
     }
 
-    // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row
-    // (stream: prefetch the following four rows past the caches).
+    // Four dot products of consecutive weight rows w0 … w0 + 3·cols with x: two 8-lane FMA chains per row, the first
+    // over columns p..p+7 and the second over p+8..p+15 of each 16-column block (stream: prefetch the following four
+    // rows past the caches). On the AVX-512 path one 16-lane chain per row holds both (its halves are the two chains,
+    // the same FMAs in the same order): half the load instructions, and 1.5× faster streaming (docs/benchmarks.md).
     internal static void Dot4(float* w0, int cols, float* x, bool stream, out float s0, out float s1, out float s2, out float s3)
     {
         float* w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
         int p = 0;
+        if (KernelPaths.Current == KernelPath.Avx512)
+        {
+            Vector512<float> za = Vector512<float>.Zero, zb = za, zc = za, zd = za;
+            for (; p + 16 <= cols; p += 16)
+            {
+                if (stream)
+                {
+                    float* ahead = w0 + (4 * (nint)cols) + p;
+                    Sse.PrefetchNonTemporal(ahead);
+                    Sse.PrefetchNonTemporal(ahead + cols);
+                    Sse.PrefetchNonTemporal(ahead + (2 * cols));
+                    Sse.PrefetchNonTemporal(ahead + (3 * cols));
+                }
+                var xv = Avx512F.LoadVector512(x + p);
+                za = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(w0 + p), xv, za);
+                zb = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(w1 + p), xv, zb);
+                zc = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(w2 + p), xv, zc);
+                zd = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(w3 + p), xv, zd);
+            }
+            (a0, a1) = (za.GetLower(), za.GetUpper());
+            (b0, b1) = (zb.GetLower(), zb.GetUpper());
+            (c0, c1) = (zc.GetLower(), zc.GetUpper());
+            (d0, d1) = (zd.GetLower(), zd.GetUpper());
+        }
         for (; p + 16 <= cols; p += 16)
         {
             if (stream)

@@ -53,20 +53,20 @@ public class GemmTests
     public void BestPathFollowsTheProcessor()
     {
         // AVX-512 where the processor has it, the AVX2 fallback otherwise; a path the machine lacks cannot be forced.
-        GemmKernelPath expected = Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported ? GemmKernelPath.Avx512
-            : Fma.IsSupported && Avx2.IsSupported ? GemmKernelPath.Avx2 : GemmKernelPath.Portable;
-        Assert.Equal(expected, GemmMicroKernel.Best);
-        Assert.Equal(expected, GemmDriver.Path);
-        if (expected != GemmKernelPath.Avx512)
+        KernelPath expected = Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported ? KernelPath.Avx512
+            : Fma.IsSupported && Avx2.IsSupported ? KernelPath.Avx2 : KernelPath.Portable;
+        Assert.Equal(expected, KernelPaths.Best);
+        Assert.Equal(expected, KernelPaths.Current);
+        if (expected != KernelPath.Avx512)
         {
             try
             {
-                GemmDriver.ForcePath = GemmKernelPath.Avx512;
-                Assert.Throws<InvalidOperationException>(() => GemmDriver.Path);
+                KernelPaths.Force = KernelPath.Avx512;
+                Assert.Throws<InvalidOperationException>(() => KernelPaths.Current);
             }
             finally
             {
-                GemmDriver.ForcePath = null;
+                KernelPaths.Force = null;
             }
         }
     }
@@ -88,15 +88,15 @@ public class GemmTests
                 {
                     GemmDriver.ForcePacking = pack;
                     Gemm.Multiply(false, transB, m, n, k, 0.75f, a, k, b, transB ? k : n, 0.5f, best, n);
-                    GemmDriver.ForcePath = GemmKernelPath.Avx2;
+                    KernelPaths.Force = KernelPath.Avx2;
                     Gemm.Multiply(false, transB, m, n, k, 0.75f, a, k, b, transB ? k : n, 0.5f, fallback, n);
                 }
                 finally
                 {
-                    GemmDriver.ForcePath = null;
+                    KernelPaths.Force = null;
                     GemmDriver.ForcePacking = null;
                 }
-                Assert.True(best.AsSpan().SequenceEqual(fallback), $"{m}×{n}×{k} transB={transB}: {GemmMicroKernel.Best} differs from AVX2");
+                Assert.True(best.AsSpan().SequenceEqual(fallback), $"{m}×{n}×{k} transB={transB}: {KernelPaths.Best} differs from AVX2");
             }
         }
     }
@@ -237,13 +237,13 @@ public class GemmTests
         float[] c0 = (float[])c.Clone();
         try
         {
-            GemmDriver.ForcePath = mode switch { Mode.Portable => GemmKernelPath.Portable, Mode.Avx2 => GemmKernelPath.Avx2, _ => null };
+            KernelPaths.Force = mode switch { Mode.Portable => KernelPath.Portable, Mode.Avx2 => KernelPath.Avx2, _ => null };
             GemmDriver.ForcePacking = mode switch { Mode.Packed => true, Mode.Direct => false, _ => null };
             Gemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
         finally
         {
-            GemmDriver.ForcePath = null;
+            KernelPaths.Force = null;
             GemmDriver.ForcePacking = null;
         }
         AssertClose(a, lda, transA, b, ldb, transB, c0, c, ldc, m, n, k, alpha, beta);

@@ -13,7 +13,7 @@ public class PackedPanelProductTests
     {
         var rng = new Rng(77);
         var shapes = new (int M, int N, int K)[] { (1, 1, 1), (1, 50, 50), (5, 3, 7), (7, 16, 9), (12, 50, 50), (13, 17, 33), (8, 100, 100), (7, 32, 9), (6, 48, 20) };
-        GemmDriver.ForcePath = path switch { "avx2" => GemmKernelPath.Avx2, "portable" => GemmKernelPath.Portable, _ => null };
+        KernelPaths.Force = path switch { "avx2" => KernelPath.Avx2, "portable" => KernelPath.Portable, _ => null };
         try
         {
             foreach (var (m, n, k) in shapes)
@@ -61,7 +61,7 @@ public class PackedPanelProductTests
         }
         finally
         {
-            GemmDriver.ForcePath = null;
+            KernelPaths.Force = null;
         }
     }
 

@@ -10,10 +10,10 @@ public class SimdPathsTests
     {
         string s = SimdPaths.Describe();
         Assert.Contains(Vector512.IsHardwareAccelerated ? "TensorPrimitives 512-bit" : "TensorPrimitives 256-bit", s);
-        Assert.Contains(GemmMicroKernel.Best switch
+        Assert.Contains(KernelPaths.Best switch
         {
-            GemmKernelPath.Avx512 => "our kernels AVX-512 GEMM micro-kernel 6×32",
-            GemmKernelPath.Avx2 => "our kernels AVX2 + FMA",
+            KernelPath.Avx512 => "our kernels AVX-512 (GEMM micro-kernel 6×32, streaming matrix–vector products)",
+            KernelPath.Avx2 => "our kernels AVX2 + FMA",
             _ => "our kernels scalar fallback",
         }, s);
     }

@@ -40,6 +40,34 @@ public sealed class StreamingKernelsTests
     }
 
     [Theory]
+    [InlineData(1, 8, 256)]
+    [InlineData(2, 13, 37)]
+    [InlineData(1, 9, 24)]
+    [InlineData(3, 64, 100)]
+    public void MatVecOnTheBestPathEqualsTheAvx2FallbackBitForBit(int batch, int rows, int cols)
+    {
+        // On AVX-512 machines the 16-lane chains hold the AVX2 loop's two 8-lane chains: the same bits. (Elsewhere the
+        // best path is the fallback itself and the comparison is trivially equal; GemmTests checks which path is best.)
+        var rng = new Rng(8);
+        var w = Random(rng, rows * cols);
+        var b = Random(rng, rows);
+        var x = Random(rng, batch * cols);
+        var best = new float[batch * rows];
+        var fallback = new float[batch * rows];
+        StreamingKernels.MatVec(w, b, x, best, batch, rows, cols);
+        try
+        {
+            KernelPaths.Force = KernelPath.Avx2;
+            StreamingKernels.MatVec(w, b, x, fallback, batch, rows, cols);
+        }
+        finally
+        {
+            KernelPaths.Force = null;
+        }
+        Assert.Equal(fallback, best);
+    }
+
+    [Theory]
     [InlineData(true, 0.9f, 16, 12)]
     [InlineData(true, 1f, 13, 5)]
     [InlineData(false, 0.8f, 24, 9)]

@@ -35,8 +35,8 @@ internal static unsafe class ChunkProducts
         {
             throw new ArgumentException("lowerOnly needs beta = 0.", nameof(beta));
         }
-        GemmKernelPath path = GemmDriver.Path;
-        if (path == GemmKernelPath.Portable || n % NR != 0 || k == 0)
+        KernelPath path = KernelPaths.Current;
+        if (path == KernelPath.Portable || n % NR != 0 || k == 0)
         {
             Gemm.Multiply(transA, false, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         }
