@@ -23,10 +23,23 @@ internal enum KernelPath
 /// </summary>
 internal static class KernelPaths
 {
-    /// <summary>The fastest path this machine runs.</summary>
-    public static KernelPath Best { get; } = Fma.IsSupported && Avx2.IsSupported
+    /// <summary>Environment variable that lowers the path of a whole process: <c>avx2</c> (anything else: the machine's best).</summary>
+    public const string EnvironmentVariable = "FASTWEIGHTS_KERNELS";
+
+    /// <summary>The fastest path this machine's processor runs.</summary>
+    public static KernelPath Machine { get; } = Fma.IsSupported && Avx2.IsSupported
         ? Avx512F.IsSupported ? KernelPath.Avx512 : KernelPath.Avx2
         : KernelPath.Portable;
+
+    /// <summary>
+    /// The path this process runs: <see cref="Machine"/>, or a slower one named by <see cref="EnvironmentVariable"/>
+    /// (to compare paths on one machine, e.g. <c>FASTWEIGHTS_KERNELS=avx2</c> on an AVX-512 processor).
+    /// </summary>
+    public static KernelPath Best { get; } = Choose(Environment.GetEnvironmentVariable(EnvironmentVariable), Machine);
+
+    /// <summary>The path for a request (<c>avx2</c>, or anything else for <paramref name="machine"/>); never faster than the machine's.</summary>
+    internal static KernelPath Choose(string? request, KernelPath machine) =>
+        string.Equals(request?.Trim(), "avx2", StringComparison.OrdinalIgnoreCase) && machine > KernelPath.Avx2 ? KernelPath.Avx2 : machine;
 
     /// <summary>Tests set this (for the calling thread) to run a slower path than <see cref="Best"/>; null runs the best.</summary>
     [ThreadStatic]
@@ -56,6 +69,7 @@ public static class SimdPaths
             _ => "scalar fallback",
         };
         string avx512 = Avx512F.IsSupported ? "present" : "absent";
-        return $"SIMD: TensorPrimitives {primitives}; our kernels {ours}; AVX-512F {avx512}";
+        string lowered = KernelPaths.Best != KernelPaths.Machine ? $" (lowered by {KernelPaths.EnvironmentVariable} from {KernelPaths.Machine})" : "";
+        return $"SIMD: TensorPrimitives {primitives}; our kernels {ours}{lowered}; AVX-512F {avx512}";
     }
 }

@@ -55,9 +55,16 @@ public class GemmTests
         // AVX-512 where the processor has it, the AVX2 fallback otherwise; a path the machine lacks cannot be forced.
         KernelPath expected = Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported ? KernelPath.Avx512
             : Fma.IsSupported && Avx2.IsSupported ? KernelPath.Avx2 : KernelPath.Portable;
-        Assert.Equal(expected, KernelPaths.Best);
-        Assert.Equal(expected, KernelPaths.Current);
-        if (expected != KernelPath.Avx512)
+        Assert.Equal(expected, KernelPaths.Machine);
+        Assert.Equal(KernelPaths.Choose(Environment.GetEnvironmentVariable(KernelPaths.EnvironmentVariable), expected), KernelPaths.Current);
+
+        // FASTWEIGHTS_KERNELS lowers the path, never raises it.
+        Assert.Equal(KernelPath.Avx2, KernelPaths.Choose("AVX2", KernelPath.Avx512));
+        Assert.Equal(KernelPath.Avx2, KernelPaths.Choose("avx2", KernelPath.Avx2));
+        Assert.Equal(KernelPath.Portable, KernelPaths.Choose("avx2", KernelPath.Portable));
+        Assert.Equal(KernelPath.Avx512, KernelPaths.Choose(null, KernelPath.Avx512));
+        Assert.Equal(KernelPath.Avx512, KernelPaths.Choose("avx1024", KernelPath.Avx512));
+        if (KernelPaths.Best != KernelPath.Avx512)
         {
             try
             {
