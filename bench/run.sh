@@ -3,12 +3,14 @@
 # (Debian's python3-torch, CPU) when missing, builds the runner, and writes docs/bench/report.md,
 # docs/bench/results.jsonl and docs/bench/fwrnn-scaling.png (language-model sections: docs/bench/lm-report.md and
 # lm-results.jsonl; DeltaNet sections: docs/bench/deltanet-report.md,
-# deltanet-results.jsonl, deltanet-scaling.png). Extra arguments go to the runner, e.g.
+# deltanet-results.jsonl, deltanet-scaling.png; SGEMM against OpenBLAS: docs/bench/gemm-report.md). Extra arguments go
+# to the runner, e.g.
 #   bench/run.sh --threads 1 --repeats 5          (defaults)
 #   bench/run.sh --quick --out /tmp/bench          (one round, tiny scaling sweep)
 #   bench/run.sh --only fwrnn-train,fwrnn-stream
 #   bench/run.sh --only deltanet-op,deltanet-stream,deltanet-scaling
 #   bench/run.sh --only lm-train,lm-generate
+#   bench/run.sh --only gemm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The peer at its best: Debian's PyTorch uses the libblas.so.3 the alternatives select, the slow reference BLAS unless

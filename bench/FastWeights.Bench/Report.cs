@@ -97,7 +97,7 @@ internal static class Report
             gmd.WriteLine();
             int status = GemmBenchmark.Run(["--repeats", options.Quick ? "3" : "15", "--threads", "1,2"], gmd);
             gmd.WriteLine();
-            gmd.WriteLine($"Load average at the end: {LoadAverage()}.");
+            gmd.WriteLine($"Peak RSS of the runner process (both libraries, all sizes): {Sampling.PeakResidentMiB():F0} MiB. Load average at the end: {LoadAverage()}.");
             File.WriteAllText(Path.Combine(options.Out, "gemm-report.md"), gmd.ToString());
             Console.WriteLine(gmd.ToString());
             if (status != 0)
