@@ -108,6 +108,24 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData(45)]
+    [InlineData(7)]
+    public void RowVectorProductEqualsItsOneColumnProductsBitForBit(int k)
+    {
+        // y = x·Wᵀ for 13 rows of W takes the rows four at a time; each must equal the 1×1 product of its row alone.
+        var rng = new Rng(12);
+        const int N = 13;
+        float[] x = Random(rng, k), w = Random(rng, N * k), y = new float[N], one = new float[1];
+        Gemm.Multiply(false, true, 1, N, k, 1f, x, k, w, k, 0f, y, N);
+        for (int j = 0; j < N; j++)
+        {
+            Gemm.Multiply(false, true, 1, 1, k, 1f, x, k, w.AsSpan(j * k, k), k, 0f, one, 1);
+            Assert.True(one[0].Equals(y[j]), $"row {j} of k = {k}: {y[j]} vs {one[0]}");
+        }
+    }
+
     [Fact]
     public void AlphaZeroScalesC()
     {
