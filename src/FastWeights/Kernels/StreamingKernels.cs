@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -133,11 +134,7 @@ internal static unsafe class StreamingKernels
             {
                 if (stream)
                 {
-                    float* ahead = w0 + (4 * (nint)cols) + p;
-                    Sse.PrefetchNonTemporal(ahead);
-                    Sse.PrefetchNonTemporal(ahead + cols);
-                    Sse.PrefetchNonTemporal(ahead + (2 * cols));
-                    Sse.PrefetchNonTemporal(ahead + (3 * cols));
+                    PrefetchNextRows(w0 + (4 * (nint)cols) + p, cols);
                 }
                 var xv = Avx512F.LoadVector512(x + p);
                 za = Avx512F.FusedMultiplyAdd(Avx512F.LoadVector512(w0 + p), xv, za);
@@ -154,13 +151,7 @@ internal static unsafe class StreamingKernels
         {
             if (stream)
             {
-                // The next four rows, non-temporal: each weight is read once per token, and streaming megabytes of them
-                // through the caches would evict the state and activations (prefetches never fault past the end).
-                float* ahead = w0 + (4 * (nint)cols) + p;
-                Sse.PrefetchNonTemporal(ahead);
-                Sse.PrefetchNonTemporal(ahead + cols);
-                Sse.PrefetchNonTemporal(ahead + (2 * cols));
-                Sse.PrefetchNonTemporal(ahead + (3 * cols));
+                PrefetchNextRows(w0 + (4 * (nint)cols) + p, cols);
             }
             var x0 = Avx.LoadVector256(x + p);
             var x1 = Avx.LoadVector256(x + p + 8);
@@ -193,6 +184,17 @@ internal static unsafe class StreamingKernels
             s2 = MathF.FusedMultiplyAdd(w2[p], xv, s2);
             s3 = MathF.FusedMultiplyAdd(w3[p], xv, s3);
         }
+    }
+
+    // The next four rows' line at this column, non-temporal: each weight is read once per token, and streaming
+    // megabytes of them through the caches would evict the state and activations (prefetches never fault past the end).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNextRows(float* ahead, int cols)
+    {
+        Sse.PrefetchNonTemporal(ahead);
+        Sse.PrefetchNonTemporal(ahead + cols);
+        Sse.PrefetchNonTemporal(ahead + (2 * cols));
+        Sse.PrefetchNonTemporal(ahead + (3 * cols));
     }
 
     // Σ_p a[p]·b[p]: two 8-lane FMA chains, then a scalar tail.
