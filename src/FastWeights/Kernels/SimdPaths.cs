@@ -41,12 +41,25 @@ internal static class KernelPaths
     internal static KernelPath Choose(string? request, KernelPath machine) =>
         string.Equals(request?.Trim(), "avx2", StringComparison.OrdinalIgnoreCase) && machine > KernelPath.Avx2 ? KernelPath.Avx2 : machine;
 
-    /// <summary>Tests set this (for the calling thread) to run a slower path than <see cref="Best"/>; null runs the best.</summary>
     [ThreadStatic]
-    internal static KernelPath? Force;
+    private static KernelPath? force;
+
+    // Whether any thread ever forced a path: until then Current skips the thread-static lookup (hot in streaming loops).
+    private static volatile bool anyForced;
+
+    /// <summary>Tests set this (for the calling thread) to run a slower path than <see cref="Best"/>; null runs the best.</summary>
+    internal static KernelPath? Force
+    {
+        get => force;
+        set
+        {
+            anyForced |= value is not null;
+            force = value;
+        }
+    }
 
     /// <summary>The path of the calling thread's kernels.</summary>
-    public static KernelPath Current => Force is { } forced
+    public static KernelPath Current => anyForced && force is { } forced
         ? forced <= Best ? forced : throw new InvalidOperationException($"This machine cannot run the {forced} kernels (best: {Best}).")
         : Best;
 }

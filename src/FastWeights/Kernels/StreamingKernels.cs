@@ -36,6 +36,7 @@ internal static unsafe class StreamingKernels
             }
             return;
         }
+        bool wide = KernelPaths.Current == KernelPath.Avx512;
         fixed (float* w = weight, xp = x, yp = y, bp = bias)
         {
             int r = 0;
@@ -44,7 +45,7 @@ internal static unsafe class StreamingKernels
                 float* w0 = w + ((nint)r * cols);
                 for (int b = 0; b < batch; b++)
                 {
-                    Dot4(w0, cols, xp + ((nint)b * cols), b == 0, out float s0, out float s1, out float s2, out float s3);
+                    Dot4(w0, cols, xp + ((nint)b * cols), b == 0, wide, out float s0, out float s1, out float s2, out float s3);
                     float* yr = yp + ((nint)b * rows) + r;
                     if (bp is not null)
                     {
@@ -122,12 +123,13 @@ internal static unsafe class StreamingKernels
     // over columns p..p+7 and the second over p+8..p+15 of each 16-column block (stream: prefetch the following four
     // rows past the caches). On the AVX-512 path one 16-lane chain per row holds both (its halves are the two chains,
     // the same FMAs in the same order): half the load instructions, and 1.5× faster streaming (docs/benchmarks.md).
-    internal static void Dot4(float* w0, int cols, float* x, bool stream, out float s0, out float s1, out float s2, out float s3)
+    // wide: the AVX-512 loop (KernelPaths.Current == Avx512, read once by the caller: it is a thread-static lookup).
+    internal static void Dot4(float* w0, int cols, float* x, bool stream, bool wide, out float s0, out float s1, out float s2, out float s3)
     {
         float* w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
         int p = 0;
-        if (KernelPaths.Current == KernelPath.Avx512)
+        if (wide)
         {
             Vector512<float> za = Vector512<float>.Zero, zb = za, zc = za, zd = za;
             for (; p + 16 <= cols; p += 16)

@@ -57,6 +57,7 @@ internal static unsafe class FastWeightStepKernel
         {
             float kq = StreamingKernels.Dot(kp, qp, dk);
             var a = Vector256.Create(alpha);
+            bool wide = KernelPaths.Current == KernelPath.Avx512;
             // Four rows at a time, while they are in L1: p = S q and (delta rules) u = S k on the old rows; w_r, then
             // o_r = α p_r + w_r (k·q); then S_r ← α S_r + w_r k.
             int r = 0;
@@ -70,7 +71,7 @@ internal static unsafe class FastWeightStepKernel
                 }
                 else
                 {
-                    StreamingKernels.Dot4(row, dk, qp, false, out p0, out p1, out p2, out p3);
+                    StreamingKernels.Dot4(row, dk, qp, false, wide, out p0, out p1, out p2, out p3);
                 }
                 Read<TRule>(alpha, beta, kq, vp[r], u0, p0, wp + r, op + r);
                 Read<TRule>(alpha, beta, kq, vp[r + 1], u1, p1, wp + r + 1, op + r + 1);
