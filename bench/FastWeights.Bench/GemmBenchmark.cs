@@ -42,13 +42,9 @@ internal static unsafe class GemmBenchmark
         double sampleSeconds = Option(args, "--sample-ms", [60])[0] / 1000.0;
 
         // OpenBLAS tuning variables in the environment slow it down here; drop them before it loads.
-        foreach (string name in new[] { "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE" })
+        foreach (string dropped in OpenBlas.DropTuningEnvironment())
         {
-            if (Environment.GetEnvironmentVariable(name) is string value)
-            {
-                output.WriteLine($"unsetting {name}={value} for OpenBLAS");
-                OpenBlas.UnsetNativeEnvironment(name);
-            }
+            output.WriteLine($"unset {dropped} for OpenBLAS");
         }
         OpenBlas? blas = OpenBlas.TryLoad();
         output.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}");

@@ -63,6 +63,32 @@ internal sealed unsafe class OpenBlas
     public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
         => sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <summary>
+    /// OpenBLAS tuning variables that hold it below its best when set in the environment: OPENBLAS_CORETYPE forces a
+    /// kernel (Haswell's AVX2 one on an AVX-512 machine runs at half speed), OPENBLAS_L2_SIZE a cache size.
+    /// </summary>
+    public static readonly string[] TuningVariables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
+
+    /// <summary>
+    /// Drops <see cref="TuningVariables"/> from this process (native and managed environment, so OpenBLAS loaded here and
+    /// every child process, the PyTorch peers included, pick their own kernels); returns what was dropped, e.g.
+    /// "OPENBLAS_CORETYPE=Haswell", for the report.
+    /// </summary>
+    public static List<string> DropTuningEnvironment()
+    {
+        var dropped = new List<string>();
+        foreach (string name in TuningVariables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is string value)
+            {
+                dropped.Add($"{name}={value}");
+                Environment.SetEnvironmentVariable(name, null);
+                UnsetNativeEnvironment(name);
+            }
+        }
+        return dropped;
+    }
+
     /// <summary>Removes a variable from the native process environment (OpenBLAS reads it with getenv when loaded).</summary>
     [DllImport("libc", EntryPoint = "unsetenv")]
     public static extern int UnsetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name);

@@ -36,6 +36,12 @@ internal static class Report
             quick,
             Sampling.Option(args, "--only", "gemm,fwrnn-train,fwrnn-stream,fwrnn-scaling," + DeltaNetReport.Sections).Split(',').ToHashSet());
         Directory.CreateDirectory(options.Out);
+        // The peer at its best: no inherited OpenBLAS tuning variables (a forced Haswell kernel halves its speed on AVX-512).
+        List<string> dropped = OpenBlas.DropTuningEnvironment();
+        foreach (string d in dropped)
+        {
+            Console.Error.WriteLine($"bench: unset {d} (inherited from the environment) so that OpenBLAS, ours and the peer's, picks its own kernels");
+        }
         bool havePeer = PeerAvailable(options);
         // The peer must be at its best: its own matrix multiply against OpenBLAS's, or no ratios at all.
         string blas = "peer BLAS not measured (no peer)";
@@ -53,7 +59,7 @@ internal static class Report
                 Console.Error.WriteLine($"bench: {problem}; no ratios are reported");
                 return 3;
             }
-            blas = string.Create(Inv, $"1-thread SGEMM at 1024³: PyTorch peer {peerBlas.Value.Gflops:F1} GFLOP/s ({peerBlas.Value.Libraries}), OpenBLAS through P/Invoke {(openBlas is { } g ? g.ToString("F1", Inv) + " GFLOP/s" : "not installed")}");
+            blas = string.Create(Inv, $"1-thread SGEMM at 1024³: PyTorch peer {peerBlas.Value.Gflops:F1} GFLOP/s ({peerBlas.Value.Libraries}), OpenBLAS through P/Invoke {(openBlas is { } g ? g.ToString("F1", Inv) + " GFLOP/s" : "not installed")}{(dropped.Count > 0 ? $" (unset from the environment: {string.Join(", ", dropped)})" : "")}");
             Console.Error.WriteLine($"  {blas}");
         }
         var md = new StringBuilder();

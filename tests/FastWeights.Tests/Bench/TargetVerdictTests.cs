@@ -34,14 +34,39 @@ public class PeerBlasTests
     }
 
     [Fact]
+    public void InheritedOpenBlasTuningIsDroppedBeforeThePeerRuns()
+    {
+        // A forced kernel (OPENBLAS_CORETYPE=Haswell on an AVX-512 machine) halves the peer's speed: the runner drops it.
+        Environment.SetEnvironmentVariable("OPENBLAS_L2_SIZE", "512");
+        var dropped = OpenBlas.DropTuningEnvironment();
+        Assert.Contains("OPENBLAS_L2_SIZE=512", dropped);
+        Assert.Null(Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE"));
+        Assert.Null(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"));
+        Assert.Empty(OpenBlas.DropTuningEnvironment());
+    }
+
+    [Fact]
     public void ThisMachinesPeerIsAtItsBest()
     {
-        // CI installs python3-torch and libopenblas0-pthread; the peer's matrix multiply must then pass the check.
+        // CI installs python3-torch and libopenblas0-pthread; the peer's matrix multiply must then pass the check
+        // (after dropping inherited OpenBLAS tuning variables, as the runner does).
+        OpenBlas.DropTuningEnvironment();
         string peers = Path.Combine(FindRepository(), "bench", "peers");
-        var peer = PeerBlas.MeasurePeer("/usr/bin/python3", peers);
-        Assert.NotNull(peer);
-        Assert.Contains("openblas", peer.Value.Libraries, StringComparison.OrdinalIgnoreCase);
-        Assert.Null(PeerBlas.Problem(peer.Value.Gflops, PeerBlas.MeasureOpenBlas()));
+        // Up to three tries: the other tests share the two cores and can slow one side's short timing; a peer on the
+        // reference BLAS (30–60× slower) fails every try.
+        string? problem = null;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var peer = PeerBlas.MeasurePeer("/usr/bin/python3", peers);
+            Assert.NotNull(peer);
+            Assert.Contains("openblas", peer.Value.Libraries, StringComparison.OrdinalIgnoreCase);
+            problem = PeerBlas.Problem(peer.Value.Gflops, PeerBlas.MeasureOpenBlas());
+            if (problem is null)
+            {
+                break;
+            }
+        }
+        Assert.Null(problem);
     }
 
     private static string FindRepository()
