@@ -29,8 +29,8 @@ internal static class MatrixVector
         ref float ir = ref MemoryMarshal.GetReference(init);
         int i = 0;
         Span<float> sums = stackalloc float[8];
-        // Eight rows at a time: eight independent chains keep both FMA ports busy (each row's chain is the same as
-        // in the four-row loop below, so the grouping never changes a result).
+        // Eight rows at a time: eight independent chains keep both FMA ports busy. Each row's chain, sum and tail are
+        // Dot's (used for the last rows), so the grouping never changes a result.
         for (; i + 8 <= rows; i += 8)
         {
             ref float r0 = ref Unsafe.Add(ref mr, i * cols);
@@ -73,46 +73,6 @@ internal static class MatrixVector
                 }
                 Unsafe.Add(ref yr, i + j) = hasInit ? sj + Unsafe.Add(ref ir, i + j) : sj;
             }
-        }
-        for (; i + 4 <= rows; i += 4)
-        {
-            ref float r0 = ref Unsafe.Add(ref mr, i * cols);
-            ref float r1 = ref Unsafe.Add(ref r0, cols);
-            ref float r2 = ref Unsafe.Add(ref r1, cols);
-            ref float r3 = ref Unsafe.Add(ref r2, cols);
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            int k = 0;
-            for (; k + 8 <= cols; k += 8)
-            {
-                var xv = Vector256.LoadUnsafe(ref xr, (nuint)k);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)k), xv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, (nuint)k), xv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, (nuint)k), xv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, (nuint)k), xv, a3);
-            }
-            float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-            for (; k < cols; k++)
-            {
-                float xk = Unsafe.Add(ref xr, k);
-                s0 += Unsafe.Add(ref r0, k) * xk;
-                s1 += Unsafe.Add(ref r1, k) * xk;
-                s2 += Unsafe.Add(ref r2, k) * xk;
-                s3 += Unsafe.Add(ref r3, k) * xk;
-            }
-            if (hasInit)
-            {
-                s0 += Unsafe.Add(ref ir, i);
-                s1 += Unsafe.Add(ref ir, i + 1);
-                s2 += Unsafe.Add(ref ir, i + 2);
-                s3 += Unsafe.Add(ref ir, i + 3);
-            }
-            Unsafe.Add(ref yr, i) = s0;
-            Unsafe.Add(ref yr, i + 1) = s1;
-            Unsafe.Add(ref yr, i + 2) = s2;
-            Unsafe.Add(ref yr, i + 3) = s3;
         }
         for (; i < rows; i++)
         {
