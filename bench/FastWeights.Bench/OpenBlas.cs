@@ -89,6 +89,15 @@ internal sealed unsafe class OpenBlas
         return dropped;
     }
 
+    /// <summary>Removes <see cref="TuningVariables"/> from a child process's environment (the peers', whatever this process inherited).</summary>
+    public static void RemoveTuning(IDictionary<string, string?> environment)
+    {
+        foreach (string name in TuningVariables)
+        {
+            environment.Remove(name);
+        }
+    }
+
     /// <summary>Removes a variable from the native process environment (OpenBLAS reads it with getenv when loaded).</summary>
     [DllImport("libc", EntryPoint = "unsetenv")]
     public static extern int UnsetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name);

@@ -22,6 +22,7 @@ internal static class PeerBlas
     {
         var psi = new ProcessStartInfo(python, [Path.Combine(peers, "blas_speed.py")]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.Environment["OMP_NUM_THREADS"] = "1";
+        OpenBlas.RemoveTuning(psi.Environment);
         using var p = Process.Start(psi);
         if (p is null)
         {
