@@ -236,7 +236,12 @@ internal static unsafe class GemmDriver
                     int jr = q * NR;
                     int nr = Math.Min(Math.Min(step, q1 - q) * NR, Nc - jr);
                     float* b0 = PanelAt(q, kc, out nint b0s);
-                    float* b1 = nr > NR ? PanelAt(q + 1, kc, out nint b1s) : PanelAt(q, kc, out b1s);
+                    float* b1 = b0;
+                    nint b1s = b0s;
+                    if (nr > NR)
+                    {
+                        b1 = PanelAt(q + 1, kc, out b1s);
+                    }
 
                     float* cTile = C + (ic * Ldc) + Jc + jr;
                     float* aTile = aPanel;

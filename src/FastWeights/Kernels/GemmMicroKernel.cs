@@ -21,9 +21,6 @@ internal static unsafe class GemmMicroKernel
     /// <summary>Columns of C per tile (two AVX vectors).</summary>
     public const int NR = 16;
 
-    /// <summary>True when the AVX2 + FMA kernel runs on this machine.</summary>
-    public static bool Avx2Supported => Fma.IsSupported && Avx2.IsSupported;
-
     /// <summary>Columns of C per tile on <paramref name="path"/>: two NR-wide panels for AVX-512, one otherwise.</summary>
     public static int TileWidth(KernelPath path) => path == KernelPath.Avx512 ? 2 * NR : NR;
 
